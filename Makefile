@@ -1,0 +1,56 @@
+# The README's two commands (make run, make test) and their helpers. Every
+# target installs missing Debian packages first (scripts/install-deps.sh).
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+CERTS      ?= .dev-certs
+LISTEN     ?= 127.0.0.1:8443
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+BIN        := $(BUILD)/kopia-webhook
+
+.PHONY: all deps build certs run test test-asan test-valgrind fuzz bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh build test
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# Development certificates for https://127.0.0.1:8443, made by the project's
+# own gen-certs (a CA and a serving certificate signed by it).
+certs: build
+	@[ -f $(CERTS)/tls.crt ] || $(BIN) gen-certs --service kopia-webhook \
+	    --namespace kopia-webhook --host localhost --host 127.0.0.1 --out $(CERTS)
+
+run: certs
+	$(BIN) serve --listen $(LISTEN) --tls-cert $(CERTS)/tls.crt --tls-key $(CERTS)/tls.key
+
+test: certs
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKW_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+test-valgrind: build
+	@scripts/test-valgrind.sh $(BUILD)
+
+fuzz:
+	@scripts/install-deps.sh build test fuzz
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKW_FUZZ=ON -DKW_TESTS=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@scripts/run-fuzz.sh $(FUZZ_BUILD) $${FUZZ_SECONDS:-30}
+
+bench: build
+	@scripts/install-deps.sh bench
+	@bench/run.sh $(BIN)
+
+format:
+	@clang-format -i include/kw/*.h server/*.c validators/*.c tests/*/*.c fuzz/*.c
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

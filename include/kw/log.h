@@ -1,0 +1,35 @@
+/* Structured logging: one JSON object per line on stderr with time, level and
+ * message plus optional string/number/bool fields. Never pass Secret data or
+ * policy contents as a field. Thread-safe (one write(2) per line). */
+#ifndef KW_LOG_H
+#define KW_LOG_H
+
+#include <stdbool.h>
+
+enum kw_log_level { KW_LOG_DEBUG, KW_LOG_INFO, KW_LOG_WARN, KW_LOG_ERROR };
+
+/* Sets the minimum level; returns -1 for an unknown name. */
+int kw_log_set_level_name(const char *name);
+void kw_log_set_level(enum kw_log_level level);
+bool kw_log_enabled(enum kw_log_level level);
+
+/* Field list entries for kw_log(): KW_LS(key, string), KW_LI(key, long long),
+ * KW_LB(key, bool), KW_LD(key, double); end the list with KW_LEND. */
+enum kw_log_field_type { KW_LF_END, KW_LF_STR, KW_LF_INT, KW_LF_BOOL, KW_LF_DOUBLE };
+struct kw_log_field {
+    enum kw_log_field_type type;
+    const char *key;
+    const char *s;
+    long long i;
+    double d;
+};
+#define KW_LS(k, v) ((struct kw_log_field){KW_LF_STR, (k), (v), 0, 0})
+#define KW_LI(k, v) ((struct kw_log_field){KW_LF_INT, (k), 0, (long long)(v), 0})
+#define KW_LB(k, v) ((struct kw_log_field){KW_LF_BOOL, (k), 0, (v) ? 1 : 0, 0})
+#define KW_LD(k, v) ((struct kw_log_field){KW_LF_DOUBLE, (k), 0, 0, (double)(v)})
+#define KW_LEND ((struct kw_log_field){KW_LF_END, 0, 0, 0, 0})
+
+/* kw_log(KW_LOG_INFO, "review", KW_LS("uid", uid), KW_LB("allowed", 1), KW_LEND); */
+void kw_log(enum kw_log_level level, const char *msg, ...);
+
+#endif

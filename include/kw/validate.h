@@ -1,0 +1,30 @@
+/* Interfaces of the object rules: what dispatch (validators/core.c) calls
+ * for a ReplicationSource/ReplicationDestination with spec.kopia, and for a
+ * policy ConfigMap/Secret. All pure: object in, decision out. */
+#ifndef KW_VALIDATE_H
+#define KW_VALIDATE_H
+
+#include <jansson.h>
+
+#include "kw/config.h"
+#include "kw/result.h"
+#include "kw/review.h"
+
+struct kw_object_ctx {
+    const struct kw_config *cfg;
+    enum kw_kind kind;
+    enum kw_operation op; /* KW_OP_CREATE or KW_OP_UPDATE */
+    const char *name;      /* "" when only generateName is known yet */
+    const char *namespace; /* "" when unknown (check on a manifest without one) */
+    const json_t *object;     /* the object; for RS/RD spec.kopia is an object */
+    const json_t *old_object; /* UPDATE: the stored object; else NULL */
+};
+
+/* Validation (deny/warn) of an RS/RD that has spec.kopia. */
+void kw_validate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res);
+/* Defaulting (patch ops + warnings) of an RS/RD that has spec.kopia. */
+void kw_mutate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res);
+/* Validation of a ConfigMap/Secret labelled kopia.volsync.backube/policy. */
+void kw_validate_policy_object(const struct kw_object_ctx *ctx, struct kw_result *res);
+
+#endif
