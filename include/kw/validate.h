@@ -22,6 +22,9 @@ struct kw_object_ctx {
 
 /* Validation (deny/warn) of an RS/RD that has spec.kopia. */
 void kw_validate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res);
+/* UPDATE-only rules of an RS/RD (SPEC §7): identity, path, repository and
+ * compression changes after the first sync. ctx->old_object is set. */
+void kw_validate_kopia_update(const struct kw_object_ctx *ctx, struct kw_result *res);
 /* Defaulting (patch ops + warnings) of an RS/RD that has spec.kopia. */
 void kw_mutate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res);
 /* Validation of a ConfigMap/Secret labelled kopia.volsync.backube/policy. */
