@@ -21,13 +21,13 @@
 #define MAX_NODES 2000000 /* total values built, aliases included */
 
 struct frame {
-    json_t *container;  /* owned until attached */
-    char *pending_key;  /* mapping: key waiting for its value (owned) */
+    json_t *container; /* owned until attached */
+    char *pending_key; /* mapping: key waiting for its value (owned) */
     size_t key_line, key_col;
-    char *anchor;       /* owned */
-    char *path;         /* "a.b[2]", owned */
-    size_t next_index;  /* sequence: index of the next item */
-    json_t *merges;     /* mapping: values of `<<` keys, applied at the end */
+    char *anchor;      /* owned */
+    char *path;        /* "a.b[2]", owned */
+    size_t next_index; /* sequence: index of the next item */
+    json_t *merges;    /* mapping: values of `<<` keys, applied at the end */
 };
 
 struct anchor {
@@ -41,8 +41,8 @@ struct builder {
     struct anchor *anchors;
     size_t nanchors, anchors_cap;
     size_t nodes;
-    json_t *docs;  /* array of finished documents */
-    json_t *root;  /* current document's root */
+    json_t *docs;                        /* array of finished documents */
+    json_t *root;                        /* current document's root */
     struct kw_yaml_positions *positions; /* NULL = not recorded */
     struct kw_yaml_error *err;
 };
@@ -75,14 +75,14 @@ static bool in_list(const char *s, const char *const *list)
     return false;
 }
 
-static const char *const true_words[] = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE",
-                                         "on", "On", "ON", NULL};
-static const char *const false_words[] = {"n", "N", "no", "No", "NO", "false", "False", "FALSE",
-                                          "off", "Off", "OFF", NULL};
+static const char *const true_words[] = {"y",    "Y",    "yes", "Yes", "YES", "true",
+                                         "True", "TRUE", "on",  "On",  "ON",  NULL};
+static const char *const false_words[] = {"n",     "N",     "no",  "No",  "NO",  "false",
+                                          "False", "FALSE", "off", "Off", "OFF", NULL};
 static const char *const null_words[] = {"", "~", "null", "Null", "NULL", NULL};
-static const char *const special_floats[] = {".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF",
-                                             "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf",
-                                             "-.INF", NULL};
+static const char *const special_floats[] = {".nan",  ".NaN",  ".NAN",  ".inf",  ".Inf",
+                                             ".INF",  "+.inf", "+.Inf", "+.INF", "-.inf",
+                                             "-.Inf", "-.INF", NULL};
 
 /* Copies s without '_' into out (size >= strlen(s)+1). */
 static void strip_underscores(const char *s, char *out)
@@ -99,8 +99,8 @@ static bool all_digits(const char *s, int base)
         return false;
     for (; *s; s++) {
         int c = (unsigned char)*s;
-        bool ok = base == 16 ? ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-                                (c >= 'A' && c <= 'F'))
+        bool ok = base == 16
+                      ? ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
                   : base == 8 ? (c >= '0' && c <= '7')
                   : base == 2 ? (c == '0' || c == '1')
                               : (c >= '0' && c <= '9');
@@ -187,8 +187,7 @@ static json_t *resolve_plain(const char *s, size_t len, const yaml_mark_t *mark,
     if (in_list(s, false_words))
         return json_false();
     if (in_list(s, special_floats)) {
-        set_err(err, mark->line + 1, mark->column + 1,
-                "%s cannot be represented in JSON", s);
+        set_err(err, mark->line + 1, mark->column + 1, "%s cannot be represented in JSON", s);
         return NULL;
     }
     if (!strchr("+-.0123456789", s[0]))
@@ -210,8 +209,7 @@ static json_t *resolve_plain(const char *s, size_t len, const yaml_mark_t *mark,
         else if (isfinite(d))
             v = json_real(d);
         else
-            set_err(err, mark->line + 1, mark->column + 1,
-                    "number %s is out of range", s);
+            set_err(err, mark->line + 1, mark->column + 1, "number %s is out of range", s);
     } else {
         v = json_stringn(s, len);
     }
@@ -386,7 +384,8 @@ static bool push(struct builder *b, json_t *container_stolen, const yaml_event_t
         b->cap = ncap;
     }
     char *path = child_path(b->depth ? &b->stack[b->depth - 1] : NULL);
-    struct frame f = {.container = container_stolen, .path = path,
+    struct frame f = {.container = container_stolen,
+                      .path = path,
                       .anchor = anchor ? strdup(anchor) : NULL,
                       .merges = json_is_object(container_stolen) ? json_array() : NULL};
     if (!path || (anchor && !f.anchor) || (json_is_object(container_stolen) && !f.merges)) {
@@ -405,7 +404,8 @@ static bool apply_merges(struct builder *b, struct frame *f, const yaml_event_t 
 {
     size_t i;
     json_t *m;
-    json_array_foreach(f->merges, i, m) {
+    json_array_foreach(f->merges, i, m)
+    {
         json_t *sources = json_is_array(m) ? m : NULL;
         size_t n = sources ? json_array_size(sources) : 1;
         for (size_t j = 0; j < n; j++) {
@@ -417,7 +417,8 @@ static bool apply_merges(struct builder *b, struct frame *f, const yaml_event_t 
             }
             const char *k;
             json_t *v;
-            json_object_foreach(src, k, v) {
+            json_object_foreach(src, k, v)
+            {
                 if (!json_object_get(f->container, k) &&
                     json_object_set_new(f->container, k, json_deep_copy(v)) != 0)
                     return false;
@@ -521,8 +522,7 @@ static bool on_alias(struct builder *b, const yaml_event_t *ev)
     }
     b->nodes += count_nodes(target);
     if (b->nodes > MAX_NODES) {
-        set_err(b->err, line, col, "document too large (aliases expand past %d values)",
-                MAX_NODES);
+        set_err(b->err, line, col, "document too large (aliases expand past %d values)", MAX_NODES);
         return false;
     }
     json_t *copy = json_deep_copy(target);
@@ -611,8 +611,8 @@ static json_t *load(const char *buf, size_t len, struct kw_yaml_positions *posit
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
             set_err(err, parser.problem_mark.line + 1, parser.problem_mark.column + 1, "%s%s%s",
-                    parser.problem ? parser.problem : "invalid YAML",
-                    parser.context ? " " : "", parser.context ? parser.context : "");
+                    parser.problem ? parser.problem : "invalid YAML", parser.context ? " " : "",
+                    parser.context ? parser.context : "");
             ok = false;
             break;
         }
