@@ -27,14 +27,17 @@ static void expect_json(const char *yaml, const char *json)
 
 Test(yaml, scalars_resolve_like_kubectl)
 {
-    expect_json("a: yes\nb: No\nc: on\nd: OFF\ne: y\nf: true", "{\"a\":true,\"b\":false,\"c\":true,"
-                                                              "\"d\":false,\"e\":true,\"f\":true}");
+    expect_json("a: yes\nb: No\nc: on\nd: OFF\ne: y\nf: true",
+                "{\"a\":true,\"b\":false,\"c\":true,"
+                "\"d\":false,\"e\":true,\"f\":true}");
     expect_json("a: ~\nb: null\nc:\n", "{\"a\":null,\"b\":null,\"c\":null}");
-    expect_json("a: 10\nb: -3\nc: 0x1f\nd: 0o17\ne: 017\nf: 1_000", "{\"a\":10,\"b\":-3,\"c\":31,"
-                                                                    "\"d\":15,\"e\":15,\"f\":1000}");
+    expect_json("a: 10\nb: -3\nc: 0x1f\nd: 0o17\ne: 017\nf: 1_000",
+                "{\"a\":10,\"b\":-3,\"c\":31,"
+                "\"d\":15,\"e\":15,\"f\":1000}");
     expect_json("a: 1.5\nb: 1.0\nc: 1e3\nd: .5", "{\"a\":1.5,\"b\":1,\"c\":1000,\"d\":0.5}");
-    expect_json("a: '10'\nb: \"yes\"\nc: !!str 5\nd: 10Gi\ne: 1.2.3", "{\"a\":\"10\",\"b\":\"yes\","
-                                                                     "\"c\":\"5\",\"d\":\"10Gi\",\"e\":\"1.2.3\"}");
+    expect_json("a: '10'\nb: \"yes\"\nc: !!str 5\nd: 10Gi\ne: 1.2.3",
+                "{\"a\":\"10\",\"b\":\"yes\","
+                "\"c\":\"5\",\"d\":\"10Gi\",\"e\":\"1.2.3\"}");
     expect_json("a: 99999999999999999999", "{\"a\":1e20}");
 }
 
@@ -75,8 +78,9 @@ Test(yaml, syntax_error_has_line_and_column)
 
 Test(yaml, aliases_are_copies_and_merge_keys_work)
 {
-    expect_json("base: &b {x: 1, z: 2}\nother:\n  <<: *b\n  z: 3\ncopy: *b",
-                "{\"base\":{\"x\":1,\"z\":2},\"other\":{\"x\":1,\"z\":3},\"copy\":{\"x\":1,\"z\":2}}");
+    expect_json(
+        "base: &b {x: 1, z: 2}\nother:\n  <<: *b\n  z: 3\ncopy: *b",
+        "{\"base\":{\"x\":1,\"z\":2},\"other\":{\"x\":1,\"z\":3},\"copy\":{\"x\":1,\"z\":2}}");
     /* YAML 1.1 as kubectl reads it: a bare y/on key is the boolean true. */
     expect_json("on: 2", "{\"true\":2}");
 }
