@@ -32,11 +32,6 @@ json_t *kw_patch_to_json(const struct kw_patch_op *ops, size_t nops)
     return a;
 }
 
-void kw_validate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res)
-{
-    (void)ctx;
-    (void)res;
-}
 void kw_validate_kopia_update(const struct kw_object_ctx *ctx, struct kw_result *res)
 {
     (void)ctx;
