@@ -1,5 +1,5 @@
 /* The schema engine: JSON-Schema-like documents kept as YAML data in
- * validators/schemas/*.yaml, compiled once at start into a kw_schema_set
+ * validators/schemas/, compiled once at start into a kw_schema_set
  * (patterns compiled and JIT-compiled there), then used read-only by any
  * number of threads to validate jansson values into kw_result causes and
  * warnings with Kubernetes field paths and rule ids.
