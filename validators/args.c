@@ -111,7 +111,7 @@ static void check_native_field(struct kw_result *res, const char *path, const ch
     for (size_t i = 0; i < sizeof(native_fields) / sizeof(native_fields[0]); i++) {
         if (is_flag(s, len, native_fields[i].flag))
             kw_result_warn(res, "additional-args-native-field",
-                           "%s: %s duplicates %s; set the field instead", path,
+                           "%s: %s duplicates %s; use the field", path,
                            native_fields[i].flag, native_fields[i].field);
     }
 }

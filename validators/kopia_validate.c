@@ -150,8 +150,8 @@ static void warn_cache(const json_t *kopia, struct kw_result *res)
     bool sc = has(kopia, "cacheStorageClassName"), modes = has(kopia, "cacheAccessModes");
     if (capacity && !sc && !modes)
         kw_result_warn(res, "cache-capacity-emptydir",
-                       "spec.kopia.cacheCapacity: without cacheStorageClassName or "
-                       "cacheAccessModes the cache is an emptyDir limited to it, not a PVC");
+                       "spec.kopia.cacheCapacity: alone it sizes an emptyDir cache; set "
+                       "cacheStorageClassName or cacheAccessModes for a PVC");
     if (!capacity && (sc || modes))
         kw_result_warn(res, "cache-without-capacity",
                        "spec.kopia.%s: without cacheCapacity the cache PVC gets the default 1Gi; "
@@ -255,7 +255,7 @@ static void validate_source(const json_t *spec, const json_t *kopia, struct kw_r
     const json_t *interval = kw_obj_get(kopia, "maintenanceIntervalDays");
     if (retain_set(kopia) && (!interval || is_zero(interval)))
         kw_result_warn(res, "retain-without-maintenance",
-                       "spec.kopia.retain: old snapshots are pruned only by maintenance; set "
+                       "spec.kopia.retain: snapshots are pruned only by maintenance; set "
                        "maintenanceIntervalDays to 1 or more");
     const json_t *actions = kw_obj_get(kopia, "actions");
     if (kw_obj_str_set(actions, "beforeSnapshot") || kw_obj_str_set(actions, "afterSnapshot"))
@@ -301,10 +301,10 @@ static void check_destination_repository(const struct kw_object_ctx *ctx, const 
     }
     const json_t *si = kw_obj_get(kopia, "sourceIdentity");
     const char *ns = kw_obj_str_set(si, "sourceNamespace");
-    if (ns && ctx->namespace[0] && strcmp(ns, ctx->namespace) != 0)
+    if (ns && ctx->namespace && ctx->namespace[0] && strcmp(ns, ctx->namespace) != 0)
         kw_result_warn(res, "discovery-cross-namespace",
                        "spec.kopia.repository: discovered from namespace %s; a Secret of that "
-                       "name must also exist in %s",
+                       "name must exist in %s too",
                        ns, ctx->namespace);
 }
 
@@ -315,11 +315,11 @@ static void check_destination_volume(const json_t *kopia, struct kw_result *res)
         if (capacity)
             kw_result_warn(res, "destinationpvc-ignores-capacity",
                            "spec.kopia.capacity: ignored because destinationPVC is set (the "
-                           "existing PVC is used as it is)");
+                           "existing PVC is used as is)");
         if (modes)
             kw_result_warn(res, "destinationpvc-ignores-capacity",
                            "spec.kopia.accessModes: ignored because destinationPVC is set (the "
-                           "existing PVC is used as it is)");
+                           "existing PVC is used as is)");
         if (json_is_true(kw_obj_get(kopia, "cleanupTempPVC")))
             kw_result_warn(res, "cleanup-temp-pvc-no-effect",
                            "spec.kopia.cleanupTempPVC: has no effect with destinationPVC (no "
