@@ -38,8 +38,8 @@ static const struct {
     const char *name;
     unsigned bit;
 } type_names[] = {
-    {"object", T_OBJECT},   {"array", T_ARRAY},   {"string", T_STRING},
-    {"integer", T_INTEGER}, {"number", T_NUMBER}, {"boolean", T_BOOLEAN},
+    {"object", T_OBJECT},   {"array", T_ARRAY},   {"integer", T_INTEGER},
+    {"number", T_NUMBER},   {"string", T_STRING}, {"boolean", T_BOOLEAN},
 };
 #define NTYPES (sizeof(type_names) / sizeof(type_names[0]))
 
@@ -482,9 +482,7 @@ static void compile_properties(struct compiler *cc, struct node *n, const json_t
     size_t i = 0;
     const char *k;
     json_t *spec;
-    size_t mark = kw_fieldpath_push_field(&cc->where, "properties");
     json_object_foreach((json_t *)v, k, spec) compile_property(cc, &n->props[i++], k, spec);
-    kw_fieldpath_pop(&cc->where, mark);
     qsort(n->props, n->nprops, sizeof(*n->props), prop_cmp);
 }
 
@@ -1206,15 +1204,18 @@ static const char *stale_replacement(const struct node *n, unsigned variant, con
     return NULL;
 }
 
-/* `key` cut to at most 60 bytes on a UTF-8 boundary, for warning lines. */
+#define KEY_EXCERPT 40
+
+/* `key` cut to at most KEY_EXCERPT bytes on a UTF-8 boundary, for warning
+ * lines (which should stay within 120 characters). */
 static void key_excerpt(const char *key, char *buf, size_t buflen)
 {
     size_t len = strlen(key);
-    if (len < buflen && len <= 60) {
+    if (len < buflen && len <= KEY_EXCERPT) {
         memcpy(buf, key, len + 1);
         return;
     }
-    size_t cut = 60 < buflen - 4 ? 60 : buflen - 4;
+    size_t cut = KEY_EXCERPT < buflen - 4 ? KEY_EXCERPT : buflen - 4;
     while (cut > 0 && ((unsigned char)key[cut] & 0xC0) == 0x80)
         cut--;
     memcpy(buf, key, cut);
