@@ -169,8 +169,8 @@ static void warn_common(const struct kw_object_ctx *ctx, const json_t *kopia,
     const json_t *annotations = kw_path_get(ctx->object, "metadata.annotations");
     if (kw_obj_has(annotations, DEBUG_MOVER_ANNOTATION))
         kw_result_warn(res, "debug-mover-annotation",
-                       "metadata.annotations[" DEBUG_MOVER_ANNOTATION "]: the mover will sleep "
-                       "forever instead of running; remove it when done debugging");
+                       "metadata.annotations[" DEBUG_MOVER_ANNOTATION "]: the mover sleeps "
+                       "instead of running; remove it when done debugging");
 }
 
 /* ---- ReplicationSource ---------------------------------------------- */

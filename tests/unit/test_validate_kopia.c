@@ -65,6 +65,14 @@ static const struct kw_warning *warning_of(const struct kw_result *res, const ch
     return NULL;
 }
 
+/* The message body of the first cause of `rule`; fails the test when none. */
+static char *body_of(const struct kw_result *res, const char *rule, const char *field)
+{
+    const struct kw_cause *c = cause_of(res, rule, field);
+    cr_assert(c, "no cause %s", rule);
+    return kw_cause_body(c);
+}
+
 static char *dump(const struct kw_result *res)
 {
     size_t cap = 8192, o = 0;
@@ -501,39 +509,37 @@ Test(validate_kopia, messages_use_kubernetes_wording)
 {
     struct kw_result res;
     run(RD, RD_OBJ(",\"previous\":\"string\",\"shallow\":-1,\"copyMethod\":\"Clone\""), &res);
-    const struct kw_cause *c = cause_of(&res, "field-type", "spec.kopia.previous");
-    cr_assert(c);
-    char *b = kw_cause_body(c);
+    char *b = body_of(&res, "field-type", "spec.kopia.previous");
     cr_expect_str_eq(b, "Invalid value: \"string\": spec.kopia.previous in body must be of type "
                         "integer: \"string\"");
     free(b);
-    b = kw_cause_body(cause_of(&res, "shallow-invalid", NULL));
+    b = body_of(&res, "shallow-invalid", NULL);
     cr_expect_str_eq(b, "Invalid value: -1: spec.kopia.shallow in body should be greater than or "
                         "equal to 0");
     free(b);
-    b = kw_cause_body(cause_of(&res, "copymethod-clone-destination", NULL));
+    b = body_of(&res, "copymethod-clone-destination", NULL);
     cr_expect_str_eq(b, "Unsupported value: \"Clone\": supported values: \"Direct\", \"None\", "
                         "\"Snapshot\"");
     free(b);
     kw_result_free(&res);
 
     run(RS, RS_OBJ(",\"capacity\":\"0\",\"copyMethod\":\"Copy\",\"accessModes\":[]"), &res);
-    b = kw_cause_body(cause_of(&res, "capacity-invalid", NULL));
+    b = body_of(&res, "capacity-invalid", NULL);
     cr_expect_str_eq(b, "Invalid value: \"0\": spec.kopia.capacity in body should be greater "
                         "than 0");
     free(b);
-    b = kw_cause_body(cause_of(&res, "copymethod-invalid", NULL));
+    b = body_of(&res, "copymethod-invalid", NULL);
     cr_expect_str_eq(b, "Unsupported value: \"Copy\": supported values: \"Direct\", \"None\", "
                         "\"Clone\", \"Snapshot\"");
     free(b);
-    b = kw_cause_body(cause_of(&res, "access-modes-invalid", NULL));
+    b = body_of(&res, "access-modes-invalid", NULL);
     cr_expect_str_eq(b, "Invalid value: 0: spec.kopia.accessModes in body should have at least 1 "
                         "items");
     free(b);
     kw_result_free(&res);
 
     run(RD, RD_OBJ(",\"repositoryPVC\":\"p\""), &res);
-    b = kw_cause_body(cause_of(&res, "repositorypvc-on-destination", "spec.kopia.repositoryPVC"));
+    b = body_of(&res, "repositorypvc-on-destination", "spec.kopia.repositoryPVC");
     cr_expect_str_eq(b, "Forbidden: repositoryPVC is only supported on ReplicationSource");
     free(b);
     kw_result_free(&res);
