@@ -12,9 +12,15 @@ set -uo pipefail
 src=${KW_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 
 command -v kubectl >/dev/null || { echo "SKIP: kubectl is not installed" >&2; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 is not installed" >&2; exit 77; }
-python3 -c 'import yaml' 2>/dev/null ||
-    { echo "SKIP: python3 has no PyYAML (apt-get install python3-yaml)" >&2; exit 77; }
+# The first python3 with PyYAML: the one on PATH, else Debian's (python3-yaml).
+python=
+for candidate in python3 /usr/bin/python3; do
+    if command -v "$candidate" >/dev/null && "$candidate" -c 'import yaml' 2>/dev/null; then
+        python=$candidate
+        break
+    fi
+done
+[ -n "$python" ] || { echo "SKIP: no python3 with PyYAML (apt-get install python3-yaml)" >&2; exit 77; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -46,7 +52,7 @@ render "$work/manifests/overlays/gen-certs" "$work/gen-certs.yaml"
 
 version=$(sed -n 's/^project(kopia-webhook VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
 
-python3 - "$work" "$version" <<'PYTHON'
+"$python" - "$work" "$version" <<'PYTHON'
 import base64
 import binascii
 import sys
@@ -63,7 +69,10 @@ FIXED_ARGS = [
     "--tls-cert", "/etc/kopia-webhook/tls/tls.crt",
     "--tls-key", "/etc/kopia-webhook/tls/tls.key",
 ]
-DRAIN_SECONDS = 10  # the server's default drain period after SIGTERM
+# After SIGTERM the server serves for its drain period, then finishes the
+# requests in flight for at most its request timeout (server defaults).
+DRAIN_SECONDS = 10
+REQUEST_TIMEOUT_SECONDS = 10
 
 failures = []
 
@@ -252,8 +261,10 @@ def check_deployment(docs, ctx, timeouts):
     check(pod.get("serviceAccountName") == sa.get("metadata", {}).get("name"),
           f"{ctx}: pod does not use the ServiceAccount")
     grace = pod.get("terminationGracePeriodSeconds", 30)
-    check(grace > DRAIN_SECONDS + max([t for t in timeouts if isinstance(t, int)] or [0]),
-          f"{ctx}: terminationGracePeriodSeconds {grace} does not cover the drain and a timeout")
+    slowest = max([REQUEST_TIMEOUT_SECONDS] + [t for t in timeouts if isinstance(t, int)])
+    check(grace > DRAIN_SECONDS + slowest,
+          f"{ctx}: terminationGracePeriodSeconds {grace} does not cover the drain "
+          f"({DRAIN_SECONDS} s) and the requests in flight ({slowest} s)")
 
     psc = pod.get("securityContext", {})
     check(psc.get("runAsNonRoot") is True, f"{ctx}: pod runAsNonRoot")
