@@ -53,7 +53,7 @@ static bool grow(void **items, size_t *cap, size_t count, size_t size)
     return true;
 }
 
-static char *vformat(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
 {
     char *out = NULL;
     if (vasprintf(&out, fmt, ap) < 0)
