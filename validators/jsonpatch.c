@@ -20,7 +20,9 @@
  * - Members an operation does not use are ignored (§4), e.g. "value" on
  *   remove. Duplicate member names (§4, A.13) are the parser's concern: load
  *   patches with JSON_REJECT_DUPLICATES to refuse them.
- * - "copy" may copy at most KW_PATCH_COPY_LIMIT values per patch.
+ * - "copy" may copy at most KW_PATCH_COPY_LIMIT values per patch, and no
+ *   operation may nest the document deeper than KW_PATCH_MAX_DEPTH levels
+ *   (copying the document into its deepest member doubles its depth).
  * - Messages number operations from 0, as a pointer into the patch does. */
 #include "kw/jsonpatch.h"
 
@@ -447,9 +449,47 @@ static json_t *find_target(struct run *run, const struct op *op, json_t *root, b
 
 /* Puts `value` (stolen) at the target of an add-like operation: the root,
  * an object member (replaced if present) or an array position ("-" appends). */
+/* Nesting depth of a value (0 for a scalar, 1 for [] or {}); counting
+ * stops past `limit`, so the recursion never goes deeper than the limit. */
+static size_t depth_of(json_t *value, size_t limit)
+{
+    size_t deepest = 0;
+    if (json_is_array(value)) {
+        for (size_t i = 0; i < json_array_size(value) && deepest < limit; i++) {
+            size_t d = depth_of(json_array_get(value, i), limit - 1);
+            deepest = d > deepest ? d : deepest;
+        }
+    } else if (json_is_object(value)) {
+        for (void *it = json_object_iter(value); it && deepest < limit;
+             it = json_object_iter_next(value, it)) {
+            size_t d = depth_of(json_object_iter_value(it), limit - 1);
+            deepest = d > deepest ? d : deepest;
+        }
+    } else {
+        return 0;
+    }
+    return 1 + deepest;
+}
+
+/* False (after writing why) when `value` at the operation's path would nest
+ * the document deeper than KW_PATCH_MAX_DEPTH. */
+static bool depth_fits(struct run *run, const struct op *op, json_t *value)
+{
+    size_t above = op->to.ntokens;
+    if (above <= KW_PATCH_MAX_DEPTH &&
+        depth_of(value, KW_PATCH_MAX_DEPTH - above) <= KW_PATCH_MAX_DEPTH - above)
+        return true;
+    FAIL(run, op, "Too many: the document would nest more than %d levels deep", KW_PATCH_MAX_DEPTH);
+    return false;
+}
+
 static int add_value(struct run *run, const struct op *op, json_t **root, json_t *value)
 {
     const struct kw_pointer *to = &op->to;
+    if (!depth_fits(run, op, value)) {
+        json_decref(value);
+        return -1;
+    }
     if (to->ntokens == 0) {
         json_decref(*root);
         *root = value;
@@ -538,6 +578,10 @@ static int apply_replace(struct run *run, const struct op *op, json_t **root)
         size_t index;
         if (json_is_array(parent) &&
             kw_pointer_index(op->to.tokens[last].text, op->to.tokens[last].len, &index)) {
+            if (!depth_fits(run, op, value)) {
+                json_decref(value);
+                return -1;
+            }
             if (json_array_set_new(parent, index, value) != 0)
                 return FAIL(run, op, "out of memory");
             return 0;
@@ -719,6 +763,8 @@ static int adopt_root(json_t *doc, json_t *result, char *err, size_t errlen)
 
 static int apply_in_place(json_t *doc, const struct op *ops, size_t nops, char *err, size_t errlen)
 {
+    if (doc && nops == 0)
+        return 0;
     json_t *result = apply_to_copy(doc, ops, nops, err, errlen);
     if (!result)
         return -1;
@@ -762,6 +808,8 @@ int kw_patch_apply_root(json_t **doc, const json_t *patch, char *err, size_t err
     }
     if (decode_json_patch(patch, &ops, &nops, err, errlen) != 0)
         return -1;
+    if (*doc && nops == 0)
+        return 0;
     json_t *result = apply_to_copy(*doc, ops, nops, err, errlen);
     free_ops(ops, nops);
     if (!result)

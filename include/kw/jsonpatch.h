@@ -87,6 +87,11 @@ const char *kw_pointer_show(const char *text, size_t len, char *buf, size_t size
  * into itself doubles it with every operation. */
 #define KW_PATCH_COPY_LIMIT ((size_t)1 << 20)
 
+/* Deepest nesting (containers inside containers) an operation may leave at
+ * its target; twice the 2048 levels jansson's parser accepts. Deeper values
+ * would make the recursive copy, compare and free overflow the stack. */
+#define KW_PATCH_MAX_DEPTH 4096
+
 /* The RFC 6902 array for ops (new reference): objects with members in the
  * order op, path, from (move/copy), value (add/replace/test); the values are
  * deep copies. NULL on allocation failure or for an op that is not valid: an

@@ -167,12 +167,19 @@ Test(jsonpointer, parse_rejects_bad_pointers)
     expect_parse_error("/a/~2", 5, "reference token 1: \"~\" must be followed by \"0\" or \"1\"");
     expect_parse_error("/~/", 3, "reference token 0: \"~\" must be followed by \"0\" or \"1\"");
     expect_parse_error("/a\xff", 3, "not valid UTF-8 (byte 2)");
-    expect_parse_error("/\xc0\xaf", 3, "not valid UTF-8 (byte 1)");     /* overlong "/" */
-    expect_parse_error("/\xed\xa0\x80", 4, "not valid UTF-8 (byte 1)"); /* surrogate */
-    expect_parse_error("/\xe2\x82", 3, "not valid UTF-8 (byte 1)");     /* truncated */
-    struct kw_pointer ptr = parse_ok("/\xc3\xa9\xf0\x9f\x98\x80", 7);
+    expect_parse_error("/\xc0\xaf", 3, "not valid UTF-8 (byte 1)");         /* overlong "/" */
+    expect_parse_error("/\xed\xa0\x80", 4, "not valid UTF-8 (byte 1)");     /* surrogate */
+    expect_parse_error("/\xe2\x82", 3, "not valid UTF-8 (byte 1)");         /* truncated */
+    expect_parse_error("/\xe0\x80\x80", 4, "not valid UTF-8 (byte 1)");     /* overlong */
+    expect_parse_error("/\xf4\x90\x80\x80", 5, "not valid UTF-8 (byte 1)"); /* > U+10FFFF */
+    expect_parse_error("/\xe2\x82\x28", 4, "not valid UTF-8 (byte 1)");     /* bad 3rd byte */
+    expect_parse_error("/\xf0\x9f\x98", 4, "not valid UTF-8 (byte 1)");     /* truncated */
+    expect_parse_error("/\x80", 2, "not valid UTF-8 (byte 1)");             /* lone tail */
+    struct kw_pointer ptr = parse_ok("/\xc3\xa9\xf0\x9f\x98\x80/\xf4\x8f\xbf\xbf\xe0\xa0\x80", 15);
     cr_expect_eq(ptr.tokens[0].len, 6);
+    cr_expect_eq(ptr.tokens[1].len, 7);
     kw_pointer_free(&ptr);
+    kw_pointer_free(NULL);
 }
 
 Test(jsonpointer, escape_and_unescape)
@@ -241,12 +248,16 @@ Test(jsonpointer, get_and_walk)
     cr_expect_null(kw_pointer_get(doc, "a"), "not a pointer");
     cr_expect_null(kw_pointer_get(doc, "/m~2n"), "not a pointer");
     cr_expect_null(kw_pointer_get(NULL, "/a"));
+    cr_expect_null(kw_pointer_get(doc, NULL));
 
     struct kw_pointer ptr = parse_ok("/a/0/x/y", 8);
     size_t stop = 99;
     cr_expect_null(kw_pointer_walk(doc, &ptr, ptr.ntokens, &stop));
     cr_expect_eq(stop, 2, "token 2 (x) is the first that names nothing");
     cr_expect_eq(kw_pointer_walk(doc, &ptr, 2, &stop), kw_pointer_get(doc, "/a/0"));
+    stop = 99;
+    cr_expect_null(kw_pointer_walk(NULL, &ptr, ptr.ntokens, &stop));
+    cr_expect_eq(stop, 0, "without a document the first token names nothing");
     kw_pointer_free(&ptr);
     json_decref(doc);
 }
@@ -271,6 +282,9 @@ Test(jsonpointer, show_for_messages)
     cr_expect_str_eq(kw_pointer_show("/0123456789012345678901234567890123", 35, buf, sizeof(buf)),
                      "/012345678901234567890123456...");
     /* A cut never splits a UTF-8 sequence. */
+    char none[1] = {'x'};
+    kw_pointer_show("/a", 2, none, 0);
+    cr_expect_eq(none[0], 'x', "a zero-size buffer is not written");
     char small[8];
     cr_expect_str_eq(kw_pointer_show("/ab\xc3\xa9\xc3\xa9", 7, small, sizeof(small)), "/ab...");
 }
@@ -316,6 +330,8 @@ Test(jsonpatch_equal, structures)
     cr_expect(equal_text("\"x\"", "\"x\""));
     json_t *a = json_stringn("a\0b", 3), *b = json_stringn("a\0c", 3);
     cr_expect_not(kw_patch_values_equal(a, b), "bytes after a NUL count");
+    cr_expect_not(kw_patch_values_equal(a, NULL));
+    cr_expect(kw_patch_values_equal(NULL, NULL));
     json_decref(a);
     json_decref(b);
 }
@@ -356,6 +372,12 @@ Test(jsonpatch_encode, empty_and_invalid_ops)
     cr_assert_not_null(empty);
     cr_expect_eq(json_array_size(empty), 0);
     json_decref(empty);
+
+    struct kw_patch_op one = {.op = KW_PATCH_REMOVE, .path = "/a"};
+    cr_expect_null(kw_patch_to_json(NULL, 1), "ops NULL with nops 1");
+    json_t *single = kw_patch_to_json(&one, 1);
+    cr_expect_eq(json_array_size(single), 1);
+    json_decref(single);
 
     json_t *v = json_true();
     struct kw_patch_op bad[] = {
@@ -432,6 +454,8 @@ Test(jsonpatch_apply, core_op_errors_name_the_operation)
     cr_expect_eq(kw_patch_apply_ops(doc, &bad_utf8, 1, err, sizeof(err)), -1);
     cr_expect_str_eq(err, "operation 0 (add /\\xFF): invalid path: not valid UTF-8 (byte 1)");
     cr_expect(json_equal(doc, before));
+    cr_expect_eq(kw_patch_apply_ops(doc, NULL, 2, err, sizeof(err)), -1);
+    cr_expect_str_eq(err, "no operations given");
     cr_expect_eq(kw_patch_apply_ops(doc, NULL, 0, err, sizeof(err)), 0, "no ops, no change");
     cr_expect(json_equal(doc, before));
 
@@ -625,6 +649,91 @@ Test(jsonpatch_limits, doubling_the_document_stops)
     char err[256] = "";
     cr_expect_eq(kw_patch_apply(doc, patch, err, sizeof(err)), -1);
     cr_expect(strstr(err, "operation 19 (copy from \"\" to /k19): Too many") == err, "%s", err);
+    json_decref(patch);
+    json_decref(doc);
+}
+
+/* ---- the depth limit ---- */
+
+/* `levels` arrays nested in each other around 0: [[[0]]] for 3. */
+static json_t *nested(size_t levels)
+{
+    json_t *value = json_integer(0);
+    for (size_t i = 0; i < levels; i++) {
+        json_t *outer = json_array();
+        json_array_append_new(outer, value);
+        value = outer;
+    }
+    return value;
+}
+
+static int add_at(json_t *doc, const char *path, json_t *value, char *err, size_t errlen)
+{
+    json_t *patch = json_pack("[{s:s,s:s,s:O}]", "op", "add", "path", path, "value", value);
+    int rc = kw_patch_apply(doc, patch, err, errlen);
+    json_decref(patch);
+    return rc;
+}
+
+Test(jsonpatch_limits, nesting_up_to_the_limit_succeeds)
+{
+    cr_assert_eq(KW_PATCH_MAX_DEPTH, 4096);
+    json_t *doc = json_object();
+    json_t *value = nested(KW_PATCH_MAX_DEPTH - 1); /* plus the root object: 4096 */
+    char err[256] = "";
+    cr_expect_eq(add_at(doc, "/a", value, err, sizeof(err)), 0, "%s", err);
+    json_decref(value);
+    json_decref(doc);
+}
+
+Test(jsonpatch_limits, nesting_past_the_limit_fails)
+{
+    json_t *doc = json_object();
+    json_t *value = nested(KW_PATCH_MAX_DEPTH);
+    char err[256] = "";
+    cr_expect_eq(add_at(doc, "/a", value, err, sizeof(err)), -1);
+    cr_expect_str_eq(err, "operation 0 (add /a): Too many: the document would nest more than "
+                          "4096 levels deep");
+    cr_expect_eq(json_object_size(doc), 0);
+    json_decref(value);
+    json_decref(doc);
+}
+
+Test(jsonpatch_limits, replacing_an_array_element_checks_depth)
+{
+    json_t *doc = json_pack("[i]", 1);
+    json_t *value = nested(KW_PATCH_MAX_DEPTH);
+    json_t *patch = json_pack("[{s:s,s:s,s:O}]", "op", "replace", "path", "/0", "value", value);
+    char err[256] = "";
+    cr_expect_eq(kw_patch_apply(doc, patch, err, sizeof(err)), -1);
+    cr_expect(strstr(err, "operation 0 (replace /0): Too many: the document would nest") == err,
+              "%s", err);
+    cr_expect_eq(json_integer_value(json_array_get(doc, 0)), 1);
+    json_decref(patch);
+    json_decref(value);
+    json_decref(doc);
+}
+
+Test(jsonpatch_limits, copying_the_document_into_its_deepest_member_stops)
+{
+    /* Operation k copies the document (64 * 2^k levels) into its innermost
+     * array, doubling the depth while adding few values: the depth limit
+     * stops operation 6 (4096 + 4096 levels), long before the copy limit. */
+    json_t *doc = nested(64);
+    json_t *patch = json_array();
+    for (size_t k = 0, depth = 64; k < 8; k++, depth *= 2) {
+        char *path = calloc(2 * depth + 1, 1);
+        for (size_t i = 0; i < depth; i++)
+            memcpy(path + 2 * i, "/0", 2);
+        json_array_append_new(patch,
+                              json_pack("{s:s,s:s,s:s}", "op", "copy", "from", "", "path", path));
+        free(path);
+    }
+    char err[512] = "";
+    cr_expect_eq(kw_patch_apply(doc, patch, err, sizeof(err)), -1);
+    cr_expect(strncmp(err, "operation 6 ", 12) == 0, "%s", err);
+    cr_expect(strstr(err, "Too many: the document would nest more than 4096 levels deep") != NULL,
+              "%s", err);
     json_decref(patch);
     json_decref(doc);
 }
