@@ -66,8 +66,7 @@ static size_t cut_username(char *out, size_t len)
     return trim_separators(out, KW_IDENTITY_USERNAME_MAX);
 }
 
-char *kw_identity_username(const char *name, const char *namespace,
-                           enum kw_identity_scheme scheme)
+char *kw_identity_username(const char *name, const char *namespace, enum kw_identity_scheme scheme)
 {
     size_t nlen = strlen(name), slen = strlen(namespace);
     char *user = malloc(nlen + slen + 2);

@@ -46,8 +46,7 @@ size_t kw_identity_sanitize_hostname(const char *s, char *out);
  * name cut to 50; object-name: the name cut to 50; trailing separators are
  * trimmed after a cut; empty -> "volsync-default"). malloc'd, caller frees;
  * NULL only on allocation failure. */
-char *kw_identity_username(const char *name, const char *namespace,
-                           enum kw_identity_scheme scheme);
+char *kw_identity_username(const char *name, const char *namespace, enum kw_identity_scheme scheme);
 /* The default hostname: the sanitised namespace, or "volsync-default".
  * malloc'd, caller frees; NULL only on allocation failure. */
 char *kw_identity_hostname(const char *namespace);

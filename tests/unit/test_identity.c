@@ -110,7 +110,7 @@ Test(identity, boundary_49_50_51_name_alone)
  * the username pattern. */
 Test(identity, cut_ending_on_separator_is_retrimmed)
 {
-    char *name = rep('c', 49, "-dddd");       /* cut at 50: "ccc...c-" */
+    char *name = rep('c', 49, "-dddd"); /* cut at 50: "ccc...c-" */
     char *want = rep('c', 49, "");
     expect_username(name, "ns", NN, want);
     expect_username(name, "ns", ON, want);
@@ -169,14 +169,13 @@ static json_t *obj(const char *json)
     return v;
 }
 
-static void expect_effective(enum kw_kind kind, const char *name, const char *ns,
-                             const char *json, enum kw_identity_scheme scheme, const char *want,
+static void expect_effective(enum kw_kind kind, const char *name, const char *ns, const char *json,
+                             enum kw_identity_scheme scheme, const char *want,
                              enum kw_identity_origin user_origin)
 {
     json_t *o = obj(json);
     struct kw_identity id;
-    cr_assert_eq(kw_identity_effective(kind, name, ns, o, scheme, &id), KW_IDENTITY_OK, "%s",
-                 json);
+    cr_assert_eq(kw_identity_effective(kind, name, ns, o, scheme, &id), KW_IDENTITY_OK, "%s", json);
     char *s = kw_identity_string(&id);
     cr_expect_str_eq(s, want, "%s", json);
     cr_expect_eq(id.username_origin, user_origin, "%s", json);
@@ -203,8 +202,8 @@ Test(identity, effective_rs)
                      KW_IDENTITY_FROM_FIELD);
     /* Empty strings and null count as absent. */
     expect_effective(KW_KIND_RS, "app", "prod",
-                     "{\"spec\":{\"kopia\":{\"username\":\"\",\"hostname\":null}}}", ON,
-                     "app@prod", KW_IDENTITY_FROM_OBJECT);
+                     "{\"spec\":{\"kopia\":{\"username\":\"\",\"hostname\":null}}}", ON, "app@prod",
+                     KW_IDENTITY_FROM_OBJECT);
     /* sourceIdentity belongs to an RD: ignored on an RS. */
     expect_effective(KW_KIND_RS, "app", "prod",
                      "{\"spec\":{\"kopia\":{\"sourceIdentity\":{\"sourceName\":\"x\"}}}}", NN,
@@ -220,8 +219,7 @@ Test(identity, effective_rd_from_source_identity)
     const char *si = "{\"spec\":{\"kopia\":{\"sourceIdentity\":{\"sourceName\":\"webapp-backup\","
                      "\"sourceNamespace\":\"production\"}}}}";
     expect_effective(KW_KIND_RD, "restore", "staging", si, NN,
-                     "webapp-backup-production@production",
-                     KW_IDENTITY_FROM_SOURCE_IDENTITY);
+                     "webapp-backup-production@production", KW_IDENTITY_FROM_SOURCE_IDENTITY);
     expect_effective(KW_KIND_RD, "restore", "staging", si, ON, "webapp-backup@production",
                      KW_IDENTITY_FROM_SOURCE_IDENTITY);
     /* sourceNamespace defaults to the RD's namespace (also when empty). */
