@@ -15,8 +15,8 @@
 /* Kubernetes names (apimachinery validation wording). */
 bool kw_dns1123_subdomain_valid(const char *s, char *msg, size_t msglen); /* <= 253 */
 bool kw_dns1123_label_valid(const char *s, char *msg, size_t msglen);     /* <= 63 */
-bool kw_label_key_valid(const char *s, char *msg, size_t msglen);   /* [prefix/]name */
-bool kw_label_value_valid(const char *s, char *msg, size_t msglen); /* may be empty */
+bool kw_label_key_valid(const char *s, char *msg, size_t msglen);         /* [prefix/]name */
+bool kw_label_value_valid(const char *s, char *msg, size_t msglen);       /* may be empty */
 bool kw_configmap_key_valid(const char *s, char *msg, size_t msglen);
 /* Kopia username/hostname: ^[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]$ or one
  * alphanumeric. */

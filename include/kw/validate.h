@@ -13,9 +13,9 @@
 struct kw_object_ctx {
     const struct kw_config *cfg;
     enum kw_kind kind;
-    enum kw_operation op; /* KW_OP_CREATE or KW_OP_UPDATE */
-    const char *name;      /* "" when only generateName is known yet */
-    const char *namespace; /* "" when unknown (check on a manifest without one) */
+    enum kw_operation op;     /* KW_OP_CREATE or KW_OP_UPDATE */
+    const char *name;         /* "" when only generateName is known yet */
+    const char *namespace;    /* "" when unknown (check on a manifest without one) */
     const json_t *object;     /* the object; for RS/RD spec.kopia is an object */
     const json_t *old_object; /* UPDATE: the stored object; else NULL */
 };
