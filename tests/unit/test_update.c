@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "admission.h"
 #include "kw/identity.h"
+#include "kw/jsonutil.h"
 #include "kw/rules.h"
 #include "kw/validate.h"
 
@@ -297,4 +299,85 @@ Test(update, unknown_identity_not_compared)
                "{\"sourceIdentity\":{}}");
     expect_nothing(&r);
     kw_result_free(&r.res);
+}
+
+/* --- through the webhooks (kw_handle), as the API server calls them --- */
+
+static json_t *rs_object(const char *kopia, const char *status)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf),
+             "{\"apiVersion\":\"volsync.backube/v1alpha1\",\"kind\":\"ReplicationSource\","
+             "\"metadata\":{\"name\":\"app\",\"namespace\":\"prod\"},\"spec\":{\"sourcePVC\":"
+             "\"data\",\"kopia\":%s}%s%s}",
+             kopia, status ? "," : "", status ? status : "");
+    return parse(buf);
+}
+
+Test(update_webhook, validate_warns_or_denies)
+{
+    json_t *old_obj =
+        rs_object("{\"repository\":\"r\",\"username\":\"a\",\"compression\":\"zstd\"}", SYNCED);
+    json_t *new_obj =
+        rs_object("{\"repository\":\"r\",\"username\":\"b\",\"compression\":\"lz4\"}", NULL);
+    struct kw_config cfg;
+    kw_config_defaults(&cfg);
+    struct kwt_admission a;
+    kwt_admit(&cfg, KW_HOOK_VALIDATE, "ReplicationSource", "UPDATE", "app", "prod", new_obj,
+              old_obj, &a);
+    cr_expect(a.allowed);
+    cr_expect_eq(kwt_warn_count(&a, "identity-change-after-sync"), 1);
+    cr_expect_eq(kwt_warn_count(&a, "compression-change-after-sync"), 1);
+    kwt_admission_free(&a);
+
+    cfg.deny_identity_change = true;
+    kwt_admit(&cfg, KW_HOOK_VALIDATE, "ReplicationSource", "UPDATE", "app", "prod", new_obj,
+              old_obj, &a);
+    cr_expect_not(a.allowed);
+    cr_assert_eq(a.summary.ndeny, 1);
+    cr_expect_str_eq(a.summary.deny_rules[0], "identity-change-forbidden");
+    const char *msg = json_string_value(
+        json_object_get(json_object_get(json_object_get(a.doc, "response"), "status"), "message"));
+    cr_expect_not_null(strstr(msg, "spec.kopia.username: Forbidden: identity may not change"), "%s",
+                       msg);
+    cr_expect_eq(kwt_warn_count(&a, "compression-change-after-sync"), 1);
+    kwt_admission_free(&a);
+
+    /* CREATE never runs the UPDATE rules. */
+    kwt_admit(&cfg, KW_HOOK_VALIDATE, "ReplicationSource", "CREATE", "app", "prod", new_obj, NULL,
+              &a);
+    cr_expect_eq(kwt_warn_count(&a, "compression-change-after-sync"), 0);
+    cr_expect_eq(a.summary.ndeny, 0);
+    kwt_admission_free(&a);
+    json_decref(old_obj);
+    json_decref(new_obj);
+}
+
+/* A client that replaces a synced object without the pinned identity: /mutate
+ * restores the stored values and /validate then sees no change, even after
+ * the identity scheme was switched. */
+Test(update_webhook, pinned_identity_survives_replace)
+{
+    json_t *old_obj = rs_object("{\"repository\":\"r\",\"username\":\"app-prod\",\"hostname\":"
+                                "\"prod\",\"copyMethod\":\"Direct\"}",
+                                SYNCED);
+    json_t *new_obj = rs_object("{\"repository\":\"r\",\"copyMethod\":\"Direct\"}", NULL);
+    struct kw_config cfg;
+    kw_config_defaults(&cfg);
+    cfg.identity_scheme = KW_IDENTITY_OBJECT_NAME;
+    cfg.deny_identity_change = true;
+    struct kwt_admission m, v;
+    kwt_admit(&cfg, KW_HOOK_MUTATE, "ReplicationSource", "UPDATE", "app", "prod", new_obj, old_obj,
+              &m);
+    json_t *patched = kwt_patched(new_obj, &m);
+    cr_expect_str_eq(json_string_value(kw_path_get(patched, "spec.kopia.username")), "app-prod");
+    kwt_admit(&cfg, KW_HOOK_VALIDATE, "ReplicationSource", "UPDATE", "app", "prod", patched,
+              old_obj, &v);
+    cr_expect(v.allowed);
+    cr_expect_eq(v.summary.nwarn, 0);
+    kwt_admission_free(&m);
+    kwt_admission_free(&v);
+    json_decref(patched);
+    json_decref(old_obj);
+    json_decref(new_obj);
 }
