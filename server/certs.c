@@ -988,7 +988,7 @@ out:
 
 int kw_certs_generate(const struct kw_gencerts_opts *o, char *err, size_t errlen)
 {
-    int days;
+    int days = KW_CERTS_DEFAULT_DAYS;
     struct names nm;
     if (!o)
         return fail(err, errlen, "no options");

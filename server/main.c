@@ -37,6 +37,8 @@ int main(int argc, char **argv)
         return kw_cmd_check(sub_argc, sub_argv);
     if (strcmp(cmd, "review") == 0)
         return kw_cmd_review(sub_argc, sub_argv);
+    if (strcmp(cmd, "gen-certs") == 0)
+        return kw_cmd_gen_certs(sub_argc, sub_argv);
     fprintf(stderr, "kopia-webhook: unknown command '%s'\n", cmd);
     return usage(stderr);
 }

@@ -35,5 +35,8 @@ const struct kw_rule *kw_rule_find(const char *id);
 #define KW_RULE_DECODE          "object-decode"
 #define KW_RULE_MOVER_REQUIRED  "mover-required"
 #define KW_RULE_MOVER_EXCLUSIVE "mover-exclusive"
+#define KW_RULE_ADMIN_ACTIONS "admin-deny-actions"
+#define KW_RULE_ADMIN_HOSTNAME "admin-hostname-is-namespace"
+#define KW_RULE_ADMIN_SOURCE_NAMESPACE "admin-source-namespace"
 
 #endif
