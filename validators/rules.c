@@ -47,15 +47,17 @@ const struct kw_rule kw_rules[] = {
     {"identity-change-after-sync", KOPIA, WARN,
      "the effective identity changes after the first sync (a new snapshot history)"},
     {"identity-change-forbidden", KOPIA, DENY,
-     "the effective identity changes after the first sync while the admin policy denies such changes"},
+     "the effective identity changes after the first sync with tenancy.denyIdentityChange "
+     "on"},
     {"source-path-change-after-sync", KOPIA, WARN,
      "sourcePathOverride changes after the first sync (a new snapshot history)"},
     {"source-path-change-forbidden", KOPIA, DENY,
-     "sourcePathOverride changes after the first sync while the admin policy denies such changes"},
+     "sourcePathOverride changes after the first sync with tenancy.denyIdentityChange on"},
     {"repository-change-after-sync", KOPIA, WARN,
      "repository or repositoryPVC changes after the first sync (a new snapshot history)"},
     {"repository-change-forbidden", KOPIA, DENY,
-     "repository or repositoryPVC changes after the first sync while the admin policy denies such changes"},
+     "repository or repositoryPVC changes after the first sync with "
+     "tenancy.denyIdentityChange on"},
     {"compression-change-after-sync", RS, WARN,
      "compression changes after the first sync (existing data keeps its old compression)"},
 
