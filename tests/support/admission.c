@@ -9,6 +9,11 @@
 
 #include "kw/jsonpatch.h"
 
+void kwt_config(struct kw_config *cfg)
+{
+    kw_config_defaults(cfg);
+}
+
 static const char *group_of(const char *kind)
 {
     return strcmp(kind, "ReplicationSource") == 0 || strcmp(kind, "ReplicationDestination") == 0

@@ -18,6 +18,11 @@ struct kwt_admission {
     struct kw_summary summary; /* rule ids of denials and warnings */
 };
 
+/* The configuration the tests run the webhooks with: what `serve` uses
+ * without a config file. Every test that goes through kw_handle starts here,
+ * so anything the validators need from the config is set in one place. */
+void kwt_config(struct kw_config *cfg);
+
 /* Sends `object` (and `old_object`, may be NULL; both borrowed) as a
  * `kind` (ReplicationSource, ReplicationDestination, ...) `operation`
  * (CREATE, UPDATE) request named `name` in `ns` ("" leaves the field out) to

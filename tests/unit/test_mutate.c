@@ -29,7 +29,7 @@ static void run_mutate(struct run *r, const char *kind, const char *op, const ch
                        const char *ns, const char *object, const char *old_object)
 {
     if (r->cfg.max_body_bytes == 0)
-        kw_config_defaults(&r->cfg);
+        kwt_config(&r->cfg);
     r->object = parse(object);
     r->old_object = old_object ? parse(old_object) : NULL;
     kwt_admit(&r->cfg, KW_HOOK_MUTATE, kind, op, name, ns, r->object, r->old_object, &r->a);
@@ -120,7 +120,7 @@ Test(mutate_rs, minimal_create_gets_everything)
 Test(mutate_rs, object_name_scheme)
 {
     struct run r = {0};
-    kw_config_defaults(&r.cfg);
+    kwt_config(&r.cfg);
     r.cfg.identity_scheme = KW_IDENTITY_OBJECT_NAME;
     run_mutate(&r, RS, CREATE, "webapp-backup", "production",
                "{\"metadata\":{\"annotations\":{}},\"spec\":{\"kopia\":{\"copyMethod\":"
@@ -232,7 +232,7 @@ Test(mutate_rs, unknown_namespace_skips_identity)
 Test(mutate_rs, pinned_identity_survives_update)
 {
     struct run r = {0};
-    kw_config_defaults(&r.cfg);
+    kwt_config(&r.cfg);
     r.cfg.identity_scheme = KW_IDENTITY_OBJECT_NAME;
     run_mutate(&r, RS, UPDATE, "app", "prod",
                "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\","
@@ -350,7 +350,7 @@ Test(mutate_rd, source_identity_removes_empty_parts)
 Test(mutate_rd, cross_namespace_source_identity)
 {
     struct run r = {0};
-    kw_config_defaults(&r.cfg);
+    kwt_config(&r.cfg);
     r.cfg.identity_scheme = KW_IDENTITY_OBJECT_NAME;
     run_mutate(&r, RD, CREATE, "restore-prod-to-staging", "staging",
                "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\","

@@ -364,7 +364,7 @@ static void check_all_variants(const char *label, const json_t *doc)
                                         : "ReplicationDestination",
                             .operation = "CREATE",
                             .object = json_deep_copy(doc)};
-        kw_config_defaults(&s.cfg);
+        kwt_config(&s.cfg);
         snprintf(s.label, sizeof(s.label), "%s [%s]", label, variants[v].name);
         const char *name = kw_obj_str(kw_obj_get(doc, "metadata"), "name");
         const char *ns = kw_obj_str(kw_obj_get(doc, "metadata"), "namespace");

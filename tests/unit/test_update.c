@@ -321,7 +321,7 @@ Test(update_webhook, validate_warns_or_denies)
     json_t *new_obj =
         rs_object("{\"repository\":\"r\",\"username\":\"b\",\"compression\":\"lz4\"}", NULL);
     struct kw_config cfg;
-    kw_config_defaults(&cfg);
+    kwt_config(&cfg);
     struct kwt_admission a;
     kwt_admit(&cfg, KW_HOOK_VALIDATE, "ReplicationSource", "UPDATE", "app", "prod", new_obj,
               old_obj, &a);
@@ -363,7 +363,7 @@ Test(update_webhook, pinned_identity_survives_replace)
                                 SYNCED);
     json_t *new_obj = rs_object("{\"repository\":\"r\",\"copyMethod\":\"Direct\"}", NULL);
     struct kw_config cfg;
-    kw_config_defaults(&cfg);
+    kwt_config(&cfg);
     cfg.identity_scheme = KW_IDENTITY_OBJECT_NAME;
     cfg.deny_identity_change = true;
     struct kwt_admission m, v;
