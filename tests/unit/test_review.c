@@ -161,6 +161,9 @@ Test(review, delete_connect_subresource_and_other_kinds_pass_untouched)
         /* Same kind name in another group is not ours. */
         "\"uid\":\"a\",\"kind\":{\"group\":\"example.com\",\"version\":\"v1\","
         "\"kind\":\"ReplicationSource\"},\"operation\":\"CREATE\",\"object\":{\"spec\":{}}",
+        /* Finalizer removal on an object being deleted is never blocked. */
+        "\"uid\":\"a\"," RS_KIND ",\"operation\":\"UPDATE\",\"object\":{\"metadata\":"
+        "{\"deletionTimestamp\":\"2026-01-01T00:00:00Z\"},\"spec\":{}},\"oldObject\":{\"spec\":{}}",
         /* An unlabelled ConfigMap is not a policy object. */
         "\"uid\":\"a\",\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"ConfigMap\"},"
         "\"operation\":\"CREATE\",\"object\":{\"data\":{\"x.json\":\"{\"}}",
