@@ -1,9 +1,8 @@
-/* Interim definitions until the decoder, JSON Patch and rule modules land. */
+/* Interim definitions until the decoder and rule modules land. */
 #include <stdio.h>
 #include <string.h>
 
 #include "kw/json.h"
-#include "kw/jsonpatch.h"
 #include "kw/validate.h"
 
 json_t *kw_json_decode(const char *buf, size_t len, struct kw_json_error *err)
@@ -24,19 +23,9 @@ void kw_validate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res)
     (void)ctx;
     (void)res;
 }
-void kw_validate_kopia_update(const struct kw_object_ctx *ctx, struct kw_result *res)
-{
-    (void)ctx;
-    (void)res;
-}
-void kw_mutate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res)
-{
-    (void)ctx;
-    (void)res;
-}
+
 void kw_validate_policy_object(const struct kw_object_ctx *ctx, struct kw_result *res)
 {
     (void)ctx;
     (void)res;
 }
-
