@@ -341,7 +341,8 @@ Test(review, patches_are_base64_json_patch_on_mutate_only)
     kw_result_warn(&res, "w", "spec.kopia.copyMethod: defaulted\nto \"Direct\"\x01");
     size_t len;
     char *text = kw_review_encode(&rv, &res, true, &len);
-    json_t *r = response_of(json_loads(text, 0, NULL));
+    json_t *doc = json_loads(text, 0, NULL);
+    json_t *r = response_of(doc);
     cr_assert_str_eq(json_string_value(json_object_get(r, "patchType")), "JSONPatch");
     char *patch = decode_base64(json_string_value(json_object_get(r, "patch")));
     json_t *ops = json_loads(patch, 0, NULL);
@@ -353,6 +354,7 @@ Test(review, patches_are_base64_json_patch_on_mutate_only)
                      "spec.kopia.copyMethod: defaulted to \"Direct\"");
     json_decref(ops);
     json_decref(want);
+    json_decref(doc);
     free(patch);
     free(text);
 
