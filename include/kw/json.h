@@ -73,7 +73,7 @@ typedef int (*kw_json_visit_fn)(void *ud, const struct kw_json_token *tok);
  * values. `visit` may be NULL (validation only), `err` may be NULL. Returns 0 when the document
  * is valid and fully visited, -1 on a syntax error (`err` filled; events
  * before the error have been visited), or the visitor's positive value.
- * Allocates only for strings with escapes. */
+ * Allocates only for strings with escapes and numbers over 63 bytes. */
 int kw_json_scan(const char *buf, size_t len, kw_json_visit_fn visit, void *ud,
                  struct kw_json_error *err);
 
