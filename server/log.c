@@ -67,11 +67,20 @@ void kw_log(enum kw_log_level level, const char *msg, ...)
             break;
         json_t *v = NULL;
         switch (f.type) {
-        case KW_LF_STR: v = f.s ? json_string(f.s) : json_null(); break;
-        case KW_LF_INT: v = json_integer(f.i); break;
-        case KW_LF_BOOL: v = json_boolean(f.i); break;
-        case KW_LF_DOUBLE: v = json_real(f.d); break;
-        case KW_LF_END: break;
+        case KW_LF_STR:
+            v = f.s ? json_string(f.s) : json_null();
+            break;
+        case KW_LF_INT:
+            v = json_integer(f.i);
+            break;
+        case KW_LF_BOOL:
+            v = json_boolean(f.i);
+            break;
+        case KW_LF_DOUBLE:
+            v = json_real(f.d);
+            break;
+        case KW_LF_END:
+            break;
         }
         if (v)
             json_object_set_new(line, f.key, v);

@@ -53,7 +53,7 @@ static bool grow(void **items, size_t *cap, size_t count, size_t size)
     return true;
 }
 
-static char *vformat(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
 {
     char *out = NULL;
     if (vasprintf(&out, fmt, ap) < 0)
@@ -74,8 +74,7 @@ static void add_cause(struct kw_result *res, enum kw_cause_type type, const char
         return;
     }
     res->causes[res->ncauses++] = (struct kw_cause){
-        .type = type, .rule_id = rule_id, .field = f, .value = value_owned,
-        .detail = detail_owned};
+        .type = type, .rule_id = rule_id, .field = f, .value = value_owned, .detail = detail_owned};
 }
 
 void kw_result_cause(struct kw_result *res, enum kw_cause_type type, const char *rule_id,
@@ -199,11 +198,26 @@ char *kw_quote(const char *s)
     *o++ = '"';
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"': *o++ = '\\'; *o++ = '"'; break;
-        case '\\': *o++ = '\\'; *o++ = '\\'; break;
-        case '\n': *o++ = '\\'; *o++ = 'n'; break;
-        case '\r': *o++ = '\\'; *o++ = 'r'; break;
-        case '\t': *o++ = '\\'; *o++ = 't'; break;
+        case '"':
+            *o++ = '\\';
+            *o++ = '"';
+            break;
+        case '\\':
+            *o++ = '\\';
+            *o++ = '\\';
+            break;
+        case '\n':
+            *o++ = '\\';
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = '\\';
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = '\\';
+            *o++ = 't';
+            break;
         default:
             if (*p < 0x20 || *p == 0x7f)
                 o += sprintf(o, "\\x%02x", *p);

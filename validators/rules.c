@@ -32,6 +32,13 @@ const struct kw_rule kw_rules[] = {
     /* Policy JSON (SPEC §4.3, §6) */
 
     /* Admin policy (SPEC §8) */
+    {KW_RULE_ADMIN_ACTIONS, RS, DENY,
+     "tenancy.denyActions: spec.kopia.actions is refused"},
+    {KW_RULE_ADMIN_HOSTNAME, KOPIA, DENY,
+     "tenancy.denyForeignHostname: spec.kopia.hostname must equal the namespace"},
+    {KW_RULE_ADMIN_SOURCE_NAMESPACE, RD, DENY,
+     "tenancy.denyCrossNamespaceSource: sourceIdentity.sourceNamespace must be the own "
+     "namespace or listed in tenancy.allowedSourceNamespaces"},
 };
 
 const size_t kw_nrules = sizeof(kw_rules) / sizeof(kw_rules[0]);

@@ -27,7 +27,7 @@ struct kw_log_field {
 #define KW_LI(k, v) ((struct kw_log_field){KW_LF_INT, (k), 0, (long long)(v), 0})
 #define KW_LB(k, v) ((struct kw_log_field){KW_LF_BOOL, (k), 0, (v) ? 1 : 0, 0})
 #define KW_LD(k, v) ((struct kw_log_field){KW_LF_DOUBLE, (k), 0, 0, (double)(v)})
-#define KW_LEND ((struct kw_log_field){KW_LF_END, 0, 0, 0, 0})
+#define KW_LEND     ((struct kw_log_field){KW_LF_END, 0, 0, 0, 0})
 
 /* kw_log(KW_LOG_INFO, "review", KW_LS("uid", uid), KW_LB("allowed", 1), KW_LEND); */
 void kw_log(enum kw_log_level level, const char *msg, ...);

@@ -37,8 +37,14 @@ struct kw_warning {
     char *text;          /* one line: "spec.kopia.compression: ..." */
 };
 
-enum kw_patch_kind { KW_PATCH_ADD, KW_PATCH_REMOVE, KW_PATCH_REPLACE,
-                     KW_PATCH_MOVE, KW_PATCH_COPY, KW_PATCH_TEST };
+enum kw_patch_kind {
+    KW_PATCH_ADD,
+    KW_PATCH_REMOVE,
+    KW_PATCH_REPLACE,
+    KW_PATCH_MOVE,
+    KW_PATCH_COPY,
+    KW_PATCH_TEST
+};
 
 struct kw_patch_op {
     enum kw_patch_kind op;

@@ -28,8 +28,8 @@ struct kw_review {
     enum kw_kind kind;
     const char *operation; /* as sent, for logs */
     enum kw_operation op;
-    const char *name;      /* request.name, else object metadata.name; "" if none */
-    const char *namespace; /* request.namespace, else metadata.namespace; "" */
+    const char *name;        /* request.name, else object metadata.name; "" if none */
+    const char *namespace;   /* request.namespace, else metadata.namespace; "" */
     const char *subresource; /* NULL or "" when none */
     bool dry_run;
     json_t *object;     /* request.object or NULL */

@@ -12,14 +12,14 @@ enum kw_kind_bit {
     KW_KB_CONFIGMAP = 1u << 2,
     KW_KB_SECRET = 1u << 3,
 };
-#define KW_KB_KOPIA (KW_KB_RS | KW_KB_RD)
+#define KW_KB_KOPIA  (KW_KB_RS | KW_KB_RD)
 #define KW_KB_POLICY (KW_KB_CONFIGMAP | KW_KB_SECRET)
 
 enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
 
 struct kw_rule {
-    const char *id;      /* stable, kebab-case: "mover-required" */
-    unsigned kinds;      /* enum kw_kind_bit mask */
+    const char *id; /* stable, kebab-case: "mover-required" */
+    unsigned kinds; /* enum kw_kind_bit mask */
     enum kw_severity severity;
     const char *summary; /* one line for docs */
 };
@@ -32,8 +32,11 @@ const struct kw_rule *kw_rule_find(const char *id);
 
 /* Rule ids used by the dispatcher; the validators define their own next to
  * their checks and list them in validators/rules.c. */
-#define KW_RULE_DECODE "object-decode"
-#define KW_RULE_MOVER_REQUIRED "mover-required"
+#define KW_RULE_DECODE          "object-decode"
+#define KW_RULE_MOVER_REQUIRED  "mover-required"
 #define KW_RULE_MOVER_EXCLUSIVE "mover-exclusive"
+#define KW_RULE_ADMIN_ACTIONS "admin-deny-actions"
+#define KW_RULE_ADMIN_HOSTNAME "admin-hostname-is-namespace"
+#define KW_RULE_ADMIN_SOURCE_NAMESPACE "admin-source-namespace"
 
 #endif

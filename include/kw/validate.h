@@ -13,9 +13,9 @@
 struct kw_object_ctx {
     const struct kw_config *cfg;
     enum kw_kind kind;
-    enum kw_operation op; /* KW_OP_CREATE or KW_OP_UPDATE */
-    const char *name;      /* "" when only generateName is known yet */
-    const char *namespace; /* "" when unknown (check on a manifest without one) */
+    enum kw_operation op;     /* KW_OP_CREATE or KW_OP_UPDATE */
+    const char *name;         /* "" when only generateName is known yet */
+    const char *namespace;    /* "" when unknown (check on a manifest without one) */
     const json_t *object;     /* the object; for RS/RD spec.kopia is an object */
     const json_t *old_object; /* UPDATE: the stored object; else NULL */
 };
@@ -27,6 +27,8 @@ void kw_validate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res);
 void kw_validate_kopia_update(const struct kw_object_ctx *ctx, struct kw_result *res);
 /* Defaulting (patch ops + warnings) of an RS/RD that has spec.kopia. */
 void kw_mutate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res);
+/* The admin's multi-tenant hardening rules (SPEC §8), off by default. */
+void kw_validate_tenancy(const struct kw_object_ctx *ctx, struct kw_result *res);
 /* Validation of a ConfigMap/Secret labelled kopia.volsync.backube/policy. */
 void kw_validate_policy_object(const struct kw_object_ctx *ctx, struct kw_result *res);
 

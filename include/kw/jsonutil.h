@@ -1,0 +1,21 @@
+/* Small read helpers over jansson values that encode the spec's "absent"
+ * rules: a JSON null counts as absent everywhere, and for some fields an
+ * empty string does too (SPEC §4). All return borrowed references. */
+#ifndef KW_JSONUTIL_H
+#define KW_JSONUTIL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/* obj[key], or NULL when obj is not an object, key is missing or null. */
+json_t *kw_obj_get(const json_t *obj, const char *key);
+/* Walks a dotted path ("spec.kopia.sourceIdentity"), NULL as above. */
+json_t *kw_path_get(const json_t *root, const char *dotted);
+/* obj[key] when it is a string, else NULL. */
+const char *kw_obj_str(const json_t *obj, const char *key);
+/* obj[key] when it is a non-empty string, else NULL (empty = absent). */
+const char *kw_obj_str_set(const json_t *obj, const char *key);
+/* True when obj[key] is present and not null. */
+bool kw_obj_has(const json_t *obj, const char *key);
+
+#endif

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the unit tests under valgrind's memcheck: any invalid access or leak
+# fails. Integration tests run the server under valgrind instead when
+# KW_SERVER_WRAPPER is set (see tests/support). Usage: scripts/test-valgrind.sh BUILD_DIR
+set -euo pipefail
+build=${1:?build dir}
+root=$(cd "$(dirname "$0")/.." && pwd)
+export KW_SOURCE_DIR=$root KW_BINARY=$build/kopia-webhook
+status=0
+shopt -s nullglob
+for t in "$build"/tests/test_*; do
+  [ -x "$t" ] || continue
+  name=$(basename "$t")
+  case "$name" in test_http_*|test_integration_*) continue ;; esac
+  log=$(mktemp)
+  # criterion runs each test in a child process whose exit status valgrind
+  # cannot pass back, so any valgrind report (quiet mode prints only
+  # problems, prefixed ==PID==) counts as a failure.
+  if valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
+       --errors-for-leak-kinds=definite,indirect --trace-children=yes \
+       --trace-children-skip='*/kopia-webhook,/usr/bin/*,/bin/*' \
+       "$t" --jobs 1 >"$log" 2>&1 && ! grep -qE '^==[0-9]+== ' "$log"; then
+    echo "valgrind: $name ok"
+  else
+    echo "valgrind: $name FAILED"; tail -n 80 "$log"; status=1
+  fi
+  rm -f "$log"
+done
+exit $status

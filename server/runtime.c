@@ -1,0 +1,22 @@
+/* Builds the core's read-only configuration for a command (see runtime.h). */
+#include "kw/runtime.h"
+
+#include <string.h>
+
+int kw_runtime_init(struct kw_runtime *rt, const char *config_path, char *err, size_t errlen)
+{
+    memset(rt, 0, sizeof(*rt));
+    kw_settings_init(&rt->settings);
+    if (config_path && kw_settings_load_file(&rt->settings, config_path, err, errlen) != 0) {
+        kw_settings_free(&rt->settings);
+        return -1;
+    }
+    rt->cfg = rt->settings.core;
+    return 0;
+}
+
+void kw_runtime_free(struct kw_runtime *rt)
+{
+    kw_settings_free(&rt->settings);
+    memset(rt, 0, sizeof(*rt));
+}

@@ -1,0 +1,403 @@
+/* The AdmissionReview protocol (SPEC §3) through kw_handle(): versions, uid
+ * echo, transport-level 400s, pass-through cases, the dispatcher's mover
+ * rules, Status/causes encoding, warning cleaning and patch encoding. */
+#include <criterion/criterion.h>
+#include <openssl/evp.h>
+#include <string.h>
+
+#include "kw/core.h"
+#include "kw/rules.h"
+
+static struct kw_config cfg;
+
+static void setup(void)
+{
+    kw_config_defaults(&cfg);
+}
+
+TestSuite(review, .init = setup);
+
+/* Builds a review around `request_fields` (a JSON fragment). */
+static char *review_json(const char *api, const char *request_fields)
+{
+    char *out = NULL;
+    cr_assert(asprintf(&out,
+                       "{\"apiVersion\":\"%s\",\"kind\":\"AdmissionReview\","
+                       "\"request\":{%s}}",
+                       api, request_fields) > 0);
+    return out;
+}
+
+#define RS_KIND                                                                                    \
+    "\"kind\":{\"group\":\"volsync.backube\",\"version\":\"v1alpha1\","                            \
+    "\"kind\":\"ReplicationSource\"}"
+
+static json_t *handle(enum kw_webhook hook, const char *body, int want_status)
+{
+    struct kw_outcome out;
+    kw_handle(&cfg, hook, body, strlen(body), &out);
+    cr_assert_eq(out.http_status, want_status, "status %d, body %s", out.http_status, out.body);
+    json_t *doc = NULL;
+    if (want_status == 200) {
+        json_error_t jerr;
+        doc = json_loadb(out.body, out.body_len, 0, &jerr);
+        cr_assert(doc, "response is not JSON: %s", jerr.text);
+        cr_assert_str_eq(out.content_type, "application/json");
+    } else {
+        cr_assert(out.body && out.body_len > 0);
+        cr_assert_null(strchr(out.body, '\n') == out.body + out.body_len - 1 ? NULL : "x",
+                       "error body must be one line");
+    }
+    kw_outcome_free(&out);
+    return doc;
+}
+
+static json_t *response_of(json_t *doc)
+{
+    json_t *r = json_object_get(doc, "response");
+    cr_assert(json_is_object(r));
+    return r;
+}
+
+static json_t *rs_review(enum kw_webhook hook, const char *api, const char *op,
+                         const char *spec_json)
+{
+    char fields[4096];
+    snprintf(fields, sizeof(fields),
+             "\"uid\":\"u-1\",%s,\"operation\":\"%s\",\"name\":\"mydata-backup\","
+             "\"namespace\":\"default\",\"object\":{\"apiVersion\":\"volsync.backube/v1alpha1\","
+             "\"kind\":\"ReplicationSource\",\"metadata\":{\"name\":\"mydata-backup\","
+             "\"namespace\":\"default\"},\"spec\":%s}",
+             RS_KIND, op, spec_json);
+    char *body = review_json(api, fields);
+    json_t *doc = handle(hook, body, 200);
+    free(body);
+    return doc;
+}
+
+Test(review, v1_and_v1beta1_are_answered_in_their_version_with_uid_echoed)
+{
+    const char *apis[] = {"admission.k8s.io/v1", "admission.k8s.io/v1beta1"};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *doc = rs_review(KW_HOOK_VALIDATE, apis[i], "CREATE", "{\"restic\":{}}");
+        cr_assert_str_eq(json_string_value(json_object_get(doc, "apiVersion")), apis[i]);
+        cr_assert_str_eq(json_string_value(json_object_get(doc, "kind")), "AdmissionReview");
+        json_t *r = response_of(doc);
+        cr_assert_str_eq(json_string_value(json_object_get(r, "uid")), "u-1");
+        cr_assert(json_is_true(json_object_get(r, "allowed")));
+        cr_assert_null(json_object_get(r, "patch"));
+        json_decref(doc);
+    }
+}
+
+Test(review, transport_errors_are_400_with_a_reason)
+{
+    struct {
+        const char *body, *needle;
+    } cases[] = {
+        {"", "not valid JSON"},
+        {"not json", "not valid JSON"},
+        {"[1,2]", "must be a JSON object"},
+        {"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}",
+         "request is required"},
+        {"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":null}",
+         "request is required"},
+        {"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+         "\"request\":{\"operation\":\"CREATE\"}}",
+         "uid is required"},
+        {"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+         "\"request\":{\"uid\":\"\"}}",
+         "uid is required"},
+        {"{\"apiVersion\":\"admission.k8s.io/v2\",\"kind\":\"AdmissionReview\","
+         "\"request\":{\"uid\":\"a\"}}",
+         "apiVersion"},
+        {"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"Pod\",\"request\":{\"uid\":\"a\"}}",
+         "kind must be AdmissionReview"},
+        {"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+         "\"request\":{\"uid\":\"a\",\"operation\":\"CREATE\"}}",
+         "request.kind"},
+        {"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+         "\"request\":{\"uid\":\"a\",\"kind\":{\"kind\":\"X\"}}}",
+         "operation is required"},
+        {"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+         "\"request\":{\"uid\":\"a\",\"kind\":{\"kind\":\"X\"},\"operation\":\"CREATE\","
+         "\"dryRun\":\"yes\"}}",
+         "dryRun"},
+        {"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"} trailing",
+         "not valid JSON"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct kw_outcome out;
+        kw_handle(&cfg, KW_HOOK_VALIDATE, cases[i].body, strlen(cases[i].body), &out);
+        cr_assert_eq(out.http_status, 400, "case %zu: status %d", i, out.http_status);
+        cr_assert(strstr(out.body, cases[i].needle), "case %zu: %s", i, out.body);
+        cr_assert(!out.summary.decoded);
+        kw_outcome_free(&out);
+    }
+}
+
+Test(review, nul_bytes_and_invalid_utf8_are_400)
+{
+    const char body[] = "{\"apiVersion\":\"admission.k8s.io/v1\",\0\"kind\":\"AdmissionReview\"}";
+    struct kw_outcome out;
+    kw_handle(&cfg, KW_HOOK_VALIDATE, body, sizeof(body) - 1, &out);
+    cr_assert_eq(out.http_status, 400);
+    kw_outcome_free(&out);
+    const char *bad = "{\"apiVersion\":\"admission.k8s.io/v1\xff\"}";
+    kw_handle(&cfg, KW_HOOK_VALIDATE, bad, strlen(bad), &out);
+    cr_assert_eq(out.http_status, 400);
+    kw_outcome_free(&out);
+}
+
+Test(review, delete_connect_subresource_and_other_kinds_pass_untouched)
+{
+    const char *cases[] = {
+        "\"uid\":\"a\"," RS_KIND ",\"operation\":\"DELETE\",\"oldObject\":{\"spec\":{}}",
+        "\"uid\":\"a\"," RS_KIND ",\"operation\":\"CONNECT\"",
+        "\"uid\":\"a\"," RS_KIND ",\"operation\":\"UPDATE\",\"subResource\":\"status\","
+        "\"object\":{\"spec\":{}}",
+        "\"uid\":\"a\",\"kind\":{\"group\":\"apps\",\"version\":\"v1\",\"kind\":\"Deployment\"},"
+        "\"operation\":\"CREATE\",\"object\":{\"spec\":{}}",
+        /* Same kind name in another group is not ours. */
+        "\"uid\":\"a\",\"kind\":{\"group\":\"example.com\",\"version\":\"v1\","
+        "\"kind\":\"ReplicationSource\"},\"operation\":\"CREATE\",\"object\":{\"spec\":{}}",
+        /* Finalizer removal on an object being deleted is never blocked. */
+        "\"uid\":\"a\"," RS_KIND ",\"operation\":\"UPDATE\",\"object\":{\"metadata\":"
+        "{\"deletionTimestamp\":\"2026-01-01T00:00:00Z\"},\"spec\":{}},\"oldObject\":{\"spec\":{}}",
+        /* An unlabelled ConfigMap is not a policy object. */
+        "\"uid\":\"a\",\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"ConfigMap\"},"
+        "\"operation\":\"CREATE\",\"object\":{\"data\":{\"x.json\":\"{\"}}",
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (int hook = KW_HOOK_VALIDATE; hook <= KW_HOOK_MUTATE; hook++) {
+            char *body = review_json("admission.k8s.io/v1", cases[i]);
+            json_t *doc = handle((enum kw_webhook)hook, body, 200);
+            json_t *r = response_of(doc);
+            cr_assert(json_is_true(json_object_get(r, "allowed")), "case %zu", i);
+            cr_assert_null(json_object_get(r, "patch"), "case %zu", i);
+            cr_assert_null(json_object_get(r, "status"), "case %zu", i);
+            json_decref(doc);
+            free(body);
+        }
+    }
+}
+
+Test(review, no_mover_is_denied_with_a_field_error)
+{
+    json_t *doc =
+        rs_review(KW_HOOK_VALIDATE, "admission.k8s.io/v1", "CREATE", "{\"sourcePVC\":\"data\"}");
+    json_t *r = response_of(doc);
+    cr_assert(json_is_false(json_object_get(r, "allowed")));
+    json_t *status = json_object_get(r, "status");
+    cr_assert_eq(json_integer_value(json_object_get(status, "code")), 422);
+    cr_assert_str_eq(json_string_value(json_object_get(status, "reason")), "Invalid");
+    cr_assert_str_eq(json_string_value(json_object_get(status, "message")),
+                     "ReplicationSource.volsync.backube \"mydata-backup\" is invalid: spec: "
+                     "Required value: a replication method must be specified");
+    json_t *cause =
+        json_array_get(json_object_get(json_object_get(status, "details"), "causes"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(cause, "reason")), "FieldValueRequired");
+    cr_assert_str_eq(json_string_value(json_object_get(cause, "field")), "spec");
+    cr_assert_str_eq(json_string_value(json_object_get(cause, "message")),
+                     "Required value: a replication method must be specified");
+    json_decref(doc);
+
+    /* spec: null and no spec at all mean no mover too. */
+    doc = rs_review(KW_HOOK_VALIDATE, "admission.k8s.io/v1", "CREATE", "null");
+    cr_assert(json_is_false(json_object_get(response_of(doc), "allowed")));
+    json_decref(doc);
+    /* kopia: null counts as absent. */
+    doc = rs_review(KW_HOOK_VALIDATE, "admission.k8s.io/v1", "UPDATE", "{\"kopia\":null}");
+    cr_assert(json_is_false(json_object_get(response_of(doc), "allowed")));
+    json_decref(doc);
+}
+
+Test(review, kopia_with_another_mover_is_denied_and_other_movers_alone_pass)
+{
+    const char *others[] = {"rsync", "rsyncTLS", "rclone", "restic", "syncthing", "external"};
+    for (size_t i = 0; i < 6; i++) {
+        char spec[256];
+        snprintf(spec, sizeof(spec), "{\"kopia\":{},\"%s\":{}}", others[i]);
+        json_t *doc = rs_review(KW_HOOK_VALIDATE, "admission.k8s.io/v1", "CREATE", spec);
+        json_t *status = json_object_get(response_of(doc), "status");
+        cr_assert(strstr(json_string_value(json_object_get(status, "message")),
+                         "spec: Forbidden: only one replication method can be supplied"),
+                  "%s", json_string_value(json_object_get(status, "message")));
+        json_decref(doc);
+        snprintf(spec, sizeof(spec), "{\"%s\":{\"anything\":1}}", others[i]);
+        doc = rs_review(KW_HOOK_VALIDATE, "admission.k8s.io/v1", "CREATE", spec);
+        cr_assert(json_is_true(json_object_get(response_of(doc), "allowed")), "%s", others[i]);
+        json_decref(doc);
+    }
+    /* The mutating webhook never patches an object that is not ours. */
+    json_t *doc =
+        rs_review(KW_HOOK_MUTATE, "admission.k8s.io/v1", "CREATE", "{\"kopia\":{},\"restic\":{}}");
+    cr_assert_null(json_object_get(response_of(doc), "patch"));
+    json_decref(doc);
+}
+
+Test(review, undecodable_objects_are_denied_with_code_400_inside_200)
+{
+    const char *specs[] = {"{\"kopia\":\"yes\"}", "{\"kopia\":[1]}", "\"text\"", "[]"};
+    for (size_t i = 0; i < 4; i++) {
+        for (int hook = KW_HOOK_VALIDATE; hook <= KW_HOOK_MUTATE; hook++) {
+            json_t *doc =
+                rs_review((enum kw_webhook)hook, "admission.k8s.io/v1", "CREATE", specs[i]);
+            json_t *r = response_of(doc);
+            cr_assert(json_is_false(json_object_get(r, "allowed")));
+            json_t *status = json_object_get(r, "status");
+            cr_assert_eq(json_integer_value(json_object_get(status, "code")), 400, "%s", specs[i]);
+            cr_assert_str_eq(json_string_value(json_object_get(status, "reason")), "BadRequest");
+            json_decref(doc);
+        }
+    }
+    char fields[512];
+    snprintf(fields, sizeof(fields), "\"uid\":\"a\",%s,\"operation\":\"CREATE\",\"object\":42",
+             RS_KIND);
+    char *body = review_json("admission.k8s.io/v1", fields);
+    json_t *doc = handle(KW_HOOK_VALIDATE, body, 200);
+    cr_assert_eq(
+        json_integer_value(json_object_get(json_object_get(response_of(doc), "status"), "code")),
+        400);
+    json_decref(doc);
+    free(body);
+}
+
+Test(review, dry_run_gets_the_same_answer)
+{
+#define DRY_FIELDS(v)                                                                              \
+    "\"uid\":\"a\"," RS_KIND ",\"operation\":\"CREATE\",\"dryRun\":" v                             \
+    ",\"object\":{\"metadata\":{\"name\":\"x\"},\"spec\":{}}"
+    char *a = review_json("admission.k8s.io/v1", DRY_FIELDS("true"));
+    char *b = review_json("admission.k8s.io/v1", DRY_FIELDS("false"));
+    json_t *da = handle(KW_HOOK_VALIDATE, a, 200), *db = handle(KW_HOOK_VALIDATE, b, 200);
+    cr_assert(json_equal(da, db));
+    json_decref(da);
+    json_decref(db);
+    free(a);
+    free(b);
+}
+
+static struct kw_review sample_review(void)
+{
+    return (struct kw_review){.api_version = "admission.k8s.io/v1",
+                              .uid = "u-9",
+                              .kind_group = "volsync.backube",
+                              .kind_name = "ReplicationDestination",
+                              .kind = KW_KIND_RD,
+                              .op = KW_OP_CREATE,
+                              .name = "r",
+                              .namespace = "ns"};
+}
+
+Test(review, several_causes_are_listed_in_the_message_and_details)
+{
+    struct kw_review rv = sample_review();
+    struct kw_result res;
+    kw_result_init(&res);
+    kw_result_cause_str(&res, KW_CAUSE_INVALID, "x", "spec.kopia.username", "-x",
+                        "must start and end with an alphanumeric character");
+    kw_result_cause(&res, KW_CAUSE_TOO_MANY, "y", "spec.kopia.additionalArgs", "21",
+                    "must have at most 20 items");
+    size_t len;
+    char *text = kw_review_encode(&rv, &res, false, &len);
+    json_t *doc = json_loads(text, 0, NULL);
+    json_t *status = json_object_get(response_of(doc), "status");
+    cr_assert_str_eq(json_string_value(json_object_get(status, "message")),
+                     "ReplicationDestination.volsync.backube \"r\" is invalid: "
+                     "[spec.kopia.username: Invalid value: \"-x\": must start and end with an "
+                     "alphanumeric character, spec.kopia.additionalArgs: Too many: 21: must have "
+                     "at most 20 items]");
+    json_t *causes = json_object_get(json_object_get(status, "details"), "causes");
+    cr_assert_eq(json_array_size(causes), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(causes, 1), "reason")),
+                     "FieldValueTooMany");
+    json_decref(doc);
+    free(text);
+    kw_result_free(&res);
+}
+
+static char *decode_base64(const char *b64)
+{
+    size_t n = strlen(b64);
+    unsigned char *out = malloc(n + 1);
+    int len = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)n);
+    cr_assert_geq(len, 0);
+    while (n > 0 && b64[n - 1] == '=') {
+        len--;
+        n--;
+    }
+    out[len] = 0;
+    return (char *)out;
+}
+
+Test(review, patches_are_base64_json_patch_on_mutate_only)
+{
+    struct kw_review rv = sample_review();
+    struct kw_result res;
+    kw_result_init(&res);
+    kw_result_patch(&res, KW_PATCH_ADD, "/metadata/annotations/kopia-webhook.io~1identity", NULL,
+                    json_string("r-ns@ns"));
+    kw_result_warn(&res, "w", "spec.kopia.copyMethod: defaulted\nto \"Direct\"\x01");
+    size_t len;
+    char *text = kw_review_encode(&rv, &res, true, &len);
+    json_t *r = response_of(json_loads(text, 0, NULL));
+    cr_assert_str_eq(json_string_value(json_object_get(r, "patchType")), "JSONPatch");
+    char *patch = decode_base64(json_string_value(json_object_get(r, "patch")));
+    json_t *ops = json_loads(patch, 0, NULL);
+    json_t *want = json_loads("[{\"op\":\"add\",\"path\":\"/metadata/annotations/"
+                              "kopia-webhook.io~1identity\",\"value\":\"r-ns@ns\"}]",
+                              0, NULL);
+    cr_assert(json_equal(ops, want), "patch %s", patch);
+    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(r, "warnings"), 0)),
+                     "spec.kopia.copyMethod: defaulted to \"Direct\"");
+    json_decref(ops);
+    json_decref(want);
+    free(patch);
+    free(text);
+
+    /* Never on /validate, never for DELETE. */
+    text = kw_review_encode(&rv, &res, false, &len);
+    cr_assert_null(strstr(text, "patch"));
+    free(text);
+    rv.op = KW_OP_DELETE;
+    text = kw_review_encode(&rv, &res, true, &len);
+    cr_assert_null(strstr(text, "patch"));
+    free(text);
+    kw_result_free(&res);
+}
+
+Test(review, warning_lines_have_no_control_characters)
+{
+    char *s = kw_clean_line("  spec.x:\tbad\r\nvalue \x7f end  ");
+    cr_assert_str_eq(s, "spec.x: bad value end");
+    free(s);
+}
+
+Test(review, quoting_follows_go)
+{
+    char *q = kw_quote("a\"b\\c\nd\x01");
+    cr_assert_str_eq(q, "\"a\\\"b\\\\c\\nd\\x01\"");
+    free(q);
+}
+
+Test(review, summary_reports_rule_ids)
+{
+    char fields[1024];
+    snprintf(fields, sizeof(fields),
+             "\"uid\":\"sum-1\",%s,\"operation\":\"CREATE\",\"namespace\":\"ns\","
+             "\"object\":{\"metadata\":{\"name\":\"x\"},\"spec\":{}}",
+             RS_KIND);
+    char *body = review_json("admission.k8s.io/v1", fields);
+    struct kw_outcome out;
+    kw_handle(&cfg, KW_HOOK_VALIDATE, body, strlen(body), &out);
+    cr_assert(out.summary.decoded);
+    cr_assert_str_eq(out.summary.uid, "sum-1");
+    cr_assert_str_eq(out.summary.name, "x");
+    cr_assert_str_eq(out.summary.namespace, "ns");
+    cr_assert(!out.summary.allowed);
+    cr_assert_eq(out.summary.ndeny, 1);
+    cr_assert_str_eq(out.summary.deny_rules[0], KW_RULE_MOVER_REQUIRED);
+    kw_outcome_free(&out);
+    free(body);
+}

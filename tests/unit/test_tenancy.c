@@ -1,0 +1,101 @@
+/* The admin's multi-tenant switches (SPEC §8): each off by default, each
+ * denying exactly its case when on. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "kw/rules.h"
+#include "kw/validate.h"
+
+static struct kw_result run(const struct kw_config *cfg, enum kw_kind kind, const char *ns,
+                            const char *kopia_json)
+{
+    char doc[1024];
+    snprintf(doc, sizeof(doc), "{\"metadata\":{\"name\":\"a\"},\"spec\":{\"kopia\":%s}}",
+             kopia_json);
+    json_t *obj = json_loads(doc, 0, NULL);
+    cr_assert(obj, "%s", doc);
+    struct kw_object_ctx ctx = {
+        .cfg = cfg, .kind = kind, .op = KW_OP_CREATE, .name = "a", .namespace = ns, .object = obj};
+    struct kw_result res;
+    kw_result_init(&res);
+    kw_validate_tenancy(&ctx, &res);
+    json_decref(obj);
+    return res;
+}
+
+static void expect(const struct kw_config *cfg, enum kw_kind kind, const char *kopia,
+                   const char *rule, const char *field)
+{
+    struct kw_result res = run(cfg, kind, "team-a", kopia);
+    if (!rule) {
+        cr_assert_eq(res.ncauses, 0, "%s: unexpected %s", kopia,
+                     res.ncauses ? res.causes[0].detail : "");
+    } else {
+        cr_assert_eq(res.ncauses, 1, "%s: want %s", kopia, rule);
+        cr_assert_str_eq(res.causes[0].rule_id, rule);
+        cr_assert_str_eq(res.causes[0].field, field);
+        cr_assert_eq(res.causes[0].type, KW_CAUSE_FORBIDDEN);
+    }
+    kw_result_free(&res);
+}
+
+Test(tenancy, everything_is_allowed_by_default)
+{
+    struct kw_config cfg;
+    kw_config_defaults(&cfg);
+    expect(&cfg, KW_KIND_RS, "{\"actions\":{\"beforeSnapshot\":\"x\"},\"hostname\":\"other\"}",
+           NULL, NULL);
+    expect(&cfg, KW_KIND_RD,
+           "{\"sourceIdentity\":{\"sourceName\":\"s\",\"sourceNamespace\":\"b\"}}", NULL, NULL);
+}
+
+Test(tenancy, deny_actions)
+{
+    struct kw_config cfg;
+    kw_config_defaults(&cfg);
+    cfg.deny_actions = true;
+    expect(&cfg, KW_KIND_RS, "{\"actions\":{\"beforeSnapshot\":\"x\"}}", KW_RULE_ADMIN_ACTIONS,
+           "spec.kopia.actions");
+    expect(&cfg, KW_KIND_RS, "{\"actions\":null}", NULL, NULL);
+    expect(&cfg, KW_KIND_RS, "{}", NULL, NULL);
+}
+
+Test(tenancy, deny_foreign_hostname)
+{
+    struct kw_config cfg;
+    kw_config_defaults(&cfg);
+    cfg.deny_foreign_hostname = true;
+    expect(&cfg, KW_KIND_RS, "{\"hostname\":\"team-b\"}", KW_RULE_ADMIN_HOSTNAME,
+           "spec.kopia.hostname");
+    expect(&cfg, KW_KIND_RD, "{\"hostname\":\"team-b\",\"username\":\"u\"}", KW_RULE_ADMIN_HOSTNAME,
+           "spec.kopia.hostname");
+    expect(&cfg, KW_KIND_RS, "{\"hostname\":\"team-a\"}", NULL, NULL);
+    expect(&cfg, KW_KIND_RS, "{\"hostname\":\"\"}", NULL, NULL);
+    struct kw_result res = run(&cfg, KW_KIND_RS, "team-a", "{\"hostname\":\"team-b\"}");
+    cr_assert(strstr(res.causes[0].detail, "(\"team-a\"), not \"team-b\""), "%s",
+              res.causes[0].detail);
+    kw_result_free(&res);
+}
+
+Test(tenancy, deny_cross_namespace_source_with_allowed_list)
+{
+    struct kw_config cfg;
+    kw_config_defaults(&cfg);
+    cfg.deny_cross_namespace_source = true;
+    char *allowed[] = {"shared-backups"};
+    cfg.allowed_source_namespaces = allowed;
+    cfg.n_allowed_source_namespaces = 1;
+    const char *field = "spec.kopia.sourceIdentity.sourceNamespace";
+    expect(&cfg, KW_KIND_RD,
+           "{\"sourceIdentity\":{\"sourceName\":\"s\",\"sourceNamespace\":\"b\"}}",
+           KW_RULE_ADMIN_SOURCE_NAMESPACE, field);
+    expect(&cfg, KW_KIND_RD,
+           "{\"sourceIdentity\":{\"sourceName\":\"s\",\"sourceNamespace\":\"team-a\"}}", NULL,
+           NULL);
+    expect(&cfg, KW_KIND_RD,
+           "{\"sourceIdentity\":{\"sourceName\":\"s\",\"sourceNamespace\":\"shared-backups\"}}",
+           NULL, NULL);
+    expect(&cfg, KW_KIND_RD, "{\"sourceIdentity\":{\"sourceName\":\"s\"}}", NULL, NULL);
+    /* Only restores read another namespace's backups. */
+    expect(&cfg, KW_KIND_RS, "{\"sourceIdentity\":{\"sourceNamespace\":\"b\"}}", NULL, NULL);
+}
