@@ -5,10 +5,10 @@
  * with flags 0 reads it (top-level array or object, no NaN/Infinity, comments,
  * trailing commas or BOM, valid UTF-8 only, no \u0000, integers within
  * json_int_t, finite reals, nesting up to 2048 levels), with the same error
- * texts and positions. One deliberate difference: a NUL byte outside a string
- * is always an error (json_loadb skips one NUL right after a number or a
- * literal). Inputs are length-delimited, never NUL-terminated. See
- * docs/json.md. */
+ * texts and positions. Two deliberate differences: a NUL byte outside a
+ * string is always an error (json_loadb skips one NUL right after a number or
+ * a literal), and error texts are always printable UTF-8. Inputs are
+ * length-delimited, never NUL-terminated. See docs/json.md. */
 #ifndef KW_JSON_H
 #define KW_JSON_H
 
