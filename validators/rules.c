@@ -112,6 +112,38 @@ const struct kw_rule kw_rules[] = {
      "policyConfig filenames are set but neither secretName nor configMapName"},
 
     /* Defaulting (SPEC §5) and UPDATE rules (SPEC §7) */
+    {"identity-pinned", KOPIA, DEFAULT,
+     "a missing or empty username/hostname is pinned to the computed identity (RS; RD without "
+     "sourceIdentity and without either part); an RD's unpinned empty part is removed"},
+    {"identity-annotation", KOPIA, DEFAULT,
+     "the effective identity is written to the annotation kopia-webhook.io/identity"},
+    {"source-namespace-defaulted", RD, DEFAULT,
+     "spec.kopia.sourceIdentity.sourceNamespace defaults to the object's namespace"},
+    {"copymethod-defaulted", KOPIA, DEFAULT,
+     "spec.kopia.copyMethod defaults to Direct, with a warning (Snapshot gives a point-in-time "
+     "copy)"},
+    {"policy-filenames-defaulted", KOPIA, DEFAULT,
+     "policyConfig with a Secret or ConfigMap gets global-policy.json and repository.config as "
+     "file names"},
+    {"restoreasof-normalized", RD, DEFAULT,
+     "spec.kopia.restoreAsOf with an offset or lower-case t/z is rewritten to UTC, with a "
+     "warning"},
+    {"identity-change-after-sync", KOPIA, WARN,
+     "the effective identity changes after the first sync (a new snapshot history)"},
+    {"identity-change-forbidden", KOPIA, DENY,
+     "the effective identity changes after the first sync with tenancy.denyIdentityChange "
+     "on"},
+    {"source-path-change-after-sync", KOPIA, WARN,
+     "sourcePathOverride changes after the first sync (a new snapshot history)"},
+    {"source-path-change-forbidden", KOPIA, DENY,
+     "sourcePathOverride changes after the first sync with tenancy.denyIdentityChange on"},
+    {"repository-change-after-sync", KOPIA, WARN,
+     "repository or repositoryPVC changes after the first sync (a new snapshot history)"},
+    {"repository-change-forbidden", KOPIA, DENY,
+     "repository or repositoryPVC changes after the first sync with "
+     "tenancy.denyIdentityChange on"},
+    {"compression-change-after-sync", RS, WARN,
+     "compression changes after the first sync (existing data keeps its old compression)"},
 
     /* Policy JSON (SPEC §4.3, §6) */
 
