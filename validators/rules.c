@@ -146,6 +146,25 @@ const struct kw_rule kw_rules[] = {
      "compression changes after the first sync (existing data keeps its old compression)"},
 
     /* Policy JSON (SPEC §4.3, §6) */
+    {"policy-too-large", KOPIA | POLICY, DENY,
+     "an inline repositoryConfig or a policy file is larger than 1 MiB (1,048,576 bytes)"},
+    {"policy-invalid-json", KOPIA | POLICY, DENY,
+     "an inline repositoryConfig or a policy file is not valid JSON (RFC 8259), or a policy file "
+     "is empty"},
+    {"policy-not-object", KOPIA | POLICY, DENY,
+     "an inline repositoryConfig or a policy file is a JSON array, not an object"},
+    {"policy-field-type", KOPIA | POLICY, DENY,
+     "a key the mover reads from policy JSON has the wrong JSON type"},
+    {"policy-value-invalid", KOPIA | POLICY, DENY,
+     "a key the mover reads from policy JSON is out of range (a negative count or speed)"},
+    {"policy-unknown-key", KOPIA | POLICY, WARN,
+     "policy JSON holds a key the policy schemas do not know (typo or unsupported setting)"},
+    {"policy-key-ignored", KOPIA | POLICY, WARN,
+     "policy JSON holds a documented key that the mover does not read"},
+    {"repository-config-env-too-large", KOPIA, WARN,
+     "the inline repositoryConfig exceeds what Linux accepts in one environment variable"},
+    {"policy-base64-invalid", POLICY, DENY,
+     "a policy file in Secret data or ConfigMap binaryData is not valid base64"},
 
     /* Admin policy (SPEC §8) */
     {KW_RULE_ADMIN_ACTIONS, RS, DENY,

@@ -22,17 +22,11 @@
 #include "kw/formats.h"
 #include "kw/rules.h"
 #include "kw/yaml.h"
+#include "schema_internal.h"
 
 /* ---- compiled form -------------------------------------------------- */
 
-enum {
-    T_OBJECT = 1u << 0,
-    T_ARRAY = 1u << 1,
-    T_STRING = 1u << 2,
-    T_INTEGER = 1u << 3,
-    T_NUMBER = 1u << 4,
-    T_BOOLEAN = 1u << 5,
-};
+/* Node, property and schema structures: validators/schema_internal.h. */
 
 static const struct {
     const char *name;
@@ -42,20 +36,6 @@ static const struct {
     {"number", T_NUMBER},   {"string", T_STRING}, {"boolean", T_BOOLEAN},
 };
 #define NTYPES (sizeof(type_names) / sizeof(type_names[0]))
-
-enum format {
-    FMT_NONE,
-    FMT_QUANTITY,
-    FMT_DATETIME,
-    FMT_CRON,
-    FMT_DNS1123_SUBDOMAIN,
-    FMT_DNS1123_LABEL,
-    FMT_LABEL_KEY,
-    FMT_LABEL_VALUE,
-    FMT_CONFIGMAP_KEY,
-    FMT_IDENTITY,
-    FMT_ABSOLUTE_PATH,
-};
 
 static const char *const format_names[] = {
     [FMT_NONE] = "",
@@ -71,67 +51,6 @@ static const char *const format_names[] = {
     [FMT_ABSOLUTE_PATH] = "absolute-path",
 };
 #define NFORMATS (sizeof(format_names) / sizeof(format_names[0]))
-
-enum unknown_policy { UNKNOWN_WARN, UNKNOWN_IGNORE };
-
-struct bound {
-    bool set, exclusive;
-    long long i; /* bounds are whole numbers */
-};
-
-struct node;
-
-struct prop {
-    const char *name;
-    struct node *node;
-    unsigned variants;          /* 0: every variant */
-    const char *variants_label; /* "ReplicationSource", for messages */
-    const char *rule;           /* `rule` next to $ref: this use's rule id */
-    bool empty_is_absent;
-    bool other_variant_forbidden;
-    const char *other_variant_rule;
-    bool required;
-    const char *required_rule;    /* NULL: the property's own rule */
-    const char *required_message; /* detail after "Required value"; may be NULL */
-};
-
-struct stale_name {
-    const char *name, *replacement;
-};
-
-struct node {
-    unsigned types; /* 0: any type */
-    enum format format;
-    const char *rule; /* NULL: inherited from the parent */
-    /* object */
-    struct prop *props; /* sorted by name */
-    size_t nprops;
-    struct node *additional; /* schema of the values of other keys (a map) */
-    enum format key_format;  /* format of the keys of other keys */
-    enum unknown_policy unknown;
-    struct stale_name *stale;
-    size_t nstale;
-    /* array */
-    struct node *items;
-    long long min_items, max_items; /* -1: none */
-    /* string */
-    long long min_length, max_length; /* -1: none; counted in characters */
-    pcre2_code *pattern;
-    const char *pattern_src;
-    /* enum */
-    const json_t *enum_values; /* borrowed from the document */
-    char *enum_detail;         /* `supported values: "a", "b"` */
-    /* numbers and quantities */
-    struct bound min, max;
-};
-
-struct kw_schema {
-    const char *name;
-    struct node *root;
-    unsigned variant; /* bit of this schema's variant; 0 when none */
-    const char *type_rule, *unknown_rule, *default_rule;
-    bool integral_reals; /* a real with no fraction counts as an integer */
-};
 
 #define MAX_VARIANTS 16
 
@@ -410,7 +329,7 @@ static struct node *compile_child(struct compiler *cc, const char *keyword, cons
  * than its value; allowed next to $ref. */
 static const char *const property_keywords[] = {
     "only", "otherVariant", "otherVariantRule", "emptyIsAbsent", "requiredRule", "requiredMessage",
-    NULL};
+    "ignored", NULL};
 
 static bool is_property_keyword(const char *k)
 {
@@ -457,6 +376,10 @@ static void compile_property(struct compiler *cc, struct prop *p, const char *na
             p->required_message = json_string_value(v);
             if (!p->required_message)
                 fail(cc, "requiredMessage must be a string");
+        } else if (strcmp(k, "ignored") == 0) {
+            p->ignored = json_string_value(v);
+            if (!p->ignored || !p->ignored[0])
+                fail(cc, "ignored must be a non-empty hint (what is read instead)");
         }
     }
     if (p->other_variant_forbidden && (!p->variants || !p->other_variant_rule))
@@ -720,6 +643,8 @@ static void compile_schema(struct compiler *cc, const char *name, const json_t *
             sc.type_rule = rule_id(cc, v);
         else if (strcmp(k, "unknownRule") == 0)
             sc.unknown_rule = rule_id(cc, v);
+        else if (strcmp(k, "ignoredRule") == 0)
+            sc.ignored_rule = rule_id(cc, v);
         else if (strcmp(k, "rule") == 0)
             sc.default_rule = rule_id(cc, v);
         else if (strcmp(k, "integralRealsAreIntegers") == 0)
@@ -830,7 +755,8 @@ struct kw_schema_set *kw_schema_set_load(char *err, size_t errlen)
             return NULL;
         }
     }
-    const char *needed[] = {KW_SCHEMA_RS_SPEC, KW_SCHEMA_RD_SPEC};
+    const char *needed[] = {KW_SCHEMA_RS_SPEC, KW_SCHEMA_RD_SPEC, KW_SCHEMA_GLOBAL_POLICY,
+                            KW_SCHEMA_REPOSITORY_CONFIG};
     for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
         if (!kw_schema_find(set, needed[i])) {
             snprintf(err, errlen, "no schema named \"%s\" among the embedded schemas", needed[i]);
@@ -1251,6 +1177,13 @@ static void warn_unknown(struct walk *w, const struct node *n, const char *key,
 
 /* ---- objects -------------------------------------------------------- */
 
+static void warn_ignored(struct walk *w, const struct prop *p)
+{
+    const char *rule = w->schema->ignored_rule ? w->schema->ignored_rule : w->schema->unknown_rule;
+    kw_result_warn(w->res, rule, "%s%s%s: the mover ignores this key; %s", w->path.buf,
+                   w->path.len ? "." : "", p->name, p->ignored);
+}
+
 static bool absent(const struct prop *p, const json_t *v)
 {
     return !v || json_is_null(v) ||
@@ -1314,6 +1247,8 @@ static void check_object(struct walk *w, const struct node *n, const char *rule,
         const struct prop *p = find_prop(n, key);
         if (p && !applies(p, w->schema->variant)) {
             check_other_variant(w, n, p);
+        } else if (p && p->ignored) {
+            warn_ignored(w, p);
         } else if (p) {
             if (absent(p, item))
                 continue;
@@ -1367,4 +1302,27 @@ void kw_schema_validate(const struct kw_schema *schema, const json_t *value, con
     if (w.match)
         pcre2_match_data_free(w.match);
     kw_fieldpath_free(&w.path);
+}
+
+/* ---- shared with the text validator (schema_internal.h) ------------- */
+
+const char *kw_schema_unknown_hint(const struct node *n, unsigned variant, const char *key)
+{
+    const char *better = stale_replacement(n, variant, key);
+    return better ? better : suggestion(n, variant, key);
+}
+
+void kw_schema_key_excerpt(const char *key, char *buf, size_t buflen)
+{
+    key_excerpt(key, buf, buflen);
+}
+
+bool kw_schema_format_valid(enum format f, const char *s, char *msg, size_t msglen)
+{
+    return format_valid(f, s, msg, msglen);
+}
+
+bool kw_schema_integral_real(double d)
+{
+    return integral_real(d);
 }

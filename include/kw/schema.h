@@ -52,6 +52,10 @@ void kw_schema_validate(const struct kw_schema *schema, const json_t *value, con
 /* Names of the schemas the Kopia validator uses (validators/schemas/kopia.yaml). */
 #define KW_SCHEMA_RS_SPEC "replicationsource.spec"
 #define KW_SCHEMA_RD_SPEC "replicationdestination.spec"
+/* ... and the policy rules (validators/schemas/global-policy.yaml and
+ * repository-config.yaml, SPEC §6). */
+#define KW_SCHEMA_GLOBAL_POLICY     "global-policy"
+#define KW_SCHEMA_REPOSITORY_CONFIG "repository-config"
 
 /* At most this many unknown-field warnings per validated value; the rest are
  * counted in one summary warning. */
