@@ -391,6 +391,8 @@ void kw_validate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res)
     kw_validate_additional_args(ctx, kw_obj_get(kopia, "additionalArgs"), res);
     check_custom_ca(kopia, res);
     check_policy_config(kopia, res);
+    kw_validate_repository_config(ctx, kw_path_get(kopia, "policyConfig.repositoryConfig"),
+                                  "spec.kopia.policyConfig.repositoryConfig", res);
     check_mover_resources(kopia, res);
     if (source)
         validate_source(spec, kopia, res);

@@ -29,7 +29,15 @@ void kw_validate_kopia_update(const struct kw_object_ctx *ctx, struct kw_result 
 void kw_mutate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res);
 /* The admin's multi-tenant hardening rules (SPEC §8), off by default. */
 void kw_validate_tenancy(const struct kw_object_ctx *ctx, struct kw_result *res);
-/* Validation of a ConfigMap/Secret labelled kopia.volsync.backube/policy. */
+/* Validation of a ConfigMap/Secret labelled kopia.volsync.backube/policy:
+ * every policy file (global-policy.json, repository.config, keys ending in
+ * .json) of Secret data/stringData or ConfigMap data/binaryData (SPEC §6). */
 void kw_validate_policy_object(const struct kw_object_ctx *ctx, struct kw_result *res);
+/* The inline repositoryConfig string `value` (borrowed; NULL or a non-string
+ * is left to the spec schema) at `field_path`
+ * ("spec.kopia.policyConfig.repositoryConfig"): size, JSON syntax and the
+ * repository-config schema (SPEC §4.3). Every finding names field_path. */
+void kw_validate_repository_config(const struct kw_object_ctx *ctx, const json_t *value,
+                                   const char *field_path, struct kw_result *res);
 
 #endif

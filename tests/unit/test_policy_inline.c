@@ -1,0 +1,436 @@
+/* The inline spec.kopia.policyConfig.repositoryConfig (SPEC §4.3): the
+ * 1 MiB boundary in UTF-8 bytes, the empty string, the environment-size
+ * warning, each class of JSON syntax error with its line and column, "must
+ * be a JSON object", the repository-config schema (types, ranges, unknown
+ * and ignored keys, null members), through a whole ReplicationSource on
+ * /validate; and the 780 KB benchmark document. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kw/core.h"
+#include "kw/jsonutil.h"
+#include "kw/schema.h"
+#include "kw/validate.h"
+
+#define FIELD "spec.kopia.policyConfig.repositoryConfig"
+
+static struct kw_schema_set *schemas;
+static struct kw_config cfg;
+
+static void setup(void)
+{
+    char err[512];
+    schemas = kw_schema_set_load(err, sizeof(err));
+    cr_assert(schemas, "%s", err);
+    kw_config_defaults(&cfg);
+    cfg.schemas = schemas;
+}
+
+static void teardown(void)
+{
+    kw_schema_set_free(schemas);
+}
+
+TestSuite(inline_config, .init = setup, .fini = teardown);
+
+/* A valid ReplicationSource carrying `config` (len bytes) inline, through
+ * the core's validating path. */
+static void validate_rs(const char *config, size_t len, struct kw_result *res)
+{
+    json_t *rc = json_stringn_nocheck(config, len);
+    json_t *obj =
+        json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:{s:s, s:s, s:{s:o}}}}", "apiVersion",
+                  "volsync.backube/v1alpha1", "kind", "ReplicationSource", "metadata", "name",
+                  "app", "namespace", "prod", "spec", "sourcePVC", "data", "kopia", "repository",
+                  "kopia-config", "copyMethod", "Direct", "policyConfig", "repositoryConfig", rc);
+    cr_assert(obj);
+    struct kw_review rv = {.kind_group = "volsync.backube",
+                           .kind_name = "ReplicationSource",
+                           .kind = KW_KIND_RS,
+                           .operation = "CREATE",
+                           .op = KW_OP_CREATE,
+                           .name = "app",
+                           .namespace = "prod",
+                           .object = obj};
+    kw_result_init(res);
+    kw_evaluate(&cfg, KW_HOOK_VALIDATE, &rv, res);
+    json_decref(obj);
+}
+
+static char *cause_line(const struct kw_cause *c)
+{
+    char *b = kw_cause_body(c), *out = NULL;
+    cr_assert(asprintf(&out, "%s: %s", c->field, b) > 0);
+    free(b);
+    return out;
+}
+
+/* The object gets exactly these causes and warnings ("[rule] text"). */
+static void expect_findings(const char *config, size_t len, const char *const *causes,
+                            size_t ncauses, const char *const *warnings, size_t nwarnings)
+{
+    struct kw_result res;
+    validate_rs(config, len, &res);
+    cr_expect_null(res.bad_request, "bad request: %s", res.bad_request);
+    cr_expect_eq(res.ncauses, ncauses, "%.80s: %zu causes, want %zu", config, res.ncauses, ncauses);
+    for (size_t i = 0; i < res.ncauses; i++) {
+        char *got = cause_line(&res.causes[i]), *tagged = NULL;
+        cr_assert(asprintf(&tagged, "[%s] %s", res.causes[i].rule_id, got) > 0);
+        cr_expect(i < ncauses && strcmp(tagged, causes[i]) == 0, "cause %zu: got\n  %s\nwant\n  %s",
+                  i, tagged, i < ncauses ? causes[i] : "(none)");
+        free(tagged);
+        free(got);
+    }
+    cr_expect_eq(res.nwarnings, nwarnings, "%.80s: %zu warnings, want %zu", config, res.nwarnings,
+                 nwarnings);
+    for (size_t i = 0; i < res.nwarnings; i++) {
+        char *tagged = NULL;
+        cr_assert(asprintf(&tagged, "[%s] %s", res.warnings[i].rule_id, res.warnings[i].text) > 0);
+        cr_expect(i < nwarnings && strcmp(tagged, warnings[i]) == 0,
+                  "warning %zu: got\n  %s\nwant\n  %s", i, tagged,
+                  i < nwarnings ? warnings[i] : "(none)");
+        free(tagged);
+    }
+    kw_result_free(&res);
+}
+
+#define NONE NULL, 0
+#define LIST(...)                                                                                  \
+    (const char *const[]){__VA_ARGS__}, sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *)
+
+static void expect_str(const char *config, const char *const *causes, size_t ncauses,
+                       const char *const *warnings, size_t nwarnings)
+{
+    expect_findings(config, strlen(config), causes, ncauses, warnings, nwarnings);
+}
+
+/* A JSON object of exactly `size` bytes: {"uploadSpeed":1,"x-pad":"<fill>"}
+ * with the fill made of `unit` (1 or 2 UTF-8 bytes per character). */
+static char *object_of_size(size_t size, const char *unit)
+{
+    const char *head = "{\"uploadSpeed\":1,\"x-pad\":\"", *tail = "\"}";
+    size_t fixed = strlen(head) + strlen(tail), ulen = strlen(unit);
+    cr_assert(size >= fixed && (size - fixed) % ulen == 0);
+    char *buf = malloc(size + 1);
+    cr_assert(buf);
+    memcpy(buf, head, strlen(head));
+    size_t o = strlen(head);
+    while (o < size - strlen(tail)) {
+        memcpy(buf + o, unit, ulen);
+        o += ulen;
+    }
+    memcpy(buf + o, tail, strlen(tail) + 1);
+    cr_assert_eq(strlen(buf), size);
+    return buf;
+}
+
+/* ---- sizes ---------------------------------------------------------- */
+
+#define ENV_WARNING(n)                                                                             \
+    "[repository-config-env-too-large] " FIELD ": " n " bytes exceed the environment limit "       \
+    "(131036); the mover would not start"
+#define PAD_WARNING                                                                                \
+    "[policy-unknown-key] " FIELD ": x-pad: unknown field; it has no effect, check the spelling"
+
+Test(inline_config, exactly_one_mebibyte_is_allowed_one_byte_more_is_denied)
+{
+    char *at = object_of_size(1048576, "a");
+    expect_findings(at, 1048576, NONE, LIST(ENV_WARNING("1048576"), PAD_WARNING));
+    free(at);
+    char *over = object_of_size(1048577, "a");
+    expect_findings(over, 1048577,
+                    LIST("[policy-too-large] " FIELD ": Too long: policy configuration too "
+                         "large (1048577 bytes, max 1048576)"),
+                    NONE);
+    free(over);
+}
+
+Test(inline_config, size_is_counted_in_utf8_bytes)
+{
+    /* 524,278 characters, 1,048,578 bytes. */
+    char *two = object_of_size(1048578, "\xc3\xa9");
+    expect_findings(two, 1048578,
+                    LIST("[policy-too-large] " FIELD ": Too long: policy configuration too "
+                         "large (1048578 bytes, max 1048576)"),
+                    NONE);
+    free(two);
+}
+
+Test(inline_config, the_empty_string_is_allowed)
+{
+    expect_findings("", 0, NONE, NONE);
+}
+
+Test(inline_config, the_environment_warning_starts_above_131036_bytes)
+{
+    char *fits = object_of_size(131036, "a");
+    expect_findings(fits, 131036, NONE, LIST(PAD_WARNING));
+    free(fits);
+    char *over = object_of_size(131037, "a");
+    expect_findings(over, 131037, NONE, LIST(ENV_WARNING("131037"), PAD_WARNING));
+    free(over);
+}
+
+/* ---- JSON syntax ---------------------------------------------------- */
+
+#define BAD(where)                                                                                 \
+    "[policy-invalid-json] " FIELD ": Invalid value: invalid JSON in repositoryConfig at " where
+
+Test(inline_config, each_syntax_error_class_with_its_line_and_column)
+{
+    static const struct {
+        const char *text;
+        size_t len; /* 0: strlen */
+        const char *want;
+    } cases[] = {
+        {"{\"uploadSpeed\": 1,}", 0, BAD("line 1, column 19: string or '}' expected")},
+        {"{\"a\": [1, 2,]}", 0, BAD("line 1, column 13: unexpected token")},
+        {"{\"a\": NaN}", 0, BAD("line 1, column 9: invalid token")},
+        {"{\"a\": -Infinity}", 0, BAD("line 1, column 7: invalid token")},
+        {"{\"a\": 1} // note", 0, BAD("line 1, column 10: end of file expected")},
+        {"{\"a\": /* c */ 1}", 0, BAD("line 1, column 7: invalid token")},
+        {"{'a': 1}", 0, BAD("line 1, column 2: string or '}' expected")},
+        {"{\"a\": \"\\ud800\"}", 0,
+         BAD("line 1, column 14: invalid \\u escape (a lone or "
+             "unpaired surrogate)")},
+        {"{\"a\": \"\\udc00\"}", 0,
+         BAD("line 1, column 14: invalid \\u escape (a lone or "
+             "unpaired surrogate)")},
+        {"{\"a\": \"\xff\"}", 0, BAD("line 1, column 7: invalid UTF-8")},
+        {"{\"a\": \"\xc0\xaf\"}", 0, BAD("line 1, column 7: invalid UTF-8")},
+        {"{\"a\": \"\xed\xa0\x80\"}", 0, BAD("line 1, column 7: invalid UTF-8")},
+        {"\xef\xbb\xbf{}", 0, BAD("line 1, column 1: '[' or '{' expected")},
+        {"{\"a\": \"x\ty\"}", 0, BAD("line 1, column 8: control character 0x9")},
+        {"{\"a\": \"x\ny\"}", 0, BAD("line 1, column 8: unexpected newline")},
+        {"{\"a\": \"\\q\"}", 0, BAD("line 1, column 9: invalid escape")},
+        {"{\"a\": \"abc", 0, BAD("line 1, column 10: premature end of input")},
+        {"{\"a\" 1}", 0, BAD("line 1, column 6: ':' expected")},
+        {"{\"a\": 1 \"b\": 2}", 0, BAD("line 1, column 11: '}' expected")},
+        {"{\n  \"a\": 1", 0, BAD("line 2, column 8: '}' expected")},
+        {"{}\n{}", 0, BAD("line 2, column 1: end of file expected")},
+        {"42", 0, BAD("line 1, column 2: '[' or '{' expected")},
+        {"\"text\"", 0, BAD("line 1, column 6: '[' or '{' expected")},
+        {"{\"uploadSpeed\": 1e400}", 0, BAD("line 1, column 21: real number overflow")},
+        {"{\"a\": 9223372036854775808}", 0, BAD("line 1, column 25: too big integer")},
+        {"{\"a\": \"\\u0000\"}", 0, BAD("line 1, column 14: \\u0000 is not allowed")},
+        {"{\"a\": 01}", 0, BAD("line 1, column 7: invalid token")},
+        {"{\"a\": tru}", 0, BAD("line 1, column 9: invalid token")},
+        {"{\"a\": 1}\0", 9, BAD("line 1, column 9: NUL byte outside a string")},
+        {"{\n  \"uploadSpeed\": [1,\n    2,]\n}", 0, BAD("line 3, column 7: unexpected token")},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t len = cases[i].len ? cases[i].len : strlen(cases[i].text);
+        expect_findings(cases[i].text, len, (const char *const[]){cases[i].want}, 1, NONE);
+    }
+}
+
+Test(inline_config, nesting_deeper_than_2048_levels_is_invalid)
+{
+    size_t depth = 2048;
+    char *doc = malloc(depth * 6 + 16);
+    cr_assert(doc);
+    size_t o = 0;
+    for (size_t i = 0; i < depth; i++)
+        o += (size_t)sprintf(doc + o, "{\"a\":");
+    o += (size_t)sprintf(doc + o, "1");
+    for (size_t i = 0; i < depth; i++)
+        doc[o++] = '}';
+    expect_findings(doc, o, LIST(BAD("line 1, column 10241: nested deeper than 2048 levels")),
+                    NONE);
+    /* 2047 objects around a number are 2048 levels: valid (the outer "a" is
+     * an unknown key). */
+    struct kw_result res;
+    validate_rs(doc + 5, o - 6, &res);
+    cr_expect_eq(res.ncauses, 0);
+    cr_expect_eq(res.nwarnings, 1);
+    kw_result_free(&res);
+    free(doc);
+}
+
+Test(inline_config, a_json_array_is_not_an_object)
+{
+    expect_str("[{\"enableActions\": true}]",
+               LIST("[policy-not-object] " FIELD ": Invalid value: \"array\": must be a JSON "
+                    "object"),
+               NONE);
+    expect_str(" \n[]",
+               LIST("[policy-not-object] " FIELD ": Invalid value: \"array\": must be a "
+                    "JSON object"),
+               NONE);
+    /* Invalid JSON wins over the shape. */
+    expect_str("[1,]", LIST(BAD("line 1, column 4: unexpected token")), NONE);
+}
+
+/* ---- the repository-config schema ----------------------------------- */
+
+Test(inline_config, keys_the_mover_reads_are_type_checked)
+{
+    expect_str("{\"enableActions\": true, \"uploadSpeed\": 1048576, \"downloadSpeed\": 2.5}", NONE,
+               NONE);
+    expect_str("{\n  \"enableActions\": \"yes\",\n  \"uploadSpeed\": \"10MB\",\n"
+               "  \"downloadSpeed\": true\n}",
+               LIST("[policy-field-type] " FIELD ": Invalid value: \"string\": enableActions in "
+                    "body must be of type boolean: \"string\" (line 2, column 20)",
+                    "[policy-field-type] " FIELD ": Invalid value: \"string\": uploadSpeed in "
+                    "body must be of type number: \"string\" (line 3, column 18)",
+                    "[policy-field-type] " FIELD ": Invalid value: \"boolean\": downloadSpeed in "
+                    "body must be of type number: \"boolean\" (line 4, column 20)"),
+               NONE);
+    expect_str("{\"enableActions\": 1, \"uploadSpeed\": [1], \"downloadSpeed\": {}}",
+               LIST("[policy-field-type] " FIELD ": Invalid value: \"integer\": enableActions in "
+                    "body must be of type boolean: \"integer\" (line 1, column 19)",
+                    "[policy-field-type] " FIELD ": Invalid value: \"array\": uploadSpeed in "
+                    "body must be of type number: \"array\" (line 1, column 37)",
+                    "[policy-field-type] " FIELD ": Invalid value: \"object\": downloadSpeed in "
+                    "body must be of type number: \"object\" (line 1, column 59)"),
+               NONE);
+}
+
+Test(inline_config, speeds_are_at_least_zero)
+{
+    expect_str("{\"uploadSpeed\": 0, \"downloadSpeed\": 0.0}", NONE, NONE);
+    expect_str("{\"uploadSpeed\": -1, \"downloadSpeed\": -0.5}",
+               LIST("[policy-value-invalid] " FIELD ": Invalid value: uploadSpeed in body should "
+                    "be greater than or equal to 0 (line 1, column 17)",
+                    "[policy-value-invalid] " FIELD ": Invalid value: downloadSpeed in body "
+                    "should be greater than or equal to 0 (line 1, column 38)"),
+               NONE);
+}
+
+Test(inline_config, null_members_count_as_absent)
+{
+    expect_str("{\"enableActions\": null, \"uploadSpeed\": null, \"storage\": null, \"zzz\": null}",
+               NONE, NONE);
+}
+
+Test(inline_config, each_documented_key_the_mover_ignores_is_warned_by_name)
+{
+    static const struct {
+        const char *key, *hint;
+    } ignored[] = {
+        {"actionCommandTimeout", "it reads enableActions, uploadSpeed and downloadSpeed only"},
+        {"permittedActions", "it reads enableActions, uploadSpeed and downloadSpeed only"},
+        {"encryptionAlgorithm", "the format is fixed when the repository is created"},
+        {"hashingAlgorithm", "the format is fixed when the repository is created"},
+        {"ecc", "the format is fixed when the repository is created"},
+        {"eccOverheadPercent", "the format is fixed when the repository is created"},
+        {"splitter", "the splitter is fixed when the repository is created"},
+        {"storage", "the repository comes from spec.kopia.repository"},
+        {"caching", "size the cache with spec.kopia.cacheCapacity"},
+        {"maintenance", "set spec.kopia.maintenanceIntervalDays"},
+        {"policies", "put policies in a global policy file"},
+    };
+    for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++) {
+        char doc[256], want[512];
+        /* Any value: the mover does not read it, so it is not checked. */
+        snprintf(doc, sizeof(doc), "{\"%s\": {\"x\": [1, \"y\"]}, \"enableActions\": true}",
+                 ignored[i].key);
+        snprintf(want, sizeof(want),
+                 "[policy-key-ignored] " FIELD ": %s: the mover ignores this key; %s",
+                 ignored[i].key, ignored[i].hint);
+        expect_str(doc, NONE, (const char *const[]){want}, 1);
+    }
+}
+
+Test(inline_config, unknown_keys_warn_with_a_suggestion_when_one_is_close)
+{
+    expect_str("{\"enableAction\": true, \"uploadspeed\": 1, \"compression\": \"zstd\"}", NONE,
+               LIST("[policy-unknown-key] " FIELD ": enableAction: unknown field; did you mean "
+                    "enableActions?",
+                    "[policy-unknown-key] " FIELD ": uploadspeed: unknown field; did you mean "
+                    "uploadSpeed?",
+                    "[policy-unknown-key] " FIELD ": compression: unknown field; it has no "
+                    "effect, check the spelling"));
+}
+
+Test(inline_config, a_wrong_json_type_of_repository_config_itself_is_the_spec_schema_s)
+{
+    /* Not a string: reported once, by the spec.kopia schema. */
+    json_t *obj = json_pack("{s:{s:s, s:{s:s, s:s, s:{s:i}}}}", "spec", "sourcePVC", "data",
+                            "kopia", "repository", "kopia-config", "copyMethod", "Direct",
+                            "policyConfig", "repositoryConfig", 5);
+    struct kw_object_ctx ctx = {.cfg = &cfg, .kind = KW_KIND_RS, .object = obj};
+    struct kw_result res;
+    kw_result_init(&res);
+    kw_validate_repository_config(
+        &ctx, kw_path_get(obj, "spec.kopia.policyConfig.repositoryConfig"), FIELD, &res);
+    cr_expect_eq(res.ncauses + res.nwarnings, 0);
+    kw_validate_kopia(&ctx, &res);
+    cr_assert_eq(res.ncauses, 1);
+    cr_expect_str_eq(res.causes[0].rule_id, "field-type");
+    kw_result_free(&res);
+    json_decref(obj);
+}
+
+Test(inline_config, no_compiled_schema_means_no_admission)
+{
+    struct kw_config bare;
+    kw_config_defaults(&bare);
+    struct kw_object_ctx ctx = {.cfg = &bare, .kind = KW_KIND_RS};
+    json_t *s = json_string("{}");
+    struct kw_result res;
+    kw_result_init(&res);
+    kw_validate_repository_config(&ctx, s, FIELD, &res);
+    cr_expect(kw_result_denied(&res));
+    cr_expect_not_null(res.bad_request);
+    kw_result_free(&res);
+    json_decref(s);
+}
+
+/* ---- the upstream examples and the benchmark document --------------- */
+
+static char *slurp(const char *rel, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", getenv("KW_SOURCE_DIR"), rel);
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = malloc((size_t)n + 1);
+    cr_assert(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
+    buf[n] = 0;
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+Test(inline_config, the_780_kb_review_is_validated_in_one_pass)
+{
+    size_t len;
+    char *body = slurp("tests/fixtures/json/large-review.json", &len);
+    json_error_t jerr;
+    json_t *review = json_loadb(body, len, 0, &jerr);
+    cr_assert(review, "%s", jerr.text);
+    json_t *rc = kw_path_get(review, "request.object.spec.kopia.policyConfig.repositoryConfig");
+    cr_assert(json_is_string(rc));
+    cr_expect_gt(json_string_length(rc), 700000);
+    struct kw_object_ctx ctx = {.cfg = &cfg, .kind = KW_KIND_RS};
+    struct kw_result res;
+    kw_result_init(&res);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+    kw_validate_repository_config(&ctx, rc, FIELD, &res);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    cr_log_info("%zu-byte repositoryConfig validated in %.2f ms CPU", json_string_length(rc), ms);
+    cr_expect_eq(res.ncauses, 0);
+    /* Over the environment limit; storage, caching and policies are ignored
+     * keys; description is unknown. */
+    size_t env = 0, ignored = 0, unknown = 0;
+    for (size_t i = 0; i < res.nwarnings; i++) {
+        env += strcmp(res.warnings[i].rule_id, "repository-config-env-too-large") == 0;
+        ignored += strcmp(res.warnings[i].rule_id, "policy-key-ignored") == 0;
+        unknown += strcmp(res.warnings[i].rule_id, "policy-unknown-key") == 0;
+    }
+    cr_expect_eq(env, 1);
+    cr_expect_eq(ignored, 3);
+    cr_expect_eq(unknown, 1);
+    kw_result_free(&res);
+    json_decref(review);
+    free(body);
+}
