@@ -105,14 +105,13 @@ static const char *smuggled_flag(const struct kw_config *cfg, const char *s, siz
     return NULL;
 }
 
-static void check_native_field(struct kw_result *res, const char *path, const char *s,
-                               size_t len)
+static void check_native_field(struct kw_result *res, const char *path, const char *s, size_t len)
 {
     for (size_t i = 0; i < sizeof(native_fields) / sizeof(native_fields[0]); i++) {
         if (is_flag(s, len, native_fields[i].flag))
             kw_result_warn(res, "additional-args-native-field",
-                           "%s: %s duplicates %s; use the field", path,
-                           native_fields[i].flag, native_fields[i].field);
+                           "%s: %s duplicates %s; use the field", path, native_fields[i].flag,
+                           native_fields[i].field);
     }
 }
 

@@ -159,8 +159,7 @@ static void warn_cache(const json_t *kopia, struct kw_result *res)
                        sc ? "cacheStorageClassName" : "cacheAccessModes");
 }
 
-static void warn_common(const struct kw_object_ctx *ctx, const json_t *kopia,
-                        struct kw_result *res)
+static void warn_common(const struct kw_object_ctx *ctx, const json_t *kopia, struct kw_result *res)
 {
     warn_cache(kopia, res);
     if (str_is(kopia, "copyMethod", "None"))

@@ -32,8 +32,8 @@ static const struct {
     const char *name;
     unsigned bit;
 } type_names[] = {
-    {"object", T_OBJECT},   {"array", T_ARRAY},   {"integer", T_INTEGER},
-    {"number", T_NUMBER},   {"string", T_STRING}, {"boolean", T_BOOLEAN},
+    {"object", T_OBJECT}, {"array", T_ARRAY},   {"integer", T_INTEGER},
+    {"number", T_NUMBER}, {"string", T_STRING}, {"boolean", T_BOOLEAN},
 };
 #define NTYPES (sizeof(type_names) / sizeof(type_names[0]))
 
@@ -269,8 +269,8 @@ static void compile_pattern(struct compiler *cc, struct node *n, const json_t *v
     int code;
     PCRE2_SIZE offset;
     n->pattern_src = json_string_value(v);
-    n->pattern = pcre2_compile((PCRE2_SPTR)n->pattern_src, json_string_length(v), PCRE2_UTF,
-                               &code, &offset, NULL);
+    n->pattern = pcre2_compile((PCRE2_SPTR)n->pattern_src, json_string_length(v), PCRE2_UTF, &code,
+                               &offset, NULL);
     if (!n->pattern) {
         PCRE2_UCHAR text[160];
         pcre2_get_error_message(code, text, sizeof(text));
@@ -700,8 +700,8 @@ static void compile_document(struct compiler *cc, const json_t *doc)
     kw_fieldpath_pop(&cc->where, mark);
 }
 
-int kw_schema_set_add(struct kw_schema_set *set, const char *source, json_t *doc_stolen,
-                      char *err, size_t errlen)
+int kw_schema_set_add(struct kw_schema_set *set, const char *source, json_t *doc_stolen, char *err,
+                      size_t errlen)
 {
     if (!grow((void **)&set->docs, &set->docs_cap, set->ndocs, sizeof(*set->docs))) {
         json_decref(doc_stolen);
@@ -780,14 +780,21 @@ struct walk {
 static const char *json_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER: return "integer";
-    case JSON_REAL: return "number";
+    case JSON_OBJECT:
+        return "object";
+    case JSON_ARRAY:
+        return "array";
+    case JSON_STRING:
+        return "string";
+    case JSON_INTEGER:
+        return "integer";
+    case JSON_REAL:
+        return "number";
     case JSON_TRUE:
-    case JSON_FALSE: return "boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "boolean";
+    default:
+        return "null";
     }
 }
 
@@ -800,16 +807,22 @@ static bool integral_real(double d)
 static unsigned type_bits(const struct walk *w, const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return T_OBJECT;
-    case JSON_ARRAY: return T_ARRAY;
-    case JSON_STRING: return T_STRING;
-    case JSON_INTEGER: return T_INTEGER | T_NUMBER;
+    case JSON_OBJECT:
+        return T_OBJECT;
+    case JSON_ARRAY:
+        return T_ARRAY;
+    case JSON_STRING:
+        return T_STRING;
+    case JSON_INTEGER:
+        return T_INTEGER | T_NUMBER;
     case JSON_REAL:
         return T_NUMBER |
                (w->schema->integral_reals && integral_real(json_real_value(v)) ? T_INTEGER : 0);
     case JSON_TRUE:
-    case JSON_FALSE: return T_BOOLEAN;
-    default: return 0;
+    case JSON_FALSE:
+        return T_BOOLEAN;
+    default:
+        return 0;
     }
 }
 
@@ -843,8 +856,8 @@ static void render_scalar(const json_t *v, char *buf, size_t len)
         snprintf(buf, len, "%s", json_type_name(v));
 }
 
-static void cause_value(struct walk *w, enum kw_cause_type type, const char *rule,
-                        const json_t *v, const char *detail)
+static void cause_value(struct walk *w, enum kw_cause_type type, const char *rule, const json_t *v,
+                        const char *detail)
 {
     if (json_is_string(v)) {
         kw_result_cause_str(w->res, type, rule, w->path.buf, json_string_value(v), "%s", detail);
@@ -950,19 +963,27 @@ static bool format_valid(enum format f, const char *s, char *msg, size_t msglen)
         }
         return true;
     }
-    case FMT_CRON: return kw_cron_valid(s, msg, msglen);
-    case FMT_DNS1123_SUBDOMAIN: return kw_dns1123_subdomain_valid(s, msg, msglen);
-    case FMT_DNS1123_LABEL: return kw_dns1123_label_valid(s, msg, msglen);
-    case FMT_LABEL_KEY: return kw_label_key_valid(s, msg, msglen);
-    case FMT_LABEL_VALUE: return kw_label_value_valid(s, msg, msglen);
-    case FMT_CONFIGMAP_KEY: return kw_configmap_key_valid(s, msg, msglen);
-    case FMT_IDENTITY: return kw_identity_part_valid(s, msg, msglen);
+    case FMT_CRON:
+        return kw_cron_valid(s, msg, msglen);
+    case FMT_DNS1123_SUBDOMAIN:
+        return kw_dns1123_subdomain_valid(s, msg, msglen);
+    case FMT_DNS1123_LABEL:
+        return kw_dns1123_label_valid(s, msg, msglen);
+    case FMT_LABEL_KEY:
+        return kw_label_key_valid(s, msg, msglen);
+    case FMT_LABEL_VALUE:
+        return kw_label_value_valid(s, msg, msglen);
+    case FMT_CONFIGMAP_KEY:
+        return kw_configmap_key_valid(s, msg, msglen);
+    case FMT_IDENTITY:
+        return kw_identity_part_valid(s, msg, msglen);
     case FMT_ABSOLUTE_PATH:
         if (s[0] == '/')
             return true;
         snprintf(msg, msglen, "must be an absolute path (start with \"/\")");
         return false;
-    default: return true;
+    default:
+        return true;
     }
 }
 
@@ -995,8 +1016,8 @@ static bool pattern_matches(struct walk *w, const struct node *n, const json_t *
             return false;
         }
     }
-    int rc = pcre2_match(n->pattern, (PCRE2_SPTR)json_string_value(v), json_string_length(v), 0,
-                         0, w->match, NULL);
+    int rc = pcre2_match(n->pattern, (PCRE2_SPTR)json_string_value(v), json_string_length(v), 0, 0,
+                         w->match, NULL);
     return rc >= 0;
 }
 
@@ -1027,8 +1048,7 @@ static void check_string(struct walk *w, const struct node *n, const char *rule,
         check_format(w, n, rule, v);
 }
 
-static void validate_node(struct walk *w, const struct node *n, const json_t *v,
-                          const char *rule);
+static void validate_node(struct walk *w, const struct node *n, const json_t *v, const char *rule);
 
 static void check_array(struct walk *w, const struct node *n, const char *rule, const json_t *v)
 {
@@ -1160,8 +1180,7 @@ static void warn_unknown(struct walk *w, const struct node *n, const char *key,
     const char *rule = w->schema->unknown_rule;
     if (other_variant) {
         kw_result_warn(w->res, rule, "%s%s%s: unknown field; %s is only supported on %s",
-                       w->path.buf, sep, shown, other_variant->name,
-                       other_variant->variants_label);
+                       w->path.buf, sep, shown, other_variant->name, other_variant->variants_label);
         return;
     }
     const char *better = stale_replacement(n, variant, key);
@@ -1202,8 +1221,8 @@ static void check_other_variant(struct walk *w, const struct node *n, const stru
     kw_fieldpath_pop(&w->path, mark);
 }
 
-static void check_map_entry(struct walk *w, const struct node *n, const char *rule,
-                            const char *key, const json_t *v)
+static void check_map_entry(struct walk *w, const struct node *n, const char *rule, const char *key,
+                            const json_t *v)
 {
     if (n->key_format != FMT_NONE) {
         char msg[KW_MSGLEN];
@@ -1217,8 +1236,7 @@ static void check_map_entry(struct walk *w, const struct node *n, const char *ru
     }
 }
 
-static void check_required(struct walk *w, const struct node *n, const char *rule,
-                           const json_t *v)
+static void check_required(struct walk *w, const struct node *n, const char *rule, const json_t *v)
 {
     for (size_t i = 0; i < n->nprops; i++) {
         const struct prop *p = &n->props[i];
@@ -1277,12 +1295,21 @@ static void validate_node(struct walk *w, const struct node *n, const json_t *v,
         return;
     }
     switch (json_typeof(v)) {
-    case JSON_STRING: check_string(w, n, rule, v); break;
+    case JSON_STRING:
+        check_string(w, n, rule, v);
+        break;
     case JSON_INTEGER:
-    case JSON_REAL: check_number(w, n, rule, v); break;
-    case JSON_ARRAY: check_array(w, n, rule, v); break;
-    case JSON_OBJECT: check_object(w, n, rule, v); break;
-    default: break;
+    case JSON_REAL:
+        check_number(w, n, rule, v);
+        break;
+    case JSON_ARRAY:
+        check_array(w, n, rule, v);
+        break;
+    case JSON_OBJECT:
+        check_object(w, n, rule, v);
+        break;
+    default:
+        break;
     }
 }
 

@@ -27,8 +27,8 @@ void kw_schema_set_free(struct kw_schema_set *set);
  * document in errors ("kopia.yaml"). Returns 0, or -1 with a one-line reason
  * in err ("kopia.yaml: schemas.x.root.type: unknown type \"strin\""); on
  * failure the set keeps the schemas of earlier documents only. */
-int kw_schema_set_add(struct kw_schema_set *set, const char *source, json_t *doc_stolen,
-                      char *err, size_t errlen);
+int kw_schema_set_add(struct kw_schema_set *set, const char *source, json_t *doc_stolen, char *err,
+                      size_t errlen);
 
 /* Same, for a YAML (or JSON) text: parsed with kw_yaml_load_one. */
 int kw_schema_set_add_yaml(struct kw_schema_set *set, const char *source, const char *buf,

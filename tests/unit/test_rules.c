@@ -199,8 +199,7 @@ Test(rules, every_documented_example_gives_its_documented_message)
         const struct doc_rule *d = &docs[i];
         if (!d->example && !d->message)
             continue;
-        cr_expect(d->example && d->message, "%s: an example needs a message and vice versa",
-                  d->id);
+        cr_expect(d->example && d->message, "%s: an example needs a message and vice versa", d->id);
         if (!d->example || !d->message)
             continue;
         char got[2048];

@@ -19,8 +19,8 @@ static int compile(struct kw_schema_set *set, const char *defs_json, const char 
              "{%s%s%s \"schemas\": {\"t\": {\"variant\": \"ReplicationSource\","
              "\"rule\": \"field-type\", \"typeRule\": \"field-type\","
              "\"unknownRule\": \"unknown-field\"%s, \"root\": %s}}}",
-             defs_json ? "\"definitions\": " : "", defs_json ? defs_json : "",
-             defs_json ? "," : "", extra_schema_keys ? extra_schema_keys : "", root_json);
+             defs_json ? "\"definitions\": " : "", defs_json ? defs_json : "", defs_json ? "," : "",
+             extra_schema_keys ? extra_schema_keys : "", root_json);
     json_error_t jerr;
     json_t *d = json_loads(doc, 0, &jerr);
     cr_assert(d, "bad test JSON: %s in %s", jerr.text, doc);
@@ -35,8 +35,7 @@ static struct kw_schema_set *set_of(const char *root_json)
     return set;
 }
 
-static void validate(const struct kw_schema_set *set, const char *value_json,
-                     struct kw_result *res)
+static void validate(const struct kw_schema_set *set, const char *value_json, struct kw_result *res)
 {
     json_t *v = json_loads(value_json, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
     cr_assert(v, "bad value JSON %s", value_json);
@@ -56,8 +55,7 @@ static char *line(const struct kw_result *res, size_t i)
     return out;
 }
 
-static void expect_lines(const char *root, const char *value, const char *const *want,
-                         size_t nwant)
+static void expect_lines(const char *root, const char *value, const char *const *want, size_t nwant)
 {
     struct kw_schema_set *set = set_of(root);
     struct kw_result res;
@@ -72,7 +70,8 @@ static void expect_lines(const char *root, const char *value, const char *const 
     kw_schema_set_free(set);
 }
 
-#define LINES(...) (const char *const[]){__VA_ARGS__}, sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *)
+#define LINES(...)                                                                                 \
+    (const char *const[]){__VA_ARGS__}, sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *)
 
 Test(schema, compile_errors_name_the_place)
 {
@@ -109,8 +108,7 @@ Test(schema, compile_errors_name_the_place)
         char err[512] = "";
         cr_expect_eq(compile(set, cases[i].defs, cases[i].root, NULL, err, sizeof(err)), -1,
                      "case %zu compiled", i);
-        cr_expect(strncmp(err, cases[i].want, strlen(cases[i].want)) == 0, "case %zu: %s", i,
-                  err);
+        cr_expect(strncmp(err, cases[i].want, strlen(cases[i].want)) == 0, "case %zu: %s", i, err);
         cr_expect_null(kw_schema_find(set, "t"));
         kw_schema_set_free(set);
     }
@@ -120,8 +118,7 @@ Test(schema, document_level_errors)
 {
     struct kw_schema_set *set = kw_schema_set_new();
     char err[512];
-    cr_expect_eq(kw_schema_set_add(set, "a.yaml", json_loads("[]", 0, NULL), err, sizeof(err)),
-                 -1);
+    cr_expect_eq(kw_schema_set_add(set, "a.yaml", json_loads("[]", 0, NULL), err, sizeof(err)), -1);
     cr_expect_str_eq(err, "a.yaml: (top): a schema document must be a mapping");
     cr_expect_eq(kw_schema_set_add(set, "b.yaml", json_loads("{\"schemas\": {}}", 0, NULL), err,
                                    sizeof(err)),
@@ -139,25 +136,28 @@ Test(schema, document_level_errors)
 
 Test(schema, types_follow_kubernetes_wording)
 {
-    const char *root = "{\"type\": \"object\", \"properties\": {\"n\": {\"type\": \"integer\"},"
-                       "\"s\": {\"type\": \"string\"}, \"q\": {\"type\": [\"integer\", \"string\"]},"
-                       "\"b\": {\"type\": \"boolean\"}, \"o\": {\"type\": \"object\"},"
-                       "\"a\": {\"type\": \"array\"}, \"x\": {\"type\": \"number\"}}}";
-    expect_lines(root, "{\"n\": \"1\", \"s\": 1, \"q\": true, \"b\": {}, \"o\": [], \"a\": 1.5, \"x\": \"1\"}",
-                 LINES("spec.n: Invalid value: \"string\": spec.n in body must be of type "
-                       "integer: \"string\"",
-                       "spec.s: Invalid value: \"integer\": spec.s in body must be of type string: "
-                       "\"integer\"",
-                       "spec.q: Invalid value: \"boolean\": spec.q in body must be of type integer "
-                       "or string: \"boolean\"",
-                       "spec.b: Invalid value: \"object\": spec.b in body must be of type boolean: "
-                       "\"object\"",
-                       "spec.o: Invalid value: \"array\": spec.o in body must be of type object: "
-                       "\"array\"",
-                       "spec.a: Invalid value: \"number\": spec.a in body must be of type array: "
-                       "\"number\"",
-                       "spec.x: Invalid value: \"string\": spec.x in body must be of type number: "
-                       "\"string\""));
+    const char *root =
+        "{\"type\": \"object\", \"properties\": {\"n\": {\"type\": \"integer\"},"
+        "\"s\": {\"type\": \"string\"}, \"q\": {\"type\": [\"integer\", \"string\"]},"
+        "\"b\": {\"type\": \"boolean\"}, \"o\": {\"type\": \"object\"},"
+        "\"a\": {\"type\": \"array\"}, \"x\": {\"type\": \"number\"}}}";
+    expect_lines(
+        root,
+        "{\"n\": \"1\", \"s\": 1, \"q\": true, \"b\": {}, \"o\": [], \"a\": 1.5, \"x\": \"1\"}",
+        LINES("spec.n: Invalid value: \"string\": spec.n in body must be of type "
+              "integer: \"string\"",
+              "spec.s: Invalid value: \"integer\": spec.s in body must be of type string: "
+              "\"integer\"",
+              "spec.q: Invalid value: \"boolean\": spec.q in body must be of type integer "
+              "or string: \"boolean\"",
+              "spec.b: Invalid value: \"object\": spec.b in body must be of type boolean: "
+              "\"object\"",
+              "spec.o: Invalid value: \"array\": spec.o in body must be of type object: "
+              "\"array\"",
+              "spec.a: Invalid value: \"number\": spec.a in body must be of type array: "
+              "\"number\"",
+              "spec.x: Invalid value: \"string\": spec.x in body must be of type number: "
+              "\"string\""));
     /* A number field takes integers; null members are absent. */
     expect_lines(root, "{\"x\": 3, \"n\": null, \"s\": null}", NULL, 0);
     /* The value itself may have the wrong type. */

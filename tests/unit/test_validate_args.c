@@ -33,12 +33,11 @@ TestSuite(validate_args, .init = setup, .fini = teardown);
 /* Validates an RS (or RD) whose additionalArgs is `args` (borrowed). */
 static void run_args(enum kw_kind kind, json_t *args, struct kw_result *res)
 {
-    json_t *obj = json_pack(kind == KW_KIND_RS ? "{s:{s:s,s:{s:s,s:O}}}" : "{s:{s:{s:s,s:s,s:O}}}",
-                            "spec", kind == KW_KIND_RS ? "sourcePVC" : "kopia",
-                            kind == KW_KIND_RS ? "data" : "repository",
-                            kind == KW_KIND_RS ? "kopia" : "repo",
-                            kind == KW_KIND_RS ? "repository" : "destinationPVC",
-                            kind == KW_KIND_RS ? "repo" : "restored", "additionalArgs", args);
+    json_t *obj = json_pack(
+        kind == KW_KIND_RS ? "{s:{s:s,s:{s:s,s:O}}}" : "{s:{s:{s:s,s:s,s:O}}}", "spec",
+        kind == KW_KIND_RS ? "sourcePVC" : "kopia", kind == KW_KIND_RS ? "data" : "repository",
+        kind == KW_KIND_RS ? "kopia" : "repo", kind == KW_KIND_RS ? "repository" : "destinationPVC",
+        kind == KW_KIND_RS ? "repo" : "restored", "additionalArgs", args);
     cr_assert(obj);
     struct kw_object_ctx ctx = {.cfg = &cfg,
                                 .kind = kind,
@@ -72,11 +71,26 @@ static size_t count(const struct kw_result *res, const char *rule, const char *f
 }
 
 static const char *const forbidden[] = {
-    "--password",       "--config-file",       "--config",        "--repository",
-    "--cache-directory", "--log-dir",          "--override-username", "--override-hostname",
-    "--username",       "--hostname",          "--access-key",    "--secret-access-key",
-    "--session-token",  "--storage-account",   "--storage-key",   "--key-id",
-    "--key",            "--credentials-file",  "--keyfile",       "--rclone-config",
+    "--password",
+    "--config-file",
+    "--config",
+    "--repository",
+    "--cache-directory",
+    "--log-dir",
+    "--override-username",
+    "--override-hostname",
+    "--username",
+    "--hostname",
+    "--access-key",
+    "--secret-access-key",
+    "--session-token",
+    "--storage-account",
+    "--storage-key",
+    "--key-id",
+    "--key",
+    "--credentials-file",
+    "--keyfile",
+    "--rclone-config",
 };
 #define NFORBIDDEN (sizeof(forbidden) / sizeof(forbidden[0]))
 
@@ -115,9 +129,9 @@ Test(validate_args, every_forbidden_flag_in_every_form)
             for (enum kw_kind k = KW_KIND_RS; k <= KW_KIND_RD; k++) {
                 struct kw_result res;
                 run_args(k, a, &res);
-                cr_expect_eq(count(&res, "additional-args-forbidden",
-                                   "spec.kopia.additionalArgs[1]"),
-                             1, "%s form %zu", forbidden[i], f);
+                cr_expect_eq(
+                    count(&res, "additional-args-forbidden", "spec.kopia.additionalArgs[1]"), 1,
+                    "%s form %zu", forbidden[i], f);
                 cr_expect(kw_result_denied(&res));
                 for (size_t c = 0; c < res.ncauses; c++)
                     cr_expect(!strstr(res.causes[c].detail, "secret-value"),
@@ -131,9 +145,9 @@ Test(validate_args, every_forbidden_flag_in_every_form)
 
 Test(validate_args, matching_is_exact_and_case_sensitive)
 {
-    const char *allowed[] = {"--passwordless", "--Password", "--keys", "-password",
-                             "--config-files=x", "--hostnames", "--override-uid=1000",
-                             "--parallel", "8"};
+    const char *allowed[] = {"--passwordless",      "--Password",       "--keys",
+                             "-password",           "--config-files=x", "--hostnames",
+                             "--override-uid=1000", "--parallel",       "8"};
     json_t *a = args_of(allowed, sizeof(allowed) / sizeof(allowed[0]));
     struct kw_result res;
     run_args(KW_KIND_RD, a, &res);

@@ -89,7 +89,8 @@ static char *dump(const struct kw_result *res)
     return s;
 }
 
-#define RS_OBJ(kopia) "{\"spec\":{\"sourcePVC\":\"data\",\"kopia\":{\"repository\":\"repo\"" kopia "}}}"
+#define RS_OBJ(kopia)                                                                              \
+    "{\"spec\":{\"sourcePVC\":\"data\",\"kopia\":{\"repository\":\"repo\"" kopia "}}}"
 #define RD_OBJ(kopia)                                                                              \
     "{\"spec\":{\"kopia\":{\"repository\":\"repo\",\"destinationPVC\":\"restored\"" kopia "}}}"
 
@@ -168,7 +169,8 @@ static const struct rule_case deny_cases[] = {
      "{\"spec\":{\"sourcePVC\":\"d\",\"kopia\":{\"repository\":\"r\"}}}", "spec.sourcePVC"},
     {"sourcepvc-required", RS, "{\"spec\":{\"sourcePVC\":null,\"kopia\":{\"repository\":\"r\"}}}",
      "{\"spec\":{\"sourcePVC\":\"d\",\"kopia\":{\"repository\":\"r\"}}}", "spec.sourcePVC"},
-    {"sourcepvc-invalid", RS, "{\"spec\":{\"sourcePVC\":\"Data\",\"kopia\":{\"repository\":\"r\"}}}",
+    {"sourcepvc-invalid", RS,
+     "{\"spec\":{\"sourcePVC\":\"Data\",\"kopia\":{\"repository\":\"r\"}}}",
      "{\"spec\":{\"sourcePVC\":\"data.v1\",\"kopia\":{\"repository\":\"r\"}}}", "spec.sourcePVC"},
     /* spec.trigger.schedule */
     {"trigger-schedule-invalid", RS,
@@ -210,8 +212,7 @@ static const struct rule_case deny_cases[] = {
      RS_OBJ(",\"accessModes\":[\"ReadWriteOncePod\"]"), "spec.kopia.accessModes"},
     {"access-modes-invalid", RS, RS_OBJ(",\"accessModes\":[\"ReadWriteOnce\",\"RWO\"]"),
      RS_OBJ(",\"accessModes\":null"), "spec.kopia.accessModes[1]"},
-    {"cache-access-modes-invalid", RS,
-     RS_OBJ(",\"cacheCapacity\":\"1Gi\",\"cacheAccessModes\":[]"),
+    {"cache-access-modes-invalid", RS, RS_OBJ(",\"cacheCapacity\":\"1Gi\",\"cacheAccessModes\":[]"),
      RS_OBJ(",\"cacheCapacity\":\"1Gi\",\"cacheAccessModes\":[\"ReadWriteMany\"]"),
      "spec.kopia.cacheAccessModes"},
     /* repository */
@@ -274,8 +275,7 @@ static const struct rule_case deny_cases[] = {
      "spec.kopia.policyConfig.repositoryConfig"},
     /* ReplicationSource numbers */
     {"retain-invalid", RS, RS_OBJ(",\"retain\":{\"daily\":-1}"),
-     RS_OBJ(",\"retain\":{\"daily\":0},\"maintenanceIntervalDays\":1"),
-     "spec.kopia.retain.daily"},
+     RS_OBJ(",\"retain\":{\"daily\":0},\"maintenanceIntervalDays\":1"), "spec.kopia.retain.daily"},
     {"parallelism-invalid", RS, RS_OBJ(",\"parallelism\":0"), RS_OBJ(",\"parallelism\":1"),
      "spec.kopia.parallelism"},
     {"maintenance-interval-invalid", RS, RS_OBJ(",\"maintenanceIntervalDays\":-1"),
@@ -324,8 +324,8 @@ static const struct rule_case deny_cases[] = {
      RD_OBJ(",\"restoreAsOf\":\"0000-01-01T00:30:00-01:00\""), "spec.kopia.restoreAsOf"},
     {"restoreasof-invalid", RD, RD_OBJ(",\"restoreAsOf\":\"2016-12-31T23:59:60Z\""),
      RD_OBJ(",\"restoreAsOf\":\"2016-12-31T23:59:59.999z\""), "spec.kopia.restoreAsOf"},
-    {"restoreasof-invalid", RD, RD_OBJ(",\"restoreAsOf\":\"\""),
-     RD_OBJ(",\"restoreAsOf\":null"), "spec.kopia.restoreAsOf"},
+    {"restoreasof-invalid", RD, RD_OBJ(",\"restoreAsOf\":\"\""), RD_OBJ(",\"restoreAsOf\":null"),
+     "spec.kopia.restoreAsOf"},
     {"previous-invalid", RD, RD_OBJ(",\"previous\":-1"), RD_OBJ(",\"previous\":0"),
      "spec.kopia.previous"},
     {"shallow-invalid", RD, RD_OBJ(",\"shallow\":-1"), RD_OBJ(",\"shallow\":1"),
@@ -380,8 +380,8 @@ static const struct rule_case warn_cases[] = {
      RS_OBJ(",\"sourcePathOverride\":\"/x\""), NULL},
     {"compression-unknown", RS, RS_OBJ(",\"compression\":\"s2\""),
      RS_OBJ(",\"compression\":\"s2-default\""), NULL},
-    {"compression-unknown", RS, RS_OBJ(",\"compression\":\"\""),
-     RS_OBJ(",\"compression\":null"), NULL},
+    {"compression-unknown", RS, RS_OBJ(",\"compression\":\"\""), RS_OBJ(",\"compression\":null"),
+     NULL},
     {"compression-deprecated", RS, RS_OBJ(",\"compression\":\"lz4\""),
      RS_OBJ(",\"compression\":\"zstd\""), NULL},
     {"compression-deprecated", RS, RS_OBJ(",\"compression\":\"zstd-best-compression\""),
@@ -442,8 +442,7 @@ static const struct rule_case warn_cases[] = {
      NULL},
     {"policyconfig-filename-without-source", RS,
      RS_OBJ(",\"policyConfig\":{\"globalPolicyFilename\":\"g.json\"}"),
-     RS_OBJ(",\"policyConfig\":{\"globalPolicyFilename\":\"g.json\",\"secretName\":\"s\"}"),
-     NULL},
+     RS_OBJ(",\"policyConfig\":{\"globalPolicyFilename\":\"g.json\",\"secretName\":\"s\"}"), NULL},
 };
 
 Test(validate_kopia, every_warning_with_its_boundary)
@@ -501,8 +500,9 @@ Test(validate_kopia, every_stale_field_name_suggests_its_replacement)
     expect_warning(RS,
                    "{\"spec\":{\"sourcePVC\":\"d\",\"trigger\":{\"cron\":\"x\"},\"kopia\":{"
                    "\"repository\":\"r\"}}}",
-                   "unknown-field", "spec.trigger.cron: unknown field; it has no effect, check the "
-                                    "spelling");
+                   "unknown-field",
+                   "spec.trigger.cron: unknown field; it has no effect, check the "
+                   "spelling");
 }
 
 Test(validate_kopia, messages_use_kubernetes_wording)
