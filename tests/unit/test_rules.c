@@ -147,10 +147,13 @@ static bool example_gives(const struct kw_config *cfg, const struct doc_rule *d,
     cr_assert(obj, "%s: example is not YAML: %s", d->id, yerr.text);
     const char *kind = kw_obj_str(obj, "kind");
     json_t *meta = kw_obj_get(obj, "metadata");
+    /* apiVersion "v1" (ConfigMap, Secret) is the core group. */
+    const char *api = kw_obj_str(obj, "apiVersion");
+    const char *group = api && !strchr(api, '/') ? "" : "volsync.backube";
     struct kw_review rv = {
-        .kind_group = "volsync.backube",
+        .kind_group = group,
         .kind_name = kind,
-        .kind = kw_kind_of("volsync.backube", kind ? kind : ""),
+        .kind = kw_kind_of(group, kind ? kind : ""),
         .operation = "CREATE",
         .op = KW_OP_CREATE,
         .name = kw_obj_str(meta, "name") ? kw_obj_str(meta, "name") : "",
