@@ -472,7 +472,8 @@ static void push_frame(struct walk *w, const struct node *n, const char *rule,
         w->failed = true;
         return;
     }
-    memset(w->seen + w->nseen, 0, nflags);
+    if (nflags)
+        memset(w->seen + w->nseen, 0, nflags);
     w->frames[w->nframes++] = (struct frame){
         .node = n,
         .rule = rule,
