@@ -713,3 +713,47 @@ Test(stream, embedded_unknown_field_summary_names_the_field)
     kw_result_free(&r);
     kw_schema_set_free(set);
 }
+
+/* ---- the engine's `ignored` keyword --------------------------------- */
+
+Test(stream, ignored_needs_a_hint)
+{
+    const char *bad[] = {"3", "\"\"", "true"};
+    for (size_t i = 0; i < 3; i++) {
+        char doc[512], err[512];
+        snprintf(doc, sizeof(doc),
+                 "{\"schemas\": {\"t\": {\"rule\": \"policy-value-invalid\", \"typeRule\": "
+                 "\"policy-field-type\", \"unknownRule\": \"policy-unknown-key\", \"root\": "
+                 "{\"type\": \"object\", \"properties\": {\"k\": {\"ignored\": %s}}}}}}",
+                 bad[i]);
+        struct kw_schema_set *set = kw_schema_set_new();
+        cr_expect_eq(kw_schema_set_add(set, "t.yaml", json_loads(doc, 0, NULL), err, sizeof(err)),
+                     -1);
+        cr_expect_str_eq(err, "t.yaml: schemas.t.root.properties.k: ignored must be a non-empty "
+                              "hint (what is read instead)");
+        kw_schema_set_free(set);
+    }
+}
+
+Test(stream, ignored_warnings_default_to_the_unknown_rule)
+{
+    struct kw_schema_set *set = kw_schema_set_new();
+    char err[512];
+    const char *doc =
+        "{\"schemas\": {\"t\": {\"rule\": \"policy-value-invalid\", \"typeRule\": "
+        "\"policy-field-type\", \"unknownRule\": \"policy-unknown-key\", \"root\": "
+        "{\"type\": \"object\", \"properties\": {\"k\": {\"ignored\": \"use j\"}}}}}}";
+    cr_assert_eq(kw_schema_set_add(set, "t", json_loads(doc, 0, NULL), err, sizeof(err)), 0, "%s",
+                 err);
+    json_t *v = json_pack("{s:i}", "k", 1);
+    struct kw_result r;
+    kw_result_init(&r);
+    kw_schema_validate(kw_schema_find(set, "t"), v, "spec", &r);
+    cr_assert_eq(r.nwarnings, 1);
+    cr_expect_str_eq(r.warnings[0].rule_id, "policy-unknown-key");
+    cr_expect_str_eq(r.warnings[0].text, "spec.k: the mover ignores this key; use j");
+    kw_result_free(&r);
+    json_decref(v);
+    expect_same(kw_schema_find(set, "t"), "{\"k\": [1]}", "spec");
+    kw_schema_set_free(set);
+}
