@@ -83,8 +83,9 @@ struct kw_http {
     struct kw_http_params p;
     struct MHD_Daemon *daemon;
     int listen_fd;
-    bool quiesced; /* then the listen socket is ours to close after the stop */
-    atomic_uint active;
+    bool quiesced;      /* then the listen socket is ours to close after the stop */
+    atomic_uint active; /* requests from request line to completion */
+    atomic_uint fresh;  /* connections that have not sent a request line yet */
     struct MHD_Response *canned[2][C_COUNT]; /* [closing][which] */
 };
 
@@ -93,6 +94,7 @@ struct conn_ctx {
     struct kw_http *h;
     struct kw_tls_pair *pair; /* the certificate this connection's handshake used */
     int client_verified;      /* -1 not yet checked, 0 rejected, 1 accepted */
+    bool fresh;               /* counted in kw_http.fresh */
 };
 
 /* Per request (MHD "request context"). */
@@ -509,6 +511,11 @@ static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *
     (void)uri;
     struct kw_http *h = cls;
     atomic_fetch_add(&h->active, 1);
+    struct conn_ctx *ctx = conn_ctx_of(c);
+    if (ctx && ctx->fresh) {
+        ctx->fresh = false;
+        atomic_fetch_sub(&h->fresh, 1);
+    }
     MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, h->p.opts->request_timeout_s);
     struct request *rq = calloc(1, sizeof(*rq));
     if (rq) {
@@ -555,6 +562,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         if (ctx) {
             ctx->h = h;
             ctx->client_verified = -1;
+            ctx->fresh = true;
+            atomic_fetch_add(&h->fresh, 1);
         }
         *socket_context = ctx;
         /* A new connection must complete its handshake and first request
@@ -569,6 +578,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     }
     struct conn_ctx *ctx = *socket_context;
     if (ctx) {
+        if (ctx->fresh)
+            atomic_fetch_sub(&h->fresh, 1);
         kw_tls_pair_release(ctx->pair);
         free(ctx);
         *socket_context = NULL;
@@ -679,9 +690,9 @@ void kw_http_quiesce(struct kw_http *h)
     shutdown(h->listen_fd, SHUT_RDWR);
 }
 
-unsigned kw_http_active_requests(struct kw_http *h)
+unsigned kw_http_busy(struct kw_http *h)
 {
-    return atomic_load(&h->active);
+    return atomic_load(&h->active) + atomic_load(&h->fresh);
 }
 
 void kw_http_stop(struct kw_http *h)

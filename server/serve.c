@@ -275,8 +275,9 @@ static void sleep_ms(long long ms)
 
 /* SIGTERM: readiness fails at once; requests keep being accepted and served
  * for drain_s (responses now say `Connection: close`, moving clients to other
- * replicas); then the listener closes and the requests still in flight are
- * finished, for at most request_timeout_s. A second SIGTERM/SIGINT ends the
+ * replicas); then the listener closes, and the requests in flight and the
+ * connections that have not sent their first request yet are given up to
+ * request_timeout_s to finish. A second SIGTERM/SIGINT ends the
  * drain period early. */
 static void drain(struct server *s)
 {
@@ -293,11 +294,10 @@ static void drain(struct server *s)
     kw_http_quiesce(s->webhook);
     atomic_store(&s->state.listening, false);
     long long deadline = now_ms() + (long long)s->o->request_timeout_s * 1000;
-    while (kw_http_active_requests(s->webhook) > 0 && now_ms() < deadline)
+    while (kw_http_busy(s->webhook) > 0 && now_ms() < deadline)
         sleep_ms(KW_DRAIN_TICK_MS);
-    unsigned left = kw_http_active_requests(s->webhook);
-    kw_log(left ? KW_LOG_WARN : KW_LOG_INFO, "stopped", KW_LI("unfinished_requests", left),
-           KW_LEND);
+    unsigned left = kw_http_busy(s->webhook);
+    kw_log(left ? KW_LOG_WARN : KW_LOG_INFO, "stopped", KW_LI("unfinished", left), KW_LEND);
 }
 
 int kw_server_run_holder(const struct kw_server_options *o, struct kw_config_holder *holder,

@@ -45,8 +45,11 @@ struct kw_http *kw_http_start(const struct kw_http_params *p, char *err, size_t 
  * pending connections are refused); open connections are served on. */
 void kw_http_quiesce(struct kw_http *h);
 
-/* Requests whose request line arrived and whose response is not yet sent. */
-unsigned kw_http_active_requests(struct kw_http *h);
+/* Work the drain waits for: requests whose request line arrived and whose
+ * response is not yet sent, plus connections accepted that have not sent a
+ * request line yet (a client that just connected is about to send one; such
+ * connections are cut after the request timeout). */
+unsigned kw_http_busy(struct kw_http *h);
 
 /* Stops the threads, closes every connection and frees the listener. */
 void kw_http_stop(struct kw_http *h);
