@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -172,6 +173,33 @@ Test(http_ops, metrics_text_has_help_and_type_for_every_family)
     curl_easy_cleanup(c);
 }
 
+TestSuite(http_expiry, .fini = stop, .timeout = 120);
+
+/* A certificate that expires while served: /readyz fails, /healthz not. */
+Test(http_expiry, readiness_fails_once_the_certificate_expires)
+{
+    long life = 4L * kwt_time_scale();
+    cr_assert_eq(kwt_server_prepare(&srv), 0);
+    cr_assert_eq(kwt_write_short_lived_certificate(srv.certs, life), 0);
+    long long t0 = kwt_now_ms();
+    cr_assert_eq(kwt_server_start_prepared(&srv, NULL), 0);
+    CURL *c = kwt_curl(&srv);
+    cr_expect_eq(get_status(c, false, "/readyz", NULL, 0), 200);
+    struct kwt_metrics m;
+    char err[256], body[128];
+    cr_assert_eq(kwt_scrape(&srv, &m, err, sizeof(err)), 0, "%s", err);
+    double expiry = M("kopia_webhook_certificate_expiry_timestamp_seconds");
+    kwt_metrics_free(&m);
+    cr_expect(fabs(expiry - ((double)time(NULL) + (double)life)) < 5, "expiry %f", expiry);
+    long long left = (long long)life * 1000 - (kwt_now_ms() - t0) + 1200;
+    if (left > 0)
+        kwt_sleep_ms(left);
+    cr_expect_eq(get_status(c, false, "/readyz", body, sizeof(body)), 503);
+    cr_expect(strstr(body, "certificate has expired"), "%s", body);
+    cr_expect_eq(get_status(c, false, "/healthz", NULL, 0), 200);
+    curl_easy_cleanup(c);
+}
+
 /* --- SIGTERM ------------------------------------------------------------- */
 
 struct load {
@@ -245,6 +273,19 @@ Test(http_drain, sigterm_drains_without_losing_a_request)
     cr_expect_geq(unready_at, 0, "/readyz never failed");
     cr_expect_lt(unready_at, 500LL * kwt_time_scale(), "/readyz failed after %lld ms", unready_at);
     cr_expect_eq(get_status(c, false, "/healthz", NULL, 0), 200, "alive while draining");
+    curl_easy_cleanup(c);
+    /* Reviews are still answered, and each answer closes its connection. */
+    c = kwt_curl(&srv);
+    char *body = kwt_review("admission.k8s.io/v1", "uid-in-drain", "ConfigMap");
+    struct kwt_response r;
+    cr_expect_eq(kwt_post(c, &srv, "/validate", "application/json", body, strlen(body), &r),
+                 CURLE_OK);
+    cr_expect_eq(r.status, 200);
+    char conn[32];
+    kwt_header(&r, "Connection", conn, sizeof(conn));
+    cr_expect_str_eq(conn, "close");
+    kwt_response_free(&r);
+    free(body);
     curl_easy_cleanup(c);
 
     int status = kwt_server_wait(&srv, 20000LL * kwt_time_scale());

@@ -60,6 +60,9 @@ int kwt_log_sanitizer_reports(const struct kwt_server *s);
 
 /* Rewrites tls.crt/tls.key with a new serving certificate from the same CA. */
 int kwt_rotate_certificate(const char *certs_dir);
+/* Replaces tls.crt/tls.key with a certificate from the directory's CA
+ * (ca.crt, ca.key) that expires `seconds` from now. */
+int kwt_write_short_lived_certificate(const char *certs_dir, long seconds);
 /* SHA-256 fingerprint ("AB:CD:...") of the certificate in a PEM file. */
 int kwt_file_fingerprint(const char *cert_path, char *buf, size_t buflen);
 

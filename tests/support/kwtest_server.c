@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "kw/certs.h"
 
@@ -151,6 +152,76 @@ int kwt_file_fingerprint(const char *cert_path, char *buf, size_t buflen)
     for (unsigned i = 0; i < n && at + 3 < buflen; i++)
         at += (size_t)snprintf(buf + at, buflen - at, "%s%02X", i ? ":" : "", md[i]);
     return 0;
+}
+
+static EVP_PKEY *read_key(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    return k;
+}
+
+static X509 *read_cert(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    return x;
+}
+
+static int write_pem(const char *dir, const char *name, X509 *x, EVP_PKEY *k)
+{
+    char path[256], tmp[264];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -1;
+    int ok = x ? PEM_write_X509(f, x) : PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
+    fclose(f);
+    return ok == 1 ? rename(tmp, path) : -1;
+}
+
+int kwt_write_short_lived_certificate(const char *certs_dir, long seconds)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/ca.key", certs_dir);
+    EVP_PKEY *ca_key = read_key(path);
+    snprintf(path, sizeof(path), "%s/ca.crt", certs_dir);
+    X509 *ca = read_cert(path);
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    int rc = -1;
+    if (ca_key && ca && key && x) {
+        X509_set_version(x, 2);
+        ASN1_INTEGER_set(X509_get_serialNumber(x), (long)time(NULL));
+        X509_gmtime_adj(X509_getm_notBefore(x), -60);
+        X509_gmtime_adj(X509_getm_notAfter(x), seconds);
+        X509_set_pubkey(x, key);
+        X509_NAME *name = X509_get_subject_name(x);
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                   (const unsigned char *)"kopia-webhook.kw-test.svc", -1, -1, 0);
+        X509_set_issuer_name(x, X509_get_subject_name(ca));
+        X509V3_CTX v3;
+        X509V3_set_ctx(&v3, ca, x, NULL, NULL, 0);
+        X509_EXTENSION *san = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "IP:127.0.0.1");
+        if (san) {
+            X509_add_ext(x, san, -1);
+            X509_EXTENSION_free(san);
+        }
+        if (X509_sign(x, ca_key, EVP_sha256()) > 0 &&
+            write_pem(certs_dir, "tls.crt", x, NULL) == 0 &&
+            write_pem(certs_dir, "tls.key", NULL, key) == 0)
+            rc = 0;
+    }
+    X509_free(x);
+    EVP_PKEY_free(key);
+    X509_free(ca);
+    EVP_PKEY_free(ca_key);
+    return rc;
 }
 
 /* Splits $KW_SERVER_WRAPPER on spaces into argv (static storage). */

@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,4 +99,27 @@ Test(server_options, check_names_the_flag_at_fault)
     o.health_listen = "nope";
     cr_expect_eq(kw_server_options_check(&o, err, sizeof(err)), -1);
     cr_expect(strstr(err, "--health-listen: Invalid value: \"nope\""), "%s", err);
+}
+
+Test(listen, every_interface_is_dual_stack_where_the_host_has_ipv6)
+{
+    char err[256], where[80];
+    int fd = kw_listen_open("--listen", ":0", err, sizeof(err));
+    cr_assert_geq(fd, 0, "%s", err);
+    kw_listen_describe(fd, where, sizeof(where));
+    int v6 = socket(AF_INET6, SOCK_STREAM, 0);
+    if (v6 >= 0) {
+        close(v6);
+        cr_expect(strncmp(where, "[::]:", 5) == 0, "%s", where);
+        /* Reachable over IPv4 too. */
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons(atoi(strrchr(where, ':') + 1))};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int c = socket(AF_INET, SOCK_STREAM, 0);
+        cr_expect_eq(connect(c, (struct sockaddr *)&a, sizeof(a)), 0);
+        close(c);
+    } else {
+        cr_expect(strncmp(where, "0.0.0.0:", 8) == 0, "%s", where);
+    }
+    close(fd);
 }
