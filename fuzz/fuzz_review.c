@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!ready) {
         char err[256];
-        if (kw_runtime_init(&rt, err, sizeof(err)) != 0)
+        if (kw_runtime_init(&rt, NULL, err, sizeof(err)) != 0)
             abort();
         ready = 1;
     }

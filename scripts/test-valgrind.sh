@@ -5,7 +5,7 @@
 set -euo pipefail
 build=${1:?build dir}
 root=$(cd "$(dirname "$0")/.." && pwd)
-export KW_SOURCE_DIR=$root KW_BINARY=$build/kopia-webhook
+export KW_SOURCE_DIR=$root KW_BINARY=$build/kopia-webhook CRITERION_NO_EARLY_EXIT=1
 status=0
 shopt -s nullglob
 for t in "$build"/tests/test_*; do

@@ -1,4 +1,4 @@
-/* `kopia-webhook check [--output text|patched|json] [--namespace NS] FILE...|-`
+/* `kopia-webhook check [--output text|patched|json] [--namespace NS] [--config FILE] FILE...|-`
  * (SPEC §9): reads YAML or JSON manifests (multi-document, `kind: List`
  * expanded), and for every ReplicationSource, ReplicationDestination and
  * policy ConfigMap/Secret runs mutate, applies the patch, then validates the
@@ -275,10 +275,12 @@ static void check_file(struct check_run *run, const char *path)
 
 static int usage(const char *bad)
 {
-    fprintf(stderr,
-            "kopia-webhook check: %s\n"
-            "usage: kopia-webhook check [--output text|patched|json] [--namespace NS] FILE...|-\n",
-            bad);
+    fprintf(
+        stderr,
+        "kopia-webhook check: %s\n"
+        "usage: kopia-webhook check [--output text|patched|json] [--namespace NS] [--config FILE] "
+        "FILE...|-\n",
+        bad);
     return 2;
 }
 
@@ -298,6 +300,7 @@ static int parse_mode(const char *s, enum output_mode *mode)
 int kw_cmd_check(int argc, char **argv)
 {
     struct check_run run = {.mode = OUT_TEXT, .default_namespace = "default"};
+    const char *config_path = NULL;
     int first_file = -1;
     for (int i = 0; i < argc && first_file < 0; i++) {
         if (strcmp(argv[i], "--output") == 0 || strcmp(argv[i], "-o") == 0) {
@@ -307,6 +310,10 @@ int kw_cmd_check(int argc, char **argv)
             if (i + 1 >= argc || !argv[i + 1][0])
                 return usage("--namespace takes a namespace name");
             run.default_namespace = argv[++i];
+        } else if (strcmp(argv[i], "--config") == 0) {
+            if (i + 1 >= argc)
+                return usage("--config takes a file");
+            config_path = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1]) {
             char msg[128];
             snprintf(msg, sizeof(msg), "unknown flag '%s'", argv[i]);
@@ -319,7 +326,7 @@ int kw_cmd_check(int argc, char **argv)
         return usage("no input: name one or more files, or - for standard input");
     struct kw_runtime rt;
     char err[512] = "";
-    if (kw_runtime_init(&rt, err, sizeof(err)) != 0) {
+    if (kw_runtime_init(&rt, config_path, err, sizeof(err)) != 0) {
         fprintf(stderr, "kopia-webhook check: %s\n", err);
         return 2;
     }

@@ -12,20 +12,23 @@
 int kw_cmd_review(int argc, char **argv)
 {
     enum kw_webhook hook = KW_HOOK_VALIDATE;
+    const char *config_path = NULL;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--mutate") == 0) {
             hook = KW_HOOK_MUTATE;
+        } else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            config_path = argv[++i];
         } else {
             fprintf(stderr,
                     "kopia-webhook review: unknown argument '%s'\n"
-                    "usage: kopia-webhook review [--mutate] < review.json\n",
+                    "usage: kopia-webhook review [--mutate] [--config FILE] < review.json\n",
                     argv[i]);
             return 2;
         }
     }
     struct kw_runtime rt;
     char err[512] = "";
-    if (kw_runtime_init(&rt, err, sizeof(err)) != 0) {
+    if (kw_runtime_init(&rt, config_path, err, sizeof(err)) != 0) {
         fprintf(stderr, "kopia-webhook review: %s\n", err);
         return 2;
     }

@@ -3,16 +3,29 @@
 
 #include <string.h>
 
-int kw_runtime_init(struct kw_runtime *rt, char *err, size_t errlen)
+#include "kw/schema.h"
+
+int kw_runtime_init(struct kw_runtime *rt, const char *config_path, char *err, size_t errlen)
 {
-    (void)err;
-    (void)errlen;
     memset(rt, 0, sizeof(*rt));
-    kw_config_defaults(&rt->cfg);
+    kw_settings_init(&rt->settings);
+    if (config_path && kw_settings_load_file(&rt->settings, config_path, err, errlen) != 0) {
+        kw_settings_free(&rt->settings);
+        return -1;
+    }
+    rt->cfg = rt->settings.core;
+    rt->schemas = kw_schema_set_load(err, errlen);
+    if (!rt->schemas) {
+        kw_settings_free(&rt->settings);
+        return -1;
+    }
+    rt->cfg.schemas = rt->schemas;
     return 0;
 }
 
 void kw_runtime_free(struct kw_runtime *rt)
 {
+    kw_schema_set_free(rt->schemas);
+    kw_settings_free(&rt->settings);
     memset(rt, 0, sizeof(*rt));
 }

@@ -119,6 +119,9 @@ void kw_evaluate(const struct kw_config *cfg, enum kw_webhook hook, const struct
         return;
     if (!check_shape(rv->object, res))
         return;
+    /* An object being deleted only loses finalizers: never block that. */
+    if (rv->op == KW_OP_UPDATE && kw_path_get(rv->object, "metadata.deletionTimestamp"))
+        return;
     struct kw_object_ctx ctx = {
         .cfg = cfg,
         .kind = rv->kind,

@@ -1,11 +1,80 @@
-/* Strict JSON decoder (interim declaration; replaced by the decoder module). */
+/* Strict single-pass JSON input: the request decoder (bytes -> jansson values)
+ * and an event scanner that validates a document without building a tree
+ * (the inline repositoryConfig). Both share one lexer and one grammar, so they
+ * accept exactly the same language: RFC 8259 as jansson 2.14's json_loadb()
+ * with flags 0 reads it (top-level array or object, no NaN/Infinity, comments,
+ * trailing commas or BOM, valid UTF-8 only, no \u0000, integers within
+ * json_int_t, finite reals, nesting up to 2048 levels), with the same error
+ * texts and positions. Two deliberate differences: a NUL byte outside a
+ * string is always an error (json_loadb skips one NUL right after a number or
+ * a literal), and error texts are always printable UTF-8. Inputs are
+ * length-delimited, never NUL-terminated. See docs/json.md. */
 #ifndef KW_JSON_H
 #define KW_JSON_H
+
 #include <jansson.h>
 #include <stddef.h>
+
+/* Deepest accepted nesting; a scalar counts as one level, like jansson. */
+#define KW_JSON_MAX_DEPTH 2048
+
 struct kw_json_error {
+    /* Where the lexer stopped, jansson's convention: `position` is the number
+     * of bytes consumed, `line` is 1-based, `column` is the 1-based column
+     * (in characters) of the last character consumed (0 at a line start). */
     size_t line, column, position;
-    char text[160];
+    char text[160]; /* "invalid token near 'x'"; always valid UTF-8, no control bytes */
 };
+
+/* Decodes the one JSON array or object in buf[0..len) (whitespace around it
+ * allowed, nothing else). Returns a new reference (caller owns it), or NULL
+ * with `err` filled (also on allocation failure: "not enough memory").
+ * Duplicate object keys: the last value wins, at the first key's position. */
 json_t *kw_json_decode(const char *buf, size_t len, struct kw_json_error *err);
+
+enum kw_json_event {
+    KW_JSON_OBJECT_BEGIN,
+    KW_JSON_OBJECT_END,
+    KW_JSON_ARRAY_BEGIN,
+    KW_JSON_ARRAY_END,
+    KW_JSON_KEY,
+    KW_JSON_STRING,
+    KW_JSON_INTEGER,
+    KW_JSON_REAL,
+    KW_JSON_TRUE,
+    KW_JSON_FALSE,
+    KW_JSON_NULL
+};
+
+struct kw_json_token {
+    enum kw_json_event ev;
+    /* KEY/STRING: the decoded bytes (valid UTF-8, no NUL, not terminated).
+     * Borrowed: valid during the callback; a KEY's text stays valid through
+     * the callback of the event that follows it (its value's first event).
+     * Other events: the raw token bytes inside the input ("12.5e3", "true",
+     * "{"). */
+    const char *text;
+    size_t len;
+    long long integer;   /* KW_JSON_INTEGER */
+    double real;         /* KW_JSON_REAL: strtod of the token, as jansson */
+    size_t line, column; /* of the token's first character, both 1-based */
+    size_t offset;       /* byte offset of the token's first character */
+    /* Nesting level: 1 for the top-level container and its END event, 2 for
+     * its members (a KEY has the level of its value), and so on. */
+    size_t depth;
+};
+
+/* Called once per event, in document order. Returns 0 to continue, or a
+ * positive value to stop the scan (kw_json_scan then returns it). `ud` is the
+ * caller's pointer, passed through. */
+typedef int (*kw_json_visit_fn)(void *ud, const struct kw_json_token *tok);
+
+/* Scans buf[0..len) with the same rules as kw_json_decode, without building
+ * values. `visit` may be NULL (validation only), `err` may be NULL. Returns 0 when the document
+ * is valid and fully visited, -1 on a syntax error (`err` filled; events
+ * before the error have been visited), or the visitor's positive value.
+ * Allocates only for strings with escapes and numbers over 63 bytes. */
+int kw_json_scan(const char *buf, size_t len, kw_json_visit_fn visit, void *ud,
+                 struct kw_json_error *err);
+
 #endif

@@ -71,6 +71,26 @@ contains check-json "$tmp/out" '"rule": "mover-required"'
 # Unreadable input wins over denials.
 "$bin" check "$tmp/nomover.yaml" "$tmp/nope.yaml" >/dev/null 2>&1; expect check-mixed 2 $?
 
+# check --config: a bad file is unreadable input with file:line:column; the
+# admin policy in a good one applies.
+printf 'tenancy:\n  denyActions: true\n  denyActionz: true\n' >"$tmp/bad-config.yaml"
+"$bin" check --config "$tmp/bad-config.yaml" "$tmp/nomover.yaml" 2>"$tmp/err"; expect check-bad-config 2 $?
+contains check-bad-config "$tmp/err" "bad-config.yaml:3:3: tenancy.denyActionz: unknown key"
+printf 'tenancy:\n  denyActions: true\n' >"$tmp/config.yaml"
+cat >"$tmp/actions.yaml" <<'YAML'
+apiVersion: volsync.backube/v1alpha1
+kind: ReplicationSource
+metadata: {name: hooks, namespace: apps}
+spec:
+  sourcePVC: data
+  kopia:
+    repository: kopia-config
+    copyMethod: Snapshot
+    actions: {beforeSnapshot: "sync"}
+YAML
+"$bin" check --config "$tmp/config.yaml" "$tmp/actions.yaml" >"$tmp/out" 2>&1; expect check-admin-policy 1 $?
+contains check-admin-policy "$tmp/out" "error: spec.kopia.actions: Forbidden: snapshot actions are disabled"
+
 # review: the server's answer on stdout; HTTP-400 cases exit 2 with the reason on stderr.
 "$bin" review <"$src/examples/review-replicationsource.json" >"$tmp/out"; expect review-ok 0 $?
 contains review-ok "$tmp/out" '"uid":"705ab4f5-6393-11e8-b7cc-42010a800002"'

@@ -161,6 +161,9 @@ Test(review, delete_connect_subresource_and_other_kinds_pass_untouched)
         /* Same kind name in another group is not ours. */
         "\"uid\":\"a\",\"kind\":{\"group\":\"example.com\",\"version\":\"v1\","
         "\"kind\":\"ReplicationSource\"},\"operation\":\"CREATE\",\"object\":{\"spec\":{}}",
+        /* Finalizer removal on an object being deleted is never blocked. */
+        "\"uid\":\"a\"," RS_KIND ",\"operation\":\"UPDATE\",\"object\":{\"metadata\":"
+        "{\"deletionTimestamp\":\"2026-01-01T00:00:00Z\"},\"spec\":{}},\"oldObject\":{\"spec\":{}}",
         /* An unlabelled ConfigMap is not a policy object. */
         "\"uid\":\"a\",\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"ConfigMap\"},"
         "\"operation\":\"CREATE\",\"object\":{\"data\":{\"x.json\":\"{\"}}",
@@ -338,7 +341,8 @@ Test(review, patches_are_base64_json_patch_on_mutate_only)
     kw_result_warn(&res, "w", "spec.kopia.copyMethod: defaulted\nto \"Direct\"\x01");
     size_t len;
     char *text = kw_review_encode(&rv, &res, true, &len);
-    json_t *r = response_of(json_loads(text, 0, NULL));
+    json_t *doc = json_loads(text, 0, NULL);
+    json_t *r = response_of(doc);
     cr_assert_str_eq(json_string_value(json_object_get(r, "patchType")), "JSONPatch");
     char *patch = decode_base64(json_string_value(json_object_get(r, "patch")));
     json_t *ops = json_loads(patch, 0, NULL);
@@ -350,6 +354,7 @@ Test(review, patches_are_base64_json_patch_on_mutate_only)
                      "spec.kopia.copyMethod: defaulted to \"Direct\"");
     json_decref(ops);
     json_decref(want);
+    json_decref(doc);
     free(patch);
     free(text);
 

@@ -1,0 +1,446 @@
+#!/usr/bin/env bash
+# Renders the kustomize base and both overlays with `kubectl kustomize` and
+# checks the fields that decide how the cluster calls the webhook, with a real
+# YAML parser (PyYAML): webhook rules, selectors (evaluated, not just read),
+# failure policy, timeouts, the Deployment's availability and security
+# settings, the Service/NetworkPolicy/PDB wiring, and the certificate plumbing
+# of the cert-manager and gen-certs overlays.
+# Environment: KW_SOURCE_DIR (repository). Exit 0 pass, 1 fail, 77 skipped
+# (kubectl, python3 or PyYAML missing).
+set -uo pipefail
+
+src=${KW_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+
+command -v kubectl >/dev/null || { echo "SKIP: kubectl is not installed" >&2; exit 77; }
+# The first python3 with PyYAML: the one on PATH, else Debian's (python3-yaml).
+python=
+for candidate in python3 /usr/bin/python3; do
+    if command -v "$candidate" >/dev/null && "$candidate" -c 'import yaml' 2>/dev/null; then
+        python=$candidate
+        break
+    fi
+done
+[ -n "$python" ] || { echo "SKIP: no python3 with PyYAML (apt-get install python3-yaml)" >&2; exit 77; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+render() { # render DIR OUT
+    if ! kubectl kustomize "$1" >"$2" 2>"$work/err"; then
+        echo "FAIL: kubectl kustomize $1 does not render:" >&2
+        cat "$work/err" >&2
+        exit 1
+    fi
+}
+
+render "$src/manifests/base" "$work/base.yaml"
+render "$src/manifests/overlays/cert-manager" "$work/cert-manager.yaml"
+
+# The gen-certs overlay needs the files gen-certs writes; without them it must
+# refuse to render (a user who skipped that step gets an error, not a webhook
+# without a CA).
+cp -r "$src/manifests" "$work/manifests"
+rm -f "$work/manifests/overlays/gen-certs/"{ca.crt,tls.crt,tls.key}
+if kubectl kustomize "$work/manifests/overlays/gen-certs" >/dev/null 2>&1; then
+    echo "FAIL: overlays/gen-certs renders without ca.crt, tls.crt and tls.key" >&2
+    exit 1
+fi
+printf -- '-----BEGIN CERTIFICATE-----\nY2E=\n-----END CERTIFICATE-----\n' >"$work/manifests/overlays/gen-certs/ca.crt"
+printf -- '-----BEGIN CERTIFICATE-----\nc2VydmluZw==\n-----END CERTIFICATE-----\n' >"$work/manifests/overlays/gen-certs/tls.crt"
+printf -- '-----BEGIN PRIVATE KEY-----\na2V5\n-----END PRIVATE KEY-----\n' >"$work/manifests/overlays/gen-certs/tls.key"
+render "$work/manifests/overlays/gen-certs" "$work/gen-certs.yaml"
+
+version=$(sed -n 's/^project(kopia-webhook VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
+
+"$python" - "$work" "$version" <<'PYTHON'
+import base64
+import binascii
+import sys
+
+import yaml
+
+work, version = sys.argv[1], sys.argv[2]
+NS = "kopia-webhook"
+NAME = "kopia-webhook"
+POLICY_LABEL = "kopia.volsync.backube/policy"
+FIXED_ARGS = [
+    "serve", "--config", "/etc/kopia-webhook/config.yaml",
+    "--listen", "0.0.0.0:8443", "--health-listen", "0.0.0.0:8080",
+    "--tls-cert", "/etc/kopia-webhook/tls/tls.crt",
+    "--tls-key", "/etc/kopia-webhook/tls/tls.key",
+]
+# After SIGTERM the server serves for its drain period, then finishes the
+# requests in flight for at most its request timeout (server defaults).
+DRAIN_SECONDS = 10
+REQUEST_TIMEOUT_SECONDS = 10
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+    return cond
+
+
+def load(name):
+    with open(f"{work}/{name}.yaml") as f:
+        return [d for d in yaml.safe_load_all(f) if d is not None]
+
+
+def by_kind(docs, kind):
+    return [d for d in docs if d.get("kind") == kind]
+
+
+def one(docs, kind, ctx):
+    found = by_kind(docs, kind)
+    check(len(found) == 1, f"{ctx}: expected one {kind}, found {len(found)}")
+    return found[0] if found else {}
+
+
+def selector_matches(selector, labels):
+    """Kubernetes LabelSelector semantics (matchLabels AND matchExpressions)."""
+    for k, v in (selector.get("matchLabels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for e in selector.get("matchExpressions") or []:
+        key, op, values = e["key"], e["operator"], e.get("values") or []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def ns_labels(name):
+    # The API server sets this label on every namespace.
+    return {"kubernetes.io/metadata.name": name}
+
+
+def container_port(container, port):
+    if isinstance(port, int):
+        return port
+    for p in container.get("ports", []):
+        if p.get("name") == port:
+            return p.get("containerPort")
+    return None
+
+
+def check_rs_rd_rules(ctx, rules):
+    check(len(rules) == 1, f"{ctx}: expected one rule, found {len(rules)}")
+    for r in rules:
+        check(r.get("apiGroups") == ["volsync.backube"], f"{ctx}: apiGroups {r.get('apiGroups')}")
+        check(r.get("apiVersions") == ["v1alpha1"], f"{ctx}: apiVersions {r.get('apiVersions')}")
+        check(sorted(r.get("operations", [])) == ["CREATE", "UPDATE"],
+              f"{ctx}: operations {r.get('operations')}")
+        check(sorted(r.get("resources", [])) == ["replicationdestinations", "replicationsources"],
+              f"{ctx}: resources {r.get('resources')} (no subresources, no wildcards)")
+        check(r.get("scope") == "Namespaced", f"{ctx}: scope {r.get('scope')}")
+
+
+def check_policy_rules(ctx, rules):
+    check(len(rules) == 1, f"{ctx}: expected one rule, found {len(rules)}")
+    for r in rules:
+        check(r.get("apiGroups") == [""], f"{ctx}: apiGroups {r.get('apiGroups')}")
+        check(r.get("apiVersions") == ["v1"], f"{ctx}: apiVersions {r.get('apiVersions')}")
+        check(sorted(r.get("operations", [])) == ["CREATE", "UPDATE"],
+              f"{ctx}: operations {r.get('operations')}")
+        check(sorted(r.get("resources", [])) == ["configmaps", "secrets"],
+              f"{ctx}: resources {r.get('resources')}")
+        check(r.get("scope") == "Namespaced", f"{ctx}: scope {r.get('scope')}")
+
+
+def targets_rs_rd(w):
+    return any("replicationsources" in r.get("resources", []) for r in w.get("rules", []))
+
+
+def targets_policy(w):
+    return any("configmaps" in r.get("resources", []) for r in w.get("rules", []))
+
+
+def check_webhook(ctx, w, path, service):
+    check(w.get("sideEffects") == "None", f"{ctx}: sideEffects {w.get('sideEffects')}")
+    check(w.get("admissionReviewVersions") == ["v1", "v1beta1"],
+          f"{ctx}: admissionReviewVersions {w.get('admissionReviewVersions')}")
+    t = w.get("timeoutSeconds")
+    check(isinstance(t, int) and 1 <= t <= 10, f"{ctx}: timeoutSeconds {t} (want 1..10)")
+    check(w.get("failurePolicy") == "Fail", f"{ctx}: failurePolicy {w.get('failurePolicy')}")
+    check(w.get("matchPolicy") == "Equivalent", f"{ctx}: matchPolicy {w.get('matchPolicy')}")
+    name = w.get("name", "")
+    check(name.count(".") >= 2, f"{ctx}: webhook name {name!r} is not fully qualified")
+    svc = (w.get("clientConfig") or {}).get("service") or {}
+    check(svc.get("path") == path, f"{ctx}: clientConfig.service.path {svc.get('path')}")
+    check(svc.get("port") == 443, f"{ctx}: clientConfig.service.port {svc.get('port')}")
+    check((svc.get("name"), svc.get("namespace")) == (service["metadata"]["name"],
+                                                      service["metadata"].get("namespace")),
+          f"{ctx}: clientConfig.service {svc} is not the rendered Service")
+    check(443 in [p.get("port") for p in service.get("spec", {}).get("ports", [])],
+          f"{ctx}: the Service has no port 443")
+    sel = w.get("namespaceSelector") or {}
+    for ns in ("kube-system", NS):
+        check(not selector_matches(sel, ns_labels(ns)),
+              f"{ctx}: namespaceSelector matches namespace {ns}")
+    check(selector_matches(sel, ns_labels("default")),
+          f"{ctx}: namespaceSelector does not match an application namespace")
+    return t
+
+
+def check_webhook_configurations(docs, ctx, service, timeouts):
+    mwc = one(docs, "MutatingWebhookConfiguration", ctx)
+    vwc = one(docs, "ValidatingWebhookConfiguration", ctx)
+    mhooks, vhooks = mwc.get("webhooks", []), vwc.get("webhooks", [])
+
+    check(len(mhooks) == 1 and targets_rs_rd(mhooks[0]),
+          f"{ctx}: the mutating configuration must hold exactly the RS/RD webhook")
+    for w in mhooks:
+        c = f"{ctx}: mutating {w.get('name')}"
+        timeouts.append(check_webhook(c, w, "/mutate", service))
+        check(w.get("reinvocationPolicy") == "Never", f"{c}: reinvocationPolicy")
+        check_rs_rd_rules(c, w.get("rules", []))
+
+    rs = [w for w in vhooks if targets_rs_rd(w)]
+    pol = [w for w in vhooks if targets_policy(w)]
+    check(len(vhooks) == 2 and len(rs) == 1 and len(pol) == 1,
+          f"{ctx}: the validating configuration must hold one RS/RD and one policy webhook")
+    check(len({w.get("name") for w in vhooks}) == len(vhooks), f"{ctx}: duplicate webhook names")
+    for w in rs:
+        c = f"{ctx}: validating {w.get('name')}"
+        timeouts.append(check_webhook(c, w, "/validate", service))
+        check_rs_rd_rules(c, w.get("rules", []))
+    for w in pol:
+        c = f"{ctx}: validating {w.get('name')}"
+        timeouts.append(check_webhook(c, w, "/validate", service))
+        check_policy_rules(c, w.get("rules", []))
+        osel = w.get("objectSelector")
+        if check(isinstance(osel, dict), f"{c}: no objectSelector"):
+            check(selector_matches(osel, {POLICY_LABEL: "true"}),
+                  f"{c}: objectSelector does not match {POLICY_LABEL}: \"true\"")
+            check(not selector_matches(osel, {}), f"{c}: objectSelector matches unlabelled objects")
+            check(not selector_matches(osel, {POLICY_LABEL: "false"}),
+                  f"{c}: objectSelector matches {POLICY_LABEL}: \"false\"")
+    return mwc, vwc
+
+
+def check_namespaced(docs, ctx):
+    cluster_scoped = {"Namespace", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"}
+    for d in docs:
+        if d.get("kind") not in cluster_scoped:
+            check(d["metadata"].get("namespace") == NS,
+                  f"{ctx}: {d['kind']}/{d['metadata'].get('name')} is not in namespace {NS}")
+
+
+def check_deployment(docs, ctx, timeouts):
+    dep = one(docs, "Deployment", ctx)
+    spec = dep.get("spec", {})
+    pod = spec.get("template", {}).get("spec", {})
+    pod_labels = spec.get("template", {}).get("metadata", {}).get("labels", {})
+    check(spec.get("replicas") == 3, f"{ctx}: replicas {spec.get('replicas')}")
+    check(selector_matches(spec.get("selector", {}), pod_labels),
+          f"{ctx}: Deployment selector does not match its pods")
+    ru = spec.get("strategy", {}).get("rollingUpdate", {})
+    check(ru.get("maxUnavailable") == 0, f"{ctx}: rolling update may drop below 3 ready pods")
+
+    spread = [c for c in pod.get("topologySpreadConstraints", [])
+              if c.get("topologyKey") == "kubernetes.io/hostname"]
+    check(len(spread) == 1 and spread[0].get("maxSkew") == 1
+          and selector_matches(spread[0].get("labelSelector", {}), pod_labels),
+          f"{ctx}: no maxSkew 1 spread over kubernetes.io/hostname selecting the pods")
+    anti = (pod.get("affinity", {}).get("podAntiAffinity", {})
+            .get("preferredDuringSchedulingIgnoredDuringExecution", []))
+    check(any(t.get("podAffinityTerm", {}).get("topologyKey") == "kubernetes.io/hostname"
+              and selector_matches(t["podAffinityTerm"].get("labelSelector", {}), pod_labels)
+              for t in anti), f"{ctx}: no preferred pod anti-affinity on kubernetes.io/hostname")
+
+    check(pod.get("automountServiceAccountToken") is False, f"{ctx}: pod mounts a token")
+    sa = one(docs, "ServiceAccount", ctx)
+    check(sa.get("automountServiceAccountToken") is False, f"{ctx}: ServiceAccount mounts a token")
+    check(pod.get("serviceAccountName") == sa.get("metadata", {}).get("name"),
+          f"{ctx}: pod does not use the ServiceAccount")
+    grace = pod.get("terminationGracePeriodSeconds", 30)
+    slowest = max([REQUEST_TIMEOUT_SECONDS] + [t for t in timeouts if isinstance(t, int)])
+    check(grace > DRAIN_SECONDS + slowest,
+          f"{ctx}: terminationGracePeriodSeconds {grace} does not cover the drain "
+          f"({DRAIN_SECONDS} s) and the requests in flight ({slowest} s)")
+
+    psc = pod.get("securityContext", {})
+    check(psc.get("runAsNonRoot") is True, f"{ctx}: pod runAsNonRoot")
+    check(psc.get("runAsUser") == 65532, f"{ctx}: pod runAsUser {psc.get('runAsUser')}")
+    check(psc.get("seccompProfile", {}).get("type") == "RuntimeDefault", f"{ctx}: pod seccomp")
+
+    containers = pod.get("containers", [])
+    check(len(containers) == 1, f"{ctx}: expected one container")
+    c = containers[0] if containers else {}
+    check(c.get("image") == f"kopia-webhook:{version}",
+          f"{ctx}: image {c.get('image')} is not kopia-webhook:{version} (CMakeLists.txt version)")
+    check(c.get("args") == FIXED_ARGS and not c.get("command"),
+          f"{ctx}: container args {c.get('args')} differ from the server's fixed command line")
+    csc = c.get("securityContext", {})
+    check(csc.get("readOnlyRootFilesystem") is True, f"{ctx}: readOnlyRootFilesystem")
+    check(csc.get("allowPrivilegeEscalation") is False, f"{ctx}: allowPrivilegeEscalation")
+    check(csc.get("capabilities", {}).get("drop") == ["ALL"], f"{ctx}: capabilities.drop")
+    check(not csc.get("capabilities", {}).get("add"), f"{ctx}: capabilities added")
+    check(csc.get("privileged") in (None, False), f"{ctx}: privileged")
+    check(csc.get("runAsNonRoot") in (None, True) and csc.get("runAsUser", 65532) == 65532,
+          f"{ctx}: container overrides the non-root user")
+    check(csc.get("seccompProfile", {"type": "RuntimeDefault"}).get("type") == "RuntimeDefault",
+          f"{ctx}: container seccomp")
+
+    res = c.get("resources", {})
+    for k in ("cpu", "memory"):
+        check(k in res.get("requests", {}), f"{ctx}: no {k} request")
+    check("memory" in res.get("limits", {}), f"{ctx}: no memory limit")
+
+    ports = {p.get("containerPort") for p in c.get("ports", [])}
+    check(ports == {8443, 8080}, f"{ctx}: container ports {ports}")
+    for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+        get = c.get(probe, {}).get("httpGet", {})
+        check(get.get("path") == path and container_port(c, get.get("port")) == 8080
+              and get.get("scheme", "HTTP") == "HTTP",
+              f"{ctx}: {probe} is not HTTP {path} on 8080")
+
+    mounts = {m.get("mountPath"): m for m in c.get("volumeMounts", [])}
+    volumes = {v.get("name"): v for v in pod.get("volumes", [])}
+    tls = mounts.get("/etc/kopia-webhook/tls")
+    if check(tls is not None, f"{ctx}: nothing mounted at /etc/kopia-webhook/tls"):
+        v = volumes.get(tls.get("name"), {})
+        check(v.get("secret", {}).get("secretName") == "kopia-webhook-tls" and tls.get("readOnly"),
+              f"{ctx}: /etc/kopia-webhook/tls is not the Secret kopia-webhook-tls, read-only")
+    cfg = mounts.get("/etc/kopia-webhook/config.yaml")
+    if check(cfg is not None, f"{ctx}: nothing mounted at /etc/kopia-webhook/config.yaml"):
+        cm_name = volumes.get(cfg.get("name"), {}).get("configMap", {}).get("name")
+        cms = [d for d in by_kind(docs, "ConfigMap") if d["metadata"]["name"] == cm_name]
+        check(cm_name and cm_name.startswith("kopia-webhook-config") and len(cms) == 1,
+              f"{ctx}: config volume refers to {cm_name!r}, not the rendered ConfigMap")
+        check(cfg.get("subPath") == "config.yaml" and cfg.get("readOnly"),
+              f"{ctx}: config mount is not subPath config.yaml, read-only")
+        if cms:
+            text = cms[0].get("data", {}).get("config.yaml")
+            if check(text is not None, f"{ctx}: ConfigMap has no key config.yaml"):
+                parsed = yaml.safe_load(text)
+                check(isinstance(parsed, dict), f"{ctx}: config.yaml is not a YAML mapping")
+    return dep, c, pod_labels
+
+
+def check_service_pdb_netpol(docs, ctx, container, pod_labels):
+    svc = one(docs, "Service", ctx)
+    check(selector_matches({"matchLabels": svc.get("spec", {}).get("selector", {})}, pod_labels),
+          f"{ctx}: Service selector does not match the pods")
+    sports = {p.get("port"): container_port(container, p.get("targetPort"))
+              for p in svc.get("spec", {}).get("ports", [])}
+    check(sports.get(443) == 8443, f"{ctx}: Service port 443 does not reach container 8443")
+    check(sports.get(8080) == 8080, f"{ctx}: Service port 8080 does not reach container 8080")
+
+    pdb = one(docs, "PodDisruptionBudget", ctx)
+    ps = pdb.get("spec", {})
+    check(selector_matches(ps.get("selector", {}), pod_labels), f"{ctx}: PDB selects other pods")
+    check(ps.get("maxUnavailable") == 1 or ps.get("minAvailable") == 2,
+          f"{ctx}: PDB is neither maxUnavailable 1 nor minAvailable 2")
+
+    np = one(docs, "NetworkPolicy", ctx)
+    nps = np.get("spec", {})
+    check(selector_matches(nps.get("podSelector", {}), pod_labels), f"{ctx}: NetworkPolicy pods")
+    check("Ingress" in nps.get("policyTypes", []), f"{ctx}: NetworkPolicy does not limit ingress")
+    rules = nps.get("ingress", [])
+    open_ports = [p.get("port") for r in rules if not r.get("from") for p in r.get("ports", [])]
+    check(8443 in open_ports or "webhook" in open_ports,
+          f"{ctx}: NetworkPolicy does not admit the API server to 8443 from anywhere")
+    check(8080 not in open_ports and "metrics" not in open_ports,
+          f"{ctx}: NetworkPolicy opens 8080 to everyone")
+    check(any(r.get("from") and 8080 in [p.get("port") for p in r.get("ports", [])] for r in rules),
+          f"{ctx}: NetworkPolicy admits nobody to 8080 (metrics)")
+    check(all(r.get("ports") for r in rules),
+          f"{ctx}: NetworkPolicy has an ingress rule for all ports")
+
+
+def check_common(docs, ctx):
+    check(one(docs, "Namespace", ctx).get("metadata", {}).get("name") == NS, f"{ctx}: Namespace")
+    check_namespaced(docs, ctx)
+    timeouts = []
+    svc = one(docs, "Service", ctx)
+    mwc, vwc = check_webhook_configurations(docs, ctx, svc, timeouts)
+    dep, container, pod_labels = check_deployment(docs, ctx, timeouts)
+    check_service_pdb_netpol(docs, ctx, container, pod_labels)
+    return mwc, vwc
+
+
+def ca_bundles(cfg):
+    return [(w.get("clientConfig") or {}).get("caBundle") for w in cfg.get("webhooks", [])]
+
+
+def is_base64(s):
+    try:
+        base64.b64decode(s, validate=True)
+        return True
+    except (binascii.Error, TypeError, ValueError):
+        return False
+
+
+# Base: complete, and its caBundle placeholder is not base64, so applying the
+# base on its own fails at the webhook configurations.
+base = load("base")
+mwc, vwc = check_common(base, "base")
+for b in ca_bundles(mwc) + ca_bundles(vwc):
+    check(isinstance(b, str) and not is_base64(b),
+          f"base: caBundle placeholder {b!r} would be accepted by the API server")
+
+# cert-manager overlay: CA chain, serving certificate, CA injection.
+cm = load("cert-manager")
+mwc, vwc = check_common(cm, "cert-manager")
+issuers = {d["metadata"]["name"]: d.get("spec", {}) for d in by_kind(cm, "Issuer")}
+certs = {d["metadata"]["name"]: d for d in by_kind(cm, "Certificate")}
+check(any("selfSigned" in s for s in issuers.values()), "cert-manager: no self-signed Issuer")
+ca_certs = [c for c in certs.values() if c.get("spec", {}).get("isCA") is True]
+ca_issuers = [n for n, s in issuers.items() if "ca" in s]
+if check(len(ca_certs) == 1 and len(ca_issuers) == 1, "cert-manager: expected one CA and one CA Issuer"):
+    ca = ca_certs[0]["spec"]
+    check("selfSigned" in issuers.get(ca.get("issuerRef", {}).get("name"), {}),
+          "cert-manager: the CA certificate is not signed by the self-signed Issuer")
+    check(issuers[ca_issuers[0]]["ca"].get("secretName") == ca.get("secretName"),
+          "cert-manager: the CA Issuer does not use the CA certificate's Secret")
+serving = [c for c in certs.values() if c.get("spec", {}).get("secretName") == "kopia-webhook-tls"]
+if check(len(serving) == 1, "cert-manager: no Certificate writes Secret kopia-webhook-tls"):
+    s = serving[0]
+    sspec = s.get("spec", {})
+    check(sorted(sspec.get("dnsNames", [])) == [f"{NAME}.{NS}.svc", f"{NAME}.{NS}.svc.cluster.local"],
+          f"cert-manager: serving dnsNames {sspec.get('dnsNames')}")
+    check(ca_issuers and sspec.get("issuerRef", {}).get("name") == ca_issuers[0]
+          and sspec.get("issuerRef", {}).get("kind", "Issuer") == "Issuer",
+          "cert-manager: the serving certificate is not issued by the CA Issuer")
+    check("server auth" in sspec.get("usages", ["server auth"]), "cert-manager: no server auth usage")
+    want = f"{s['metadata']['namespace']}/{s['metadata']['name']}"
+    for cfg in (mwc, vwc):
+        ann = cfg.get("metadata", {}).get("annotations", {})
+        check(ann.get("cert-manager.io/inject-ca-from") == want,
+              f"cert-manager: {cfg.get('kind')} inject-ca-from is "
+              f"{ann.get('cert-manager.io/inject-ca-from')!r}, want {want!r}")
+        check(all(b is None for b in ca_bundles(cfg)),
+              f"cert-manager: {cfg.get('kind')} still sets caBundle (cainjector owns it)")
+
+# gen-certs overlay: the Secret from the generated files, the CA as caBundle.
+gc = load("gen-certs")
+mwc, vwc = check_common(gc, "gen-certs")
+secrets = [d for d in by_kind(gc, "Secret") if d["metadata"]["name"] == "kopia-webhook-tls"]
+if check(len(secrets) == 1, "gen-certs: no Secret named exactly kopia-webhook-tls"):
+    sec = secrets[0]
+    check(sec.get("type") == "kubernetes.io/tls", f"gen-certs: Secret type {sec.get('type')}")
+    check(sorted(sec.get("data", {})) == ["ca.crt", "tls.crt", "tls.key"],
+          f"gen-certs: Secret keys {sorted(sec.get('data', {}))}")
+    with open(f"{work}/manifests/overlays/gen-certs/ca.crt", "rb") as f:
+        want = base64.b64encode(f.read()).decode()
+    # kustomize wraps long base64 at 70 columns; the API server's decoder
+    # skips the line breaks, so compare without whitespace.
+    for cfg in (mwc, vwc):
+        got = ["".join(b.split()) if isinstance(b, str) else b for b in ca_bundles(cfg)]
+        check(got == [want] * len(cfg.get("webhooks", [])),
+              f"gen-certs: {cfg.get('kind')} caBundle is not the base64 of ca.crt")
+
+for f in failures:
+    print(f"FAIL: {f}", file=sys.stderr)
+if failures:
+    sys.exit(1)
+print("ok: base, overlays/cert-manager and overlays/gen-certs render and check out")
+PYTHON
