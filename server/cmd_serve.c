@@ -1,6 +1,7 @@
 /* `kopia-webhook serve [flags]`: flag parsing for kw_server_run
  * (server/serve.c), which does the work. Flags take `--flag VALUE` or
  * `--flag=VALUE`; durations are whole seconds. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,9 @@
 #include "kw/cli.h"
 #include "kw/log.h"
 #include "kw/runtime.h"
+#include "kw/schema.h"
 #include "kw/server.h"
+#include "kw/settings.h"
 
 static const char usage_text[] =
     "usage: kopia-webhook serve --tls-cert FILE --tls-key FILE [flags]\n"
@@ -28,7 +31,9 @@ static const char usage_text[] =
     "  --max-body-bytes N          request body limit, 413 above it (default 7340032)\n"
     "  --drain-seconds SECONDS     keep serving after SIGTERM before closing (default 10)\n"
     "  --cert-poll-seconds SECONDS re-check the certificate files (default 10; 0 = off)\n"
-    "  --log-level LEVEL           debug, info, warn or error (default info)\n";
+    "  --log-level LEVEL           debug, info, warn or error (default info)\n"
+    "  --config FILE               YAML settings (docs/operations.md); flags win over it;\n"
+    "                              SIGHUP re-reads its admission settings\n";
 
 static int usage_error(const char *flag, const char *why)
 {
@@ -37,7 +42,7 @@ static int usage_error(const char *flag, const char *why)
     return 2;
 }
 
-enum value_kind { V_STRING, V_UINT, V_SIZE, V_LOG_LEVEL };
+enum value_kind { V_STRING, V_UINT, V_SIZE, V_LOG_LEVEL, V_CONFIG };
 
 struct flag {
     const char *name;
@@ -60,6 +65,16 @@ static const struct flag flags[] = {
     {"--drain-seconds", V_UINT, OPT(drain_s), 3600},
     {"--cert-poll-seconds", V_UINT, OPT(cert_poll_s), 86400},
     {"--log-level", V_LOG_LEVEL, 0, 0},
+    {"--config", V_CONFIG, 0, 0},
+};
+#define NFLAGS (sizeof(flags) / sizeof(flags[0]))
+
+/* What the command line said: values and which flags were given. */
+struct cli {
+    struct kw_server_options o;
+    bool given[NFLAGS];
+    const char *log_level;
+    const char *config;
 };
 
 static int parse_number(const char *s, unsigned long long max, unsigned long long *out)
@@ -78,26 +93,42 @@ static int parse_number(const char *s, unsigned long long max, unsigned long lon
     return 0;
 }
 
-/* Stores one flag's value; returns 0 or prints the error and returns 2. */
-static int set_flag(struct kw_server_options *o, const struct flag *f, const char *value)
+static void store_uint(struct kw_server_options *o, const struct flag *f, unsigned long long n)
 {
     char *base = (char *)o;
+    if (f->kind == V_UINT) {
+        unsigned u = (unsigned)n;
+        memcpy(base + f->offset, &u, sizeof(u));
+    } else {
+        size_t z = (size_t)n;
+        memcpy(base + f->offset, &z, sizeof(z));
+    }
+}
+
+/* Stores one flag's value; returns 0 or prints the error and returns 2. */
+static int set_flag(struct cli *cli, const struct flag *f, const char *value)
+{
     unsigned long long n;
     char why[160];
     switch (f->kind) {
     case V_STRING:
         if (!*value)
             return usage_error(f->name, "Invalid value: \"\": must not be empty");
-        memcpy(base + f->offset, &value, sizeof(value));
+        memcpy((char *)&cli->o + f->offset, &value, sizeof(value));
+        return 0;
+    case V_CONFIG:
+        cli->config = value;
         return 0;
     case V_LOG_LEVEL:
-        if (kw_log_set_level_name(value) != 0) {
+        if (strcmp(value, "debug") != 0 && strcmp(value, "info") != 0 &&
+            strcmp(value, "warn") != 0 && strcmp(value, "error") != 0) {
             snprintf(why, sizeof(why),
                      "Unsupported value: \"%.60s\": supported values: \"debug\", \"info\", "
                      "\"warn\", \"error\"",
                      value);
             return usage_error(f->name, why);
         }
+        cli->log_level = value;
         return 0;
     case V_UINT:
     case V_SIZE:
@@ -107,29 +138,23 @@ static int set_flag(struct kw_server_options *o, const struct flag *f, const cha
                      f->max);
             return usage_error(f->name, why);
         }
-        if (f->kind == V_UINT) {
-            unsigned u = (unsigned)n;
-            memcpy(base + f->offset, &u, sizeof(u));
-        } else {
-            size_t z = (size_t)n;
-            memcpy(base + f->offset, &z, sizeof(z));
-        }
+        store_uint(&cli->o, f, n);
         return 0;
     }
     return 2;
 }
 
-static int parse_flags(int argc, char **argv, struct kw_server_options *o)
+static int parse_flags(int argc, char **argv, struct cli *cli)
 {
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         const char *eq = strchr(arg, '=');
         size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
-        const struct flag *f = NULL;
-        for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
-            if (strlen(flags[k].name) == name_len && strncmp(flags[k].name, arg, name_len) == 0)
-                f = &flags[k];
-        if (!f) {
+        size_t k = 0;
+        while (k < NFLAGS &&
+               !(strlen(flags[k].name) == name_len && strncmp(flags[k].name, arg, name_len) == 0))
+            k++;
+        if (k == NFLAGS) {
             char why[160];
             snprintf(why, sizeof(why), "unknown flag '%.100s'", arg);
             return usage_error(NULL, why);
@@ -137,12 +162,120 @@ static int parse_flags(int argc, char **argv, struct kw_server_options *o)
         const char *value = eq ? eq + 1 : NULL;
         if (!value) {
             if (i + 1 >= argc)
-                return usage_error(f->name, "Required value: the flag needs a value");
+                return usage_error(flags[k].name, "Required value: the flag needs a value");
             value = argv[++i];
         }
-        int rc = set_flag(o, f, value);
+        int rc = set_flag(cli, &flags[k], value);
         if (rc != 0)
             return rc;
+        cli->given[k] = true;
+    }
+    return 0;
+}
+
+/* Defaults, then the config file's server settings, then the flags. */
+static void resolve_options(const struct cli *cli, const struct kw_settings *s,
+                            struct kw_server_options *o)
+{
+    kw_server_options_defaults(o);
+    if (s->listen)
+        o->listen = s->listen;
+    if (s->health_listen)
+        o->health_listen = s->health_listen;
+    if (s->tls_cert)
+        o->tls_cert = s->tls_cert;
+    if (s->tls_key)
+        o->tls_key = s->tls_key;
+    if (s->client_ca)
+        o->client_ca = s->client_ca;
+    if (s->threads != KW_UNSET)
+        o->threads = (unsigned)s->threads;
+    if (s->max_body_bytes != KW_UNSET)
+        o->max_body_bytes = (size_t)s->max_body_bytes;
+    if (s->cert_poll_s != KW_UNSET)
+        o->cert_poll_s = (unsigned)s->cert_poll_s;
+    if (s->idle_timeout_s != KW_UNSET)
+        o->idle_timeout_s = (unsigned)s->idle_timeout_s;
+    if (s->request_timeout_s != KW_UNSET)
+        o->request_timeout_s = (unsigned)s->request_timeout_s;
+    if (s->drain_s != KW_UNSET)
+        o->drain_s = (unsigned)s->drain_s;
+    for (size_t k = 0; k < NFLAGS; k++) {
+        if (!cli->given[k] || flags[k].kind == V_LOG_LEVEL || flags[k].kind == V_CONFIG)
+            continue;
+        size_t size = flags[k].kind == V_STRING ? sizeof(const char *)
+                      : flags[k].kind == V_UINT ? sizeof(unsigned)
+                                                : sizeof(size_t);
+        memcpy((char *)o + flags[k].offset, (const char *)&cli->o + flags[k].offset, size);
+    }
+}
+
+/* --- Configuration reload (SIGHUP) --------------------------------------- */
+
+/* What a reload needs besides the file: the schemas compiled at start (they
+ * are built into the binary and never change) and the body limit, which
+ * belongs to the listener and stays as started. */
+struct reload_source {
+    const char *path;
+    const struct kw_schema_set *schemas;
+    size_t max_body_bytes;
+};
+
+static void free_config(struct kw_config *cfg_owned, void *cls)
+{
+    (void)cls;
+    kw_config_free_arrays(cfg_owned);
+    free(cfg_owned);
+}
+
+/* An owned copy of `src` with the start-up schemas and body limit. */
+static struct kw_config *owned_config(const struct kw_config *src, const struct reload_source *from)
+{
+    struct kw_config *c = malloc(sizeof(*c));
+    if (!c || kw_config_copy(c, src) != 0) {
+        free(c);
+        return NULL;
+    }
+    c->schemas = from->schemas;
+    c->max_body_bytes = from->max_body_bytes;
+    return c;
+}
+
+static struct kw_config *reload_config_file(void *cls, char *err, size_t errlen)
+{
+    const struct reload_source *from = cls;
+    struct kw_settings s;
+    kw_settings_init(&s);
+    if (kw_settings_load_file(&s, from->path, err, errlen) != 0)
+        return NULL;
+    struct kw_config *c = owned_config(&s.core, from);
+    kw_settings_free(&s);
+    if (!c)
+        snprintf(err, errlen, "out of memory");
+    return c;
+}
+
+static int serve(const struct kw_server_options *o, const struct kw_runtime *rt,
+                 const char *config_path)
+{
+    char err[512] = "";
+    struct reload_source from = {config_path, rt->schemas, o->max_body_bytes};
+    struct kw_config *initial = owned_config(&rt->cfg, &from);
+    struct kw_config_holder *holder =
+        initial ? kw_config_holder_new(initial, free_config,
+                                       config_path ? reload_config_file : NULL, &from)
+                : NULL;
+    if (!holder) {
+        if (initial)
+            free_config(initial, NULL);
+        kw_log(KW_LOG_ERROR, "cannot start", KW_LS("error", "out of memory"), KW_LEND);
+        return 1;
+    }
+    int rc = kw_server_run_holder(o, holder, err, sizeof(err));
+    kw_config_holder_free(holder);
+    if (rc != 0) {
+        kw_log(KW_LOG_ERROR, "cannot start", KW_LS("error", err), KW_LEND);
+        return 1;
     }
     return 0;
 }
@@ -154,25 +287,27 @@ int kw_cmd_serve(int argc, char **argv)
             fputs(usage_text, stdout);
             return 0;
         }
-    struct kw_server_options o;
-    kw_server_options_defaults(&o);
-    int rc = parse_flags(argc, argv, &o);
+    struct cli cli;
+    memset(&cli, 0, sizeof(cli));
+    int rc = parse_flags(argc, argv, &cli);
     if (rc != 0)
         return rc;
     char err[512] = "";
-    if (kw_server_options_check(&o, err, sizeof(err)) != 0)
-        return usage_error(NULL, err);
     struct kw_runtime rt;
-    if (kw_runtime_init(&rt, err, sizeof(err)) != 0) {
+    if (kw_runtime_init(&rt, cli.config, err, sizeof(err)) != 0) {
         fprintf(stderr, "kopia-webhook serve: %s\n", err);
-        return 1;
+        return 2;
     }
-    rt.cfg.max_body_bytes = o.max_body_bytes;
-    rc = kw_server_run(&o, &rt.cfg, err, sizeof(err));
+    struct kw_server_options o;
+    resolve_options(&cli, &rt.settings, &o);
+    const char *level = cli.log_level ? cli.log_level : rt.settings.log_level;
+    if (level)
+        kw_log_set_level_name(level);
+    if (kw_server_options_check(&o, err, sizeof(err)) != 0) {
+        kw_runtime_free(&rt);
+        return usage_error(NULL, err);
+    }
+    rc = serve(&o, &rt, cli.config);
     kw_runtime_free(&rt);
-    if (rc != 0) {
-        kw_log(KW_LOG_ERROR, "cannot start", KW_LS("error", err), KW_LEND);
-        return 1;
-    }
-    return 0;
+    return rc;
 }
