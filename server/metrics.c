@@ -237,7 +237,7 @@ static void render_duration(struct kw_metrics *m, FILE *f)
 {
     const char *name = "kopia_webhook_request_duration_seconds";
     put_header(f, name, "histogram",
-               "Time from a webhook request's headers to its response being queued.");
+               "Time from a webhook request's request line to its response being queued.");
     for (size_t h = 0; h < NHOOKS; h++) {
         struct histogram *hist = &m->duration[h];
         uint64_t cumulative = 0;

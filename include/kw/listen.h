@@ -1,5 +1,6 @@
 /* Listen addresses of the server: parsing "HOST:PORT" strings and opening
- * the listening sockets handed to libmicrohttpd. */
+ * the listening sockets handed to libmicrohttpd. String parameters are
+ * borrowed for the call; `flag` names the option in messages. */
 #ifndef KW_LISTEN_H
 #define KW_LISTEN_H
 
