@@ -157,9 +157,12 @@ static void record_transport_error(struct request *rq, unsigned status, const ch
     enum kw_webhook hook = rq->route == R_MUTATE ? KW_HOOK_MUTATE : KW_HOOK_VALIDATE;
     double secs = seconds_since(&rq->start);
     kw_metrics_record_review(rq->h->p.metrics, hook, NULL, (int)status, secs);
+    char line[160];
+    snprintf(line, sizeof(line), "%.*s", (int)strcspn(why, "\n"), why);
     kw_log(KW_LOG_WARN, "request rejected",
            KW_LS("webhook", hook == KW_HOOK_MUTATE ? "mutate" : "validate"),
-           KW_LI("status", status), KW_LS("error", why), KW_LD("duration_ms", secs * 1e3), KW_LEND);
+           KW_LI("status", status), KW_LS("error", line), KW_LD("duration_ms", secs * 1e3),
+           KW_LEND);
 }
 
 static enum MHD_Result send_canned(struct request *rq, struct MHD_Connection *c, enum canned which)

@@ -144,6 +144,9 @@ Test(http_reviews, wrong_content_type_is_415)
     expect_status("/validate", "application/jsonx", body, 415, NULL);
     expect_status("/mutate", NULL, body, 415, NULL);
     free(body);
+    cr_expect(kwt_log_contains(&srv, "\"msg\":\"request rejected\",\"webhook\":\"validate\","
+                                     "\"status\":415,\"error\":\"unsupported media type: the "
+                                     "body must be application/json\",\"duration_ms\":"));
 }
 
 Test(http_reviews, wrong_method_is_405_with_allow)
