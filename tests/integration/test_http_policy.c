@@ -1,0 +1,76 @@
+/* Policy Secrets through the real HTTPS server (SPEC §6, §10): a Secret
+ * whose policy files are wrong in every way that could quote them is denied,
+ * and neither the responses of /validate and /mutate nor the server's log
+ * (at debug level) contain any of its content. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "kwtest.h"
+
+#define MARKER "p0l1cy-s3cr3t-9d41"
+
+static struct kwt_server srv;
+static CURL *curl;
+
+static void start(void)
+{
+    const char *const args[] = {"--log-level", "debug", NULL};
+    cr_assert_eq(kwt_server_start(&srv, args), 0, "server did not start");
+    curl = kwt_curl(&srv);
+}
+
+static void stop(void)
+{
+    if (curl)
+        curl_easy_cleanup(curl);
+    curl = NULL;
+    int status = kwt_server_stop(&srv);
+    int reports = kwt_log_sanitizer_reports(&srv);
+    kwt_server_cleanup(&srv);
+    cr_expect_eq(status, 0, "server exit status %d", status);
+    cr_expect_eq(reports, 0);
+}
+
+TestSuite(http_policy, .init = start, .fini = stop, .timeout = 120);
+
+static char *secret_review(void)
+{
+    json_t *secret = json_pack(
+        "{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:{s:s, s:s, s:s}, s:{s:s}}", "apiVersion", "v1", "kind",
+        "Secret", "metadata", "name", "policies", "namespace", "prod", "labels",
+        "kopia.volsync.backube/policy", "true", "stringData", "global-policy.json",
+        "{\"retention\": {\"keepDaily\": \"" MARKER "\"}, \"unknown\": \"" MARKER "\"}",
+        "repository.config", "{\"enableActions\": " MARKER "}", "x.json",
+        "{\"a\": \"" MARKER "\\ud800\"}", "data", "b.json", MARKER);
+    json_t *review =
+        json_pack("{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:s, s:o}}", "apiVersion",
+                  "admission.k8s.io/v1", "kind", "AdmissionReview", "request", "uid", "policy-uid",
+                  "kind", "group", "", "version", "v1", "kind", "Secret", "operation", "CREATE",
+                  "name", "policies", "namespace", "prod", "object", secret);
+    cr_assert(review);
+    char *body = json_dumps(review, JSON_COMPACT);
+    cr_assert(body);
+    json_decref(review);
+    return body;
+}
+
+Test(http_policy, a_denied_secret_leaves_no_trace_of_its_content)
+{
+    char *body = secret_review();
+    const char *paths[] = {"/validate?timeout=10s", "/mutate?timeout=10s"};
+    for (size_t i = 0; i < 2; i++) {
+        struct kwt_response r;
+        cr_assert_eq(kwt_post(curl, &srv, paths[i], "application/json", body, strlen(body), &r),
+                     CURLE_OK);
+        cr_expect_eq(r.status, 200);
+        cr_expect_null(strstr(r.body, MARKER), "%s answers with the Secret: %s", paths[i], r.body);
+        if (i == 0)
+            cr_expect_not_null(strstr(r.body, "stringData[global-policy.json]"), "%s", r.body);
+        kwt_response_free(&r);
+    }
+    free(body);
+    /* The log lines are written before the response is sent. */
+    cr_expect(kwt_log_contains(&srv, "policy-uid"), "the review was not logged");
+    cr_expect(!kwt_log_contains(&srv, MARKER), "the server's log holds the Secret's content");
+}
