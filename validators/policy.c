@@ -85,12 +85,69 @@ static bool within_size_limit(const char *field, size_t len, struct kw_result *r
     return false;
 }
 
-static bool starts_with_array(const char *buf, size_t len)
+static size_t skip_blanks(const char *buf, size_t len)
 {
     size_t i = 0;
     while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
         i++;
-    return i < len && buf[i] == '[';
+    return i;
+}
+
+static const char *event_type_name(enum kw_json_event ev)
+{
+    switch (ev) {
+    case KW_JSON_STRING:
+        return "string";
+    case KW_JSON_INTEGER:
+        return "integer";
+    case KW_JSON_REAL:
+        return "number";
+    case KW_JSON_TRUE:
+    case KW_JSON_FALSE:
+        return "boolean";
+    default:
+        return "null";
+    }
+}
+
+struct top_values {
+    size_t count;
+    enum kw_json_event first;
+};
+
+static int count_top_values(void *ud, const struct kw_json_token *t)
+{
+    struct top_values *tv = ud;
+    if (t->depth == 2 && t->ev != KW_JSON_KEY && t->ev != KW_JSON_OBJECT_END &&
+        t->ev != KW_JSON_ARRAY_END && tv->count++ == 0)
+        tv->first = t->ev;
+    return 0;
+}
+
+/* The JSON type of buf[0..len) when it is one RFC 8259 scalar, which the
+ * decoder (like jansson) refuses at the top level; else NULL. Checked by
+ * scanning the text inside brackets: a copy, made on this error path only. */
+static const char *top_level_scalar(const char *buf, size_t len, struct kw_result *res)
+{
+    char *wrapped = malloc(len + 2);
+    if (!wrapped) {
+        res->out_of_memory = true;
+        return NULL;
+    }
+    wrapped[0] = '[';
+    memcpy(wrapped + 1, buf, len);
+    wrapped[len + 1] = ']';
+    struct top_values tv = {0};
+    int rc = kw_json_scan(wrapped, len + 2, count_top_values, &tv, NULL);
+    free(wrapped);
+    return rc == 0 && tv.count == 1 ? event_type_name(tv.first) : NULL;
+}
+
+static void not_an_object(const char *field, const char *type, struct kw_result *res)
+{
+    char shown[16];
+    snprintf(shown, sizeof(shown), "\"%s\"", type);
+    kw_result_cause(res, KW_CAUSE_TYPE, RULE_NOT_OBJECT, field, shown, "must be a JSON object");
 }
 
 enum check_outcome { CHECKED, NOT_JSON, NOT_OBJECT };
@@ -102,21 +159,28 @@ static enum check_outcome check_document(const struct kw_schema *schema, const c
                                          struct kw_result *res, struct kw_text_stats *stats)
 {
     struct kw_json_error err;
-    if (starts_with_array(buf, len)) {
-        /* Valid JSON but not an object, unless the syntax fails first. */
-        if (kw_json_scan(buf, len, NULL, NULL, &err) != 0) {
-            if (strcmp(err.text, "not enough memory") == 0)
-                res->out_of_memory = true;
-            else
-                invalid_json(field, name, &err, res);
-            return NOT_JSON;
-        }
-        kw_result_cause(res, KW_CAUSE_TYPE, RULE_NOT_OBJECT, field, "\"array\"",
-                        "must be a JSON object");
+    size_t start = skip_blanks(buf, len);
+    int rc;
+    if (start < len && buf[start] == '[') /* valid JSON, but not an object? */
+        rc = kw_json_scan(buf, len, NULL, NULL, &err) == 0 ? 1 : -1;
+    else
+        rc = kw_schema_validate_text(schema, buf, len, field, KW_TEXT_EMBEDDED, res, &err, stats);
+    if (rc == 0)
+        return CHECKED;
+    if (rc > 0) {
+        not_an_object(field, "array", res);
         return NOT_OBJECT;
     }
-    if (kw_schema_validate_text(schema, buf, len, field, KW_TEXT_EMBEDDED, res, &err, stats) == 0)
-        return CHECKED;
+    if (strcmp(err.text, "not enough memory") == 0) {
+        res->out_of_memory = true;
+        return NOT_JSON;
+    }
+    const char *scalar =
+        strncmp(err.text, "'[' or '{' expected", 19) == 0 ? top_level_scalar(buf, len, res) : NULL;
+    if (scalar) {
+        not_an_object(field, scalar, res);
+        return NOT_OBJECT;
+    }
     if (!res->out_of_memory)
         invalid_json(field, name, &err, res);
     return NOT_JSON;

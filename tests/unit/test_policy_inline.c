@@ -211,8 +211,8 @@ Test(inline_config, each_syntax_error_class_with_its_line_and_column)
         {"{\"a\": 1 \"b\": 2}", 0, BAD("line 1, column 11: '}' expected")},
         {"{\n  \"a\": 1", 0, BAD("line 2, column 8: '}' expected")},
         {"{}\n{}", 0, BAD("line 2, column 1: end of file expected")},
-        {"42", 0, BAD("line 1, column 2: '[' or '{' expected")},
-        {"\"text\"", 0, BAD("line 1, column 6: '[' or '{' expected")},
+        {"1, 2", 0, BAD("line 1, column 1: '[' or '{' expected")},
+        {"nul", 0, BAD("line 1, column 3: '[' or '{' expected")},
         {"{\"uploadSpeed\": 1e400}", 0, BAD("line 1, column 21: real number overflow")},
         {"{\"a\": 9223372036854775808}", 0, BAD("line 1, column 25: too big integer")},
         {"{\"a\": \"\\u0000\"}", 0, BAD("line 1, column 14: \\u0000 is not allowed")},
@@ -260,8 +260,30 @@ Test(inline_config, a_json_array_is_not_an_object)
                LIST("[policy-not-object] " FIELD ": Invalid value: \"array\": must be a "
                     "JSON object"),
                NONE);
+    /* RFC 8259 allows a scalar at the top: valid JSON, not an object. */
+    expect_str("42",
+               LIST("[policy-not-object] " FIELD ": Invalid value: \"integer\": must be a "
+                    "JSON object"),
+               NONE);
+    expect_str(" \"text\"\n",
+               LIST("[policy-not-object] " FIELD ": Invalid value: \"string\": "
+                    "must be a JSON object"),
+               NONE);
+    expect_str("-1.5e3",
+               LIST("[policy-not-object] " FIELD ": Invalid value: \"number\": must be "
+                    "a JSON object"),
+               NONE);
+    expect_str("true",
+               LIST("[policy-not-object] " FIELD ": Invalid value: \"boolean\": must be "
+                    "a JSON object"),
+               NONE);
+    expect_str("null",
+               LIST("[policy-not-object] " FIELD ": Invalid value: \"null\": must be a "
+                    "JSON object"),
+               NONE);
     /* Invalid JSON wins over the shape. */
     expect_str("[1,]", LIST(BAD("line 1, column 4: unexpected token")), NONE);
+    expect_str("\"a\" \"b\"", LIST(BAD("line 1, column 3: '[' or '{' expected")), NONE);
 }
 
 /* ---- the repository-config schema ----------------------------------- */
