@@ -166,12 +166,13 @@ static void add_json_report(struct check_run *run, const char *file, const struc
     result_json(&v->mutated, errors, warnings);
     result_json(&v->validated, errors, warnings);
     json_t *patch = kw_patch_to_json(v->mutated.ops, v->mutated.nops);
-    json_array_append_new(run->report,
-                          json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:O}", "file", file,
-                                    "kind", rv->kind_name, "namespace", rv->namespace, "name",
-                                    rv->name, "allowed", !verdict_denied(v), "errors", errors,
-                                    "warnings", warnings, "patch", patch ? patch : json_array(),
-                                    "object", v->patched ? v->patched : json_null()));
+    /* A report may end up in CI logs: never copy a Secret's contents there. */
+    json_t *object = rv->kind == KW_KIND_SECRET || !v->patched ? json_null() : v->patched;
+    json_array_append_new(
+        run->report, json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:O}", "file", file,
+                               "kind", rv->kind_name, "namespace", rv->namespace, "name", rv->name,
+                               "allowed", !verdict_denied(v), "errors", errors, "warnings",
+                               warnings, "patch", patch ? patch : json_array(), "object", object));
 }
 
 static void print_patched(const struct verdict *v)

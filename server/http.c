@@ -613,7 +613,7 @@ static int retrieve_certificate(gnutls_session_t session, const gnutls_datum_t *
     return 0;
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     if (!kw_log_enabled(KW_LOG_DEBUG))

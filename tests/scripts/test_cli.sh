@@ -91,6 +91,25 @@ YAML
 "$bin" check --config "$tmp/config.yaml" "$tmp/actions.yaml" >"$tmp/out" 2>&1; expect check-admin-policy 1 $?
 contains check-admin-policy "$tmp/out" "error: spec.kopia.actions: Forbidden: snapshot actions are disabled"
 
+# check --output json never copies a Secret's contents into the report.
+marker=UNIQUEPOLICYMARKER42
+b64=$(printf '{"retention":{"keepDaily":"%s"}}' "$marker" | base64 -w0)
+cat >"$tmp/secret.yaml" <<YAML
+apiVersion: v1
+kind: Secret
+metadata:
+  name: policy
+  namespace: apps
+  labels: {kopia.volsync.backube/policy: "true"}
+data:
+  global-policy.json: $b64
+YAML
+"$bin" check --output json "$tmp/secret.yaml" >"$tmp/out" 2>&1; expect check-secret-json 1 $?
+contains check-secret-json "$tmp/out" '"kind": "Secret"'
+if grep -qE "$marker|$b64" "$tmp/out"; then echo "FAIL: check-secret-json: the Secret's contents leaked"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+"$bin" check "$tmp/secret.yaml" >"$tmp/out" 2>&1; expect check-secret-text 1 $?
+if grep -qE "$marker|$b64" "$tmp/out"; then echo "FAIL: check-secret-text: the Secret's contents leaked"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+
 # review: the server's answer on stdout; HTTP-400 cases exit 2 with the reason on stderr.
 "$bin" review <"$src/examples/review-replicationsource.json" >"$tmp/out"; expect review-ok 0 $?
 contains review-ok "$tmp/out" '"uid":"705ab4f5-6393-11e8-b7cc-42010a800002"'

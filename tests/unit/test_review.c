@@ -136,6 +136,24 @@ Test(review, transport_errors_are_400_with_a_reason)
     }
 }
 
+Test(review, a_malformed_body_is_never_quoted_back)
+{
+    /* Truncated inside a Secret's data: the 400 reason gives the position only. */
+    const char *body = "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+                       "\"request\":{\"object\":{\"data\":{\"k\":\"TOPSECRETVALUE x";
+    struct kw_outcome out;
+    kw_handle(&cfg, KW_HOOK_VALIDATE, body, strlen(body), &out);
+    cr_assert_eq(out.http_status, 400);
+    cr_assert(strstr(out.body, "line 1, column"), "%s", out.body);
+    cr_assert_null(strstr(out.body, "TOPSECRET"), "%s", out.body);
+    kw_outcome_free(&out);
+    const char *bad_token = "{\"apiVersion\": SECRETTOKEN}";
+    kw_handle(&cfg, KW_HOOK_VALIDATE, bad_token, strlen(bad_token), &out);
+    cr_assert_eq(out.http_status, 400);
+    cr_assert_null(strstr(out.body, "SECRET"), "%s", out.body);
+    kw_outcome_free(&out);
+}
+
 Test(review, nul_bytes_and_invalid_utf8_are_400)
 {
     const char body[] = "{\"apiVersion\":\"admission.k8s.io/v1\",\0\"kind\":\"AdmissionReview\"}";
