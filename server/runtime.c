@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "kw/schema.h"
+
 int kw_runtime_init(struct kw_runtime *rt, const char *config_path, char *err, size_t errlen)
 {
     memset(rt, 0, sizeof(*rt));
@@ -12,11 +14,18 @@ int kw_runtime_init(struct kw_runtime *rt, const char *config_path, char *err, s
         return -1;
     }
     rt->cfg = rt->settings.core;
+    rt->schemas = kw_schema_set_load(err, errlen);
+    if (!rt->schemas) {
+        kw_settings_free(&rt->settings);
+        return -1;
+    }
+    rt->cfg.schemas = rt->schemas;
     return 0;
 }
 
 void kw_runtime_free(struct kw_runtime *rt)
 {
+    kw_schema_set_free(rt->schemas);
     kw_settings_free(&rt->settings);
     memset(rt, 0, sizeof(*rt));
 }

@@ -1,12 +1,6 @@
 /* Interim definitions until the rule modules land. */
 #include "kw/validate.h"
 
-void kw_validate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res)
-{
-    (void)ctx;
-    (void)res;
-}
-
 void kw_validate_policy_object(const struct kw_object_ctx *ctx, struct kw_result *res)
 {
     (void)ctx;

@@ -38,5 +38,8 @@ const struct kw_rule *kw_rule_find(const char *id);
 #define KW_RULE_ADMIN_ACTIONS "admin-deny-actions"
 #define KW_RULE_ADMIN_HOSTNAME "admin-hostname-is-namespace"
 #define KW_RULE_ADMIN_SOURCE_NAMESPACE "admin-source-namespace"
+/* Rule ids the schema files name for all their type errors and unknown fields. */
+#define KW_RULE_FIELD_TYPE      "field-type"
+#define KW_RULE_UNKNOWN_FIELD   "unknown-field"
 
 #endif

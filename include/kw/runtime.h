@@ -12,6 +12,7 @@
 struct kw_runtime {
     struct kw_settings settings; /* what the config file said */
     struct kw_config cfg;        /* the core's view: settings.core + schemas */
+    struct kw_schema_set *schemas; /* owned; cfg.schemas points at it */
 };
 
 /* Reads `config_path` (NULL = none), then compiles the schemas. Returns -1

@@ -4,14 +4,29 @@
 
 #include <criterion/criterion.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kw/jsonpatch.h"
+#include "kw/schema.h"
+
+/* One compiled schema set per test process, kept reachable for its life. */
+static struct kw_schema_set *test_schemas;
+static pthread_once_t test_schemas_once = PTHREAD_ONCE_INIT;
+
+static void load_test_schemas(void)
+{
+    char err[512];
+    test_schemas = kw_schema_set_load(err, sizeof(err));
+    cr_assert_not_null(test_schemas, "%s", err);
+}
 
 void kwt_config(struct kw_config *cfg)
 {
     kw_config_defaults(cfg);
+    pthread_once(&test_schemas_once, load_test_schemas);
+    cfg->schemas = test_schemas;
 }
 
 static const char *group_of(const char *kind)

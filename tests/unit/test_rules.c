@@ -1,0 +1,213 @@
+/* docs/rules.md against the rule table (validators/rules.c): the same ids,
+ * severities and kinds, and every documented example, run through the core's
+ * validating path, produces exactly the documented message under its id. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kw/core.h"
+#include "kw/jsonutil.h"
+#include "kw/rules.h"
+#include "kw/schema.h"
+#include "kw/yaml.h"
+
+struct doc_rule {
+    char id[96];
+    char severity[16];
+    char kinds[160];
+    char *example; /* YAML, malloc'd; NULL when none */
+    char *message; /* malloc'd; NULL when none */
+};
+
+static struct doc_rule docs[256];
+static size_t ndocs;
+
+static char *read_doc(void)
+{
+    const char *src = getenv("KW_SOURCE_DIR");
+    cr_assert(src, "KW_SOURCE_DIR is not set");
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/docs/rules.md", src);
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = calloc(1, (size_t)n + 1);
+    cr_assert(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
+    fclose(f);
+    return buf;
+}
+
+/* The text of the fenced block of `lang` that starts at or after `from` and
+ * before `limit`, malloc'd without its final newline; NULL when none. */
+static char *fenced(const char *from, const char *limit, const char *lang)
+{
+    char open[32];
+    snprintf(open, sizeof(open), "```%s\n", lang);
+    const char *s = strstr(from, open);
+    if (!s || (limit && s > limit))
+        return NULL;
+    s += strlen(open);
+    const char *e = strstr(s, "\n```");
+    cr_assert(e, "unterminated %s block", lang);
+    return strndup(s, (size_t)(e - s));
+}
+
+static void parse_doc(void)
+{
+    char *doc = read_doc();
+    ndocs = 0;
+    const char *p = doc;
+    while ((p = strstr(p, "\n### `"))) {
+        p += 6;
+        cr_assert(ndocs < 256);
+        struct doc_rule *r = &docs[ndocs++];
+        memset(r, 0, sizeof(*r));
+        const char *tick = strchr(p, '`');
+        cr_assert(tick && (size_t)(tick - p) < sizeof(r->id));
+        memcpy(r->id, p, (size_t)(tick - p));
+        const char *next = strstr(tick, "\n### `");
+        const char *sev = strstr(tick, "\n**");
+        cr_assert(sev && (!next || sev < next), "%s: no severity line", r->id);
+        sscanf(sev + 3, "%15[A-Za-z]** \xc2\xb7 %159[^\n]", r->severity, r->kinds);
+        r->example = fenced(tick, next, "yaml");
+        r->message = fenced(tick, next, "text");
+        p = tick;
+    }
+    free(doc);
+}
+
+static void free_doc(void)
+{
+    for (size_t i = 0; i < ndocs; i++) {
+        free(docs[i].example);
+        free(docs[i].message);
+    }
+    ndocs = 0;
+}
+
+TestSuite(rules, .init = parse_doc, .fini = free_doc);
+
+static const struct doc_rule *doc_find(const char *id)
+{
+    for (size_t i = 0; i < ndocs; i++)
+        if (strcmp(docs[i].id, id) == 0)
+            return &docs[i];
+    return NULL;
+}
+
+static void kinds_text(unsigned kinds, char *buf, size_t len)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } names[] = {{KW_KB_RS, "ReplicationSource"},
+                 {KW_KB_RD, "ReplicationDestination"},
+                 {KW_KB_CONFIGMAP, "ConfigMap"},
+                 {KW_KB_SECRET, "Secret"}};
+    size_t o = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < 4; i++)
+        if (kinds & names[i].bit)
+            o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "", names[i].name);
+}
+
+Test(rules, the_doc_lists_every_rule_of_the_table_and_nothing_else)
+{
+    static const char *const sev_names[] = {"Deny", "Warn", "Default"};
+    for (size_t i = 0; i < kw_nrules; i++) {
+        const struct kw_rule *r = &kw_rules[i];
+        const struct doc_rule *d = doc_find(r->id);
+        cr_expect(d, "rule %s is not in docs/rules.md", r->id);
+        if (!d)
+            continue;
+        cr_expect_str_eq(d->severity, sev_names[r->severity], "%s: severity", r->id);
+        char kinds[160];
+        kinds_text(r->kinds, kinds, sizeof(kinds));
+        cr_expect_str_eq(d->kinds, kinds, "%s: kinds", r->id);
+        for (size_t j = i + 1; j < kw_nrules; j++)
+            cr_expect(strcmp(r->id, kw_rules[j].id) != 0, "rule %s is in the table twice", r->id);
+    }
+    for (size_t i = 0; i < ndocs; i++) {
+        cr_expect(kw_rule_find(docs[i].id), "docs/rules.md documents %s, which is not a rule",
+                  docs[i].id);
+        for (size_t j = i + 1; j < ndocs; j++)
+            cr_expect(strcmp(docs[i].id, docs[j].id) != 0, "%s is documented twice", docs[i].id);
+    }
+}
+
+/* Runs one documented example on /validate and looks for its message. */
+static bool example_gives(const struct kw_config *cfg, const struct doc_rule *d, char *got,
+                          size_t gotlen)
+{
+    struct kw_yaml_error yerr;
+    json_t *obj = kw_yaml_load_one(d->example, strlen(d->example), &yerr);
+    cr_assert(obj, "%s: example is not YAML: %s", d->id, yerr.text);
+    const char *kind = kw_obj_str(obj, "kind");
+    json_t *meta = kw_obj_get(obj, "metadata");
+    struct kw_review rv = {
+        .kind_group = "volsync.backube",
+        .kind_name = kind,
+        .kind = kw_kind_of("volsync.backube", kind ? kind : ""),
+        .operation = "CREATE",
+        .op = KW_OP_CREATE,
+        .name = kw_obj_str(meta, "name") ? kw_obj_str(meta, "name") : "",
+        .namespace = kw_obj_str(meta, "namespace") ? kw_obj_str(meta, "namespace") : "",
+        .object = obj,
+    };
+    struct kw_result res;
+    kw_result_init(&res);
+    kw_evaluate(cfg, KW_HOOK_VALIDATE, &rv, &res);
+    bool found = false;
+    snprintf(got, gotlen, "(nothing under that id)");
+    if (strcmp(d->id, KW_RULE_DECODE) == 0 && res.bad_request) {
+        snprintf(got, gotlen, "%s", res.bad_request);
+        found = strcmp(res.bad_request, d->message) == 0;
+    }
+    for (size_t i = 0; i < res.ncauses && !found; i++) {
+        if (strcmp(res.causes[i].rule_id, d->id) != 0)
+            continue;
+        char *b = kw_cause_body(&res.causes[i]);
+        snprintf(got, gotlen, "%s: %s", res.causes[i].field, b);
+        free(b);
+        found = strcmp(got, d->message) == 0;
+    }
+    for (size_t i = 0; i < res.nwarnings && !found; i++) {
+        if (strcmp(res.warnings[i].rule_id, d->id) != 0)
+            continue;
+        snprintf(got, gotlen, "%s", res.warnings[i].text);
+        found = strcmp(got, d->message) == 0;
+    }
+    kw_result_free(&res);
+    json_decref(obj);
+    return found;
+}
+
+Test(rules, every_documented_example_gives_its_documented_message)
+{
+    char err[512];
+    struct kw_schema_set *set = kw_schema_set_load(err, sizeof(err));
+    cr_assert(set, "%s", err);
+    struct kw_config cfg;
+    kw_config_defaults(&cfg);
+    cfg.schemas = set;
+    cfg.deny_actions = cfg.deny_foreign_hostname = cfg.deny_cross_namespace_source = true;
+    size_t checked = 0;
+    for (size_t i = 0; i < ndocs; i++) {
+        const struct doc_rule *d = &docs[i];
+        if (!d->example && !d->message)
+            continue;
+        cr_expect(d->example && d->message, "%s: an example needs a message and vice versa", d->id);
+        if (!d->example || !d->message)
+            continue;
+        char got[2048];
+        cr_expect(example_gives(&cfg, d, got, sizeof(got)), "%s: documented\n  %s\nbut got\n  %s",
+                  d->id, d->message, got);
+        checked++;
+    }
+    /* Every rule of the Kopia validator carries a checked example. */
+    cr_expect_geq(checked, 67);
+    kw_schema_set_free(set);
+}

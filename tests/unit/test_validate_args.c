@@ -1,0 +1,248 @@
+/* spec.kopia.additionalArgs (SPEC §4.4) through kw_validate_kopia: the item
+ * limit, every forbidden flag in its three forms, empty and multi-line items,
+ * the mover's separator characters, native-field duplicates and extra flags
+ * from the configuration. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kw/args.h"
+#include "kw/schema.h"
+#include "kw/validate.h"
+
+static struct kw_schema_set *schemas;
+static struct kw_config cfg;
+
+static void setup(void)
+{
+    char err[512];
+    schemas = kw_schema_set_load(err, sizeof(err));
+    cr_assert(schemas, "%s", err);
+    kw_config_defaults(&cfg);
+    cfg.schemas = schemas;
+}
+
+static void teardown(void)
+{
+    kw_schema_set_free(schemas);
+}
+
+TestSuite(validate_args, .init = setup, .fini = teardown);
+
+/* Validates an RS (or RD) whose additionalArgs is `args` (borrowed). */
+static void run_args(enum kw_kind kind, json_t *args, struct kw_result *res)
+{
+    json_t *obj = json_pack(
+        kind == KW_KIND_RS ? "{s:{s:s,s:{s:s,s:O}}}" : "{s:{s:{s:s,s:s,s:O}}}", "spec",
+        kind == KW_KIND_RS ? "sourcePVC" : "kopia", kind == KW_KIND_RS ? "data" : "repository",
+        kind == KW_KIND_RS ? "kopia" : "repo", kind == KW_KIND_RS ? "repository" : "destinationPVC",
+        kind == KW_KIND_RS ? "repo" : "restored", "additionalArgs", args);
+    cr_assert(obj);
+    struct kw_object_ctx ctx = {.cfg = &cfg,
+                                .kind = kind,
+                                .op = KW_OP_CREATE,
+                                .name = "app",
+                                .namespace = "prod",
+                                .object = obj};
+    kw_result_init(res);
+    kw_validate_kopia(&ctx, res);
+    json_decref(obj);
+}
+
+static json_t *args_of(const char *const *items, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(items[i]));
+    return a;
+}
+
+static size_t count(const struct kw_result *res, const char *rule, const char *field)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < res->ncauses; i++)
+        n += strcmp(res->causes[i].rule_id, rule) == 0 &&
+             (!field || strcmp(res->causes[i].field, field) == 0);
+    for (size_t i = 0; i < res->nwarnings; i++)
+        n += strcmp(res->warnings[i].rule_id, rule) == 0 &&
+             (!field || strncmp(res->warnings[i].text, field, strlen(field)) == 0);
+    return n;
+}
+
+static const char *const forbidden[] = {
+    "--password",
+    "--config-file",
+    "--config",
+    "--repository",
+    "--cache-directory",
+    "--log-dir",
+    "--override-username",
+    "--override-hostname",
+    "--username",
+    "--hostname",
+    "--access-key",
+    "--secret-access-key",
+    "--session-token",
+    "--storage-account",
+    "--storage-key",
+    "--key-id",
+    "--key",
+    "--credentials-file",
+    "--keyfile",
+    "--rclone-config",
+};
+#define NFORBIDDEN (sizeof(forbidden) / sizeof(forbidden[0]))
+
+Test(validate_args, twenty_items_pass_and_twenty_one_are_too_many)
+{
+    for (size_t n = 20; n <= 21; n++) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(a, json_string("--one-file-system"));
+        struct kw_result res;
+        run_args(KW_KIND_RS, a, &res);
+        cr_expect_eq(count(&res, "additional-args-too-many", "spec.kopia.additionalArgs"),
+                     n == 21 ? 1 : 0, "n=%zu", n);
+        if (n == 21) {
+            char *b = kw_cause_body(&res.causes[0]);
+            cr_expect_str_eq(b, "Too many: 21: must have at most 20 items");
+            free(b);
+        }
+        kw_result_free(&res);
+        json_decref(a);
+    }
+}
+
+Test(validate_args, every_forbidden_flag_in_every_form)
+{
+    for (size_t i = 0; i < NFORBIDDEN; i++) {
+        char with_value[64];
+        snprintf(with_value, sizeof(with_value), "%s=secret-value", forbidden[i]);
+        /* --flag, --flag=value, and --flag followed by its value. */
+        const char *forms[][3] = {{"--one-file-system", forbidden[i], NULL},
+                                  {"--one-file-system", with_value, NULL},
+                                  {"--one-file-system", forbidden[i], "secret-value"}};
+        for (size_t f = 0; f < 3; f++) {
+            size_t n = forms[f][2] ? 3 : 2;
+            json_t *a = args_of(forms[f], n);
+            for (enum kw_kind k = KW_KIND_RS; k <= KW_KIND_RD; k++) {
+                struct kw_result res;
+                run_args(k, a, &res);
+                cr_expect_eq(
+                    count(&res, "additional-args-forbidden", "spec.kopia.additionalArgs[1]"), 1,
+                    "%s form %zu", forbidden[i], f);
+                cr_expect(kw_result_denied(&res));
+                for (size_t c = 0; c < res.ncauses; c++)
+                    cr_expect(!strstr(res.causes[c].detail, "secret-value"),
+                              "a forbidden flag's value is echoed: %s", res.causes[c].detail);
+                kw_result_free(&res);
+            }
+            json_decref(a);
+        }
+    }
+}
+
+Test(validate_args, matching_is_exact_and_case_sensitive)
+{
+    const char *allowed[] = {"--passwordless",      "--Password",       "--keys",
+                             "-password",           "--config-files=x", "--hostnames",
+                             "--override-uid=1000", "--parallel",       "8"};
+    json_t *a = args_of(allowed, sizeof(allowed) / sizeof(allowed[0]));
+    struct kw_result res;
+    run_args(KW_KIND_RD, a, &res);
+    cr_expect_eq(res.ncauses, 0, "%s", res.ncauses ? res.causes[0].detail : "");
+    kw_result_free(&res);
+    json_decref(a);
+
+    /* A value that looks like a forbidden flag is judged on its own. */
+    const char *exclude[] = {"--exclude", "--password"};
+    a = args_of(exclude, 2);
+    run_args(KW_KIND_RS, a, &res);
+    cr_expect_eq(count(&res, "additional-args-forbidden", "spec.kopia.additionalArgs[1]"), 1);
+    cr_expect_eq(res.ncauses, 1);
+    char *b = kw_cause_body(&res.causes[0]);
+    cr_expect_str_eq(b, "Forbidden: --password may not be passed in additionalArgs: the mover sets "
+                        "it from the repository Secret");
+    free(b);
+    kw_result_free(&res);
+    json_decref(a);
+}
+
+Test(validate_args, empty_and_multi_line_items_are_denied)
+{
+    const char *items[] = {"", "--tags=a\nb", " ", "--tags=a\r"};
+    json_t *a = args_of(items, 4);
+    json_array_append_new(a, json_stringn("--x\0y", 5));
+    struct kw_result res;
+    run_args(KW_KIND_RS, a, &res);
+    cr_expect_eq(count(&res, "additional-args-empty", "spec.kopia.additionalArgs[0]"), 1);
+    cr_expect_eq(count(&res, "additional-args-newline", "spec.kopia.additionalArgs[1]"), 1);
+    cr_expect_eq(count(&res, "additional-args-newline", "spec.kopia.additionalArgs[4]"), 1);
+    cr_expect_eq(res.ncauses, 3);
+    kw_result_free(&res);
+    json_decref(a);
+}
+
+Test(validate_args, separator_characters_warn_and_smuggled_flags_deny)
+{
+    const char *items[] = {"--tags=a_b", "--tags=x|--password=hunter2", "--exclude=*.LOG",
+                           "--tags=aVb", "--tags=lower-case-only"};
+    json_t *a = args_of(items, 5);
+    struct kw_result res;
+    run_args(KW_KIND_RS, a, &res);
+    cr_expect_eq(count(&res, "additional-args-separator", "spec.kopia.additionalArgs[0]"), 1);
+    cr_expect_eq(count(&res, "additional-args-forbidden", "spec.kopia.additionalArgs[1]"), 1);
+    cr_expect_eq(count(&res, "additional-args-separator", "spec.kopia.additionalArgs[1]"), 0);
+    cr_expect_eq(count(&res, "additional-args-separator", "spec.kopia.additionalArgs[2]"), 1);
+    cr_expect_eq(count(&res, "additional-args-separator", "spec.kopia.additionalArgs[3]"), 1);
+    cr_expect_eq(count(&res, "additional-args-separator", "spec.kopia.additionalArgs[4]"), 0);
+    for (size_t c = 0; c < res.ncauses; c++)
+        cr_expect(!strstr(res.causes[c].detail, "hunter2"), "%s", res.causes[c].detail);
+    for (size_t w = 0; w < res.nwarnings; w++)
+        cr_expect(strlen(res.warnings[w].text) <= 120, "%s", res.warnings[w].text);
+    kw_result_free(&res);
+    json_decref(a);
+
+    /* Every character of the separator splits: "E", "P" and "_" hide a flag here
+     * ("--key_id" reaches Kopia as "--key" and "id"). */
+    const char *hidden[] = {"xE--key=k", "xP--key-id", "--key_id"};
+    a = args_of(hidden, 3);
+    run_args(KW_KIND_RD, a, &res);
+    cr_expect_eq(count(&res, "additional-args-forbidden", NULL), 3);
+    kw_result_free(&res);
+    json_decref(a);
+}
+
+Test(validate_args, native_field_duplicates_warn_on_a_source)
+{
+    const char *items[] = {"--parallel=8", "--compression", "zstd", "--parallelism=2"};
+    json_t *a = args_of(items, 4);
+    struct kw_result res;
+    run_args(KW_KIND_RS, a, &res);
+    cr_expect_eq(count(&res, "additional-args-native-field", "spec.kopia.additionalArgs[0]"), 1);
+    cr_expect_eq(count(&res, "additional-args-native-field", "spec.kopia.additionalArgs[1]"), 1);
+    cr_expect_eq(count(&res, "additional-args-native-field", NULL), 2);
+    cr_expect_eq(res.ncauses, 0);
+    kw_result_free(&res);
+    /* A ReplicationDestination has no parallelism field to duplicate. */
+    run_args(KW_KIND_RD, a, &res);
+    cr_expect_eq(count(&res, "additional-args-native-field", NULL), 0);
+    kw_result_free(&res);
+    json_decref(a);
+}
+
+Test(validate_args, extra_forbidden_flags_come_from_the_configuration)
+{
+    char *extra[] = {"--max-upload-speed", ""};
+    cfg.extra_forbidden_args = extra;
+    cfg.n_extra_forbidden_args = 2;
+    const char *items[] = {"--max-upload-speed=10", "--max-upload-speed", "--max-upload"};
+    json_t *a = args_of(items, 3);
+    struct kw_result res;
+    run_args(KW_KIND_RS, a, &res);
+    cr_expect_eq(count(&res, "additional-args-forbidden", NULL), 2);
+    cr_expect_eq(count(&res, "additional-args-forbidden", "spec.kopia.additionalArgs[2]"), 0);
+    kw_result_free(&res);
+    json_decref(a);
+}
