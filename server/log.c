@@ -86,7 +86,7 @@ void kw_log(enum kw_log_level level, const char *msg, ...)
             json_object_set_new(line, f.key, v);
     }
     va_end(ap);
-    char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     json_decref(line);
     if (!text)
         return;

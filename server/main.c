@@ -33,6 +33,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
         return usage(stdout);
+    if (strcmp(cmd, "serve") == 0)
+        return kw_cmd_serve(sub_argc, sub_argv);
     if (strcmp(cmd, "check") == 0)
         return kw_cmd_check(sub_argc, sub_argv);
     if (strcmp(cmd, "review") == 0)

@@ -1,0 +1,710 @@
+/* One libmicrohttpd listener (include/kw/http.h): routing, body handling,
+ * transport errors, health endpoints, per-connection timeouts, the TLS
+ * certificate callback and client-certificate checks.
+ *
+ * Life of a request: the URI-log callback (request line received) allocates
+ * the request state and switches the connection to the request timeout; the
+ * first access-handler call (headers complete) routes and decides every
+ * transport error it can from the headers alone, answering at once without
+ * reading the body; body chunks are appended to one buffer sized from
+ * Content-Length; the last call hands the body to the core. The completed
+ * callback frees the state and puts the connection back on the idle
+ * (keep-alive) timeout. */
+#include "kw/http.h"
+
+#include <errno.h>
+#include <gnutls/gnutls.h>
+#include <microhttpd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kw/core.h"
+#include "kw/log.h"
+#include "kw/metrics.h"
+#include "kw/tls.h"
+
+/* TLS 1.2 and 1.3 only, AEAD ciphers with forward secrecy. The client's
+ * group preference is kept (no %SERVER_PRECEDENCE), so a client that sends an
+ * X25519 key share gets no extra HelloRetryRequest round trip. */
+#define KW_TLS_PRIORITIES                                                                          \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"            \
+    "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
+
+enum route { R_UNKNOWN, R_VALIDATE, R_MUTATE, R_HEALTHZ, R_READYZ, R_METRICS };
+
+/* Fixed answers, built once per listener (one set for normal service and one
+ * carrying `Connection: close` for the drain) and shared by all requests. */
+enum canned {
+    C_NOT_FOUND,
+    C_METHOD_WEBHOOK,
+    C_METHOD_HEALTH,
+    C_UNSUPPORTED_TYPE,
+    C_TOO_LARGE,
+    C_EMPTY_BODY,
+    C_BAD_LENGTH,
+    C_FORBIDDEN,
+    C_NO_MEMORY,
+    C_OK,
+    C_NOT_READY_DRAINING,
+    C_NOT_READY_LISTENER,
+    C_NOT_READY_CERT,
+    C_COUNT
+};
+
+static const struct {
+    unsigned status;
+    const char *body;
+    const char *allow;
+} canned_spec[C_COUNT] = {
+    [C_NOT_FOUND] = {404, "not found: the webhook paths are /validate and /mutate\n", NULL},
+    [C_METHOD_WEBHOOK] = {405, "method not allowed: use POST\n", "POST"},
+    [C_METHOD_HEALTH] = {405, "method not allowed: use GET\n", "GET, HEAD"},
+    [C_UNSUPPORTED_TYPE] = {415, "unsupported media type: the body must be application/json\n",
+                            NULL},
+    [C_TOO_LARGE] = {413, "request body too large\n", NULL},
+    [C_EMPTY_BODY] = {400, "empty body: expected an AdmissionReview\n", NULL},
+    [C_BAD_LENGTH] = {400, "invalid Content-Length\n", NULL},
+    [C_FORBIDDEN] = {403, "forbidden: a client certificate signed by the client CA is required\n",
+                     NULL},
+    [C_NO_MEMORY] = {500, "out of memory\n", NULL},
+    [C_OK] = {200, "ok\n", NULL},
+    [C_NOT_READY_DRAINING] = {503, "not ready: shutting down\n", NULL},
+    [C_NOT_READY_LISTENER] = {503, "not ready: the webhook listener is not accepting\n", NULL},
+    [C_NOT_READY_CERT] = {503, "not ready: the serving certificate has expired\n", NULL},
+};
+
+struct kw_http {
+    struct kw_http_params p;
+    struct MHD_Daemon *daemon;
+    int listen_fd;
+    bool quiesced;      /* then the listen socket is ours to close after the stop */
+    atomic_uint active; /* requests from request line to completion */
+    atomic_uint fresh;  /* connections that have not sent a request line yet */
+    struct MHD_Response *canned[2][C_COUNT]; /* [closing][which] */
+};
+
+/* Per connection (MHD "socket context"). */
+struct conn_ctx {
+    struct kw_http *h;
+    struct kw_tls_pair *pair; /* the certificate this connection's handshake used */
+    int client_verified;      /* -1 not yet checked, 0 rejected, 1 accepted */
+    bool fresh;               /* counted in kw_http.fresh */
+};
+
+/* Per request (MHD "request context"). */
+struct request {
+    struct kw_http *h;
+    struct timespec start;
+    enum route route;
+    bool begun;
+    bool in_flight; /* counted in kopia_webhook_in_flight_requests */
+    char *body;     /* one buffer for the whole body */
+    size_t len, cap;
+};
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static bool draining(const struct kw_http *h)
+{
+    return atomic_load_explicit(&h->p.state->draining, memory_order_relaxed);
+}
+
+static bool is_webhook(enum route r)
+{
+    return r == R_VALIDATE || r == R_MUTATE;
+}
+
+static enum route route_of(const struct kw_http *h, const char *url)
+{
+    if (h->p.webhooks && strcmp(url, "/validate") == 0)
+        return R_VALIDATE;
+    if (h->p.webhooks && strcmp(url, "/mutate") == 0)
+        return R_MUTATE;
+    if (strcmp(url, "/healthz") == 0)
+        return R_HEALTHZ;
+    if (strcmp(url, "/readyz") == 0)
+        return R_READYZ;
+    if (strcmp(url, "/metrics") == 0)
+        return R_METRICS;
+    return R_UNKNOWN;
+}
+
+/* --- Responses ----------------------------------------------------------- */
+
+static enum MHD_Result send_response(struct request *rq, struct MHD_Connection *c, unsigned status,
+                                     struct MHD_Response *r)
+{
+    enum MHD_Result ok = MHD_queue_response(c, status, r);
+    if (ok == MHD_YES)
+        kw_metrics_http_response(rq->h->p.metrics, status);
+    return ok;
+}
+
+/* For a webhook path answered without the core: count it and log why. */
+static void record_transport_error(struct request *rq, unsigned status, const char *why)
+{
+    enum kw_webhook hook = rq->route == R_MUTATE ? KW_HOOK_MUTATE : KW_HOOK_VALIDATE;
+    double secs = seconds_since(&rq->start);
+    kw_metrics_record_review(rq->h->p.metrics, hook, NULL, (int)status, secs);
+    char line[160];
+    snprintf(line, sizeof(line), "%.*s", (int)strcspn(why, "\n"), why);
+    kw_log(KW_LOG_WARN, "request rejected",
+           KW_LS("webhook", hook == KW_HOOK_MUTATE ? "mutate" : "validate"),
+           KW_LI("status", status), KW_LS("error", line), KW_LD("duration_ms", secs * 1e3),
+           KW_LEND);
+}
+
+static enum MHD_Result send_canned(struct request *rq, struct MHD_Connection *c, enum canned which)
+{
+    unsigned status = canned_spec[which].status;
+    /* 413 leaves the body unread: the connection cannot be reused. */
+    bool closing = draining(rq->h) || which == C_TOO_LARGE;
+    enum MHD_Result ok = send_response(rq, c, status, rq->h->canned[closing][which]);
+    if (ok == MHD_YES && is_webhook(rq->route))
+        record_transport_error(rq, status, canned_spec[which].body);
+    return ok;
+}
+
+static void free_canned(struct kw_http *h)
+{
+    for (int closing = 0; closing < 2; closing++)
+        for (int i = 0; i < C_COUNT; i++)
+            if (h->canned[closing][i])
+                MHD_destroy_response(h->canned[closing][i]);
+}
+
+static int build_canned(struct kw_http *h)
+{
+    for (int closing = 0; closing < 2; closing++) {
+        for (int i = 0; i < C_COUNT; i++) {
+            const char *body = canned_spec[i].body;
+            struct MHD_Response *r =
+                MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+            if (!r)
+                return -1;
+            h->canned[closing][i] = r;
+            if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                        "text/plain; charset=utf-8") != MHD_YES)
+                return -1;
+            if (canned_spec[i].allow &&
+                MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, canned_spec[i].allow) != MHD_YES)
+                return -1;
+            if (closing &&
+                MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* A response that owns `body` (malloc'd; freed by libmicrohttpd). */
+static struct MHD_Response *owned_response(struct kw_http *h, char *body, size_t len,
+                                           const char *content_type)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return NULL;
+    }
+    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES ||
+        (draining(h) &&
+         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)) {
+        MHD_destroy_response(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* --- Health -------------------------------------------------------------- */
+
+static enum canned readiness(const struct kw_http *h)
+{
+    const struct kw_http_state *s = h->p.state;
+    if (atomic_load(&s->draining))
+        return C_NOT_READY_DRAINING;
+    if (!atomic_load(&s->listening))
+        return C_NOT_READY_LISTENER;
+    if (s->tls && kw_tls_not_after(s->tls) <= time(NULL))
+        return C_NOT_READY_CERT;
+    return C_OK;
+}
+
+static enum MHD_Result serve_metrics(struct request *rq, struct MHD_Connection *c)
+{
+    size_t len;
+    char *text = kw_metrics_render(rq->h->p.metrics, &len);
+    struct MHD_Response *r =
+        text ? owned_response(rq->h, text, len, KW_METRICS_CONTENT_TYPE) : NULL;
+    if (!r)
+        return send_canned(rq, c, C_NO_MEMORY);
+    enum MHD_Result ok = send_response(rq, c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static bool is_get_or_head(const char *method)
+{
+    return strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+}
+
+/* Called once the whole request is in: a response queued while only the
+ * headers are (libmicrohttpd 0.9.75) closes the connection, and probes and
+ * scrapes should keep theirs. */
+static enum MHD_Result serve_health(struct request *rq, struct MHD_Connection *c)
+{
+    switch (rq->route) {
+    case R_HEALTHZ:
+        return send_canned(rq, c, C_OK);
+    case R_READYZ:
+        return send_canned(rq, c, readiness(rq->h));
+    default:
+        return serve_metrics(rq, c);
+    }
+}
+
+/* --- Client certificates ------------------------------------------------- */
+
+static gnutls_session_t tls_session_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    return ci ? (gnutls_session_t)ci->tls_session : NULL;
+}
+
+static struct conn_ctx *conn_ctx_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* The handshake already requires and verifies the client certificate (see
+ * on_connection); this re-checks once per connection so that no request is
+ * served on a session whose peer was not verified against the client CA. */
+static bool client_allowed(struct MHD_Connection *c)
+{
+    struct conn_ctx *ctx = conn_ctx_of(c);
+    if (ctx && ctx->client_verified >= 0)
+        return ctx->client_verified == 1;
+    gnutls_session_t s = tls_session_of(c);
+    unsigned status = 1;
+    bool ok = s && gnutls_certificate_type_get(s) == GNUTLS_CRT_X509 &&
+              gnutls_certificate_verify_peers2(s, &status) == GNUTLS_E_SUCCESS && status == 0;
+    if (!ok)
+        kw_log(KW_LOG_WARN, "client certificate rejected", KW_LEND);
+    if (ctx)
+        ctx->client_verified = ok ? 1 : 0;
+    return ok;
+}
+
+/* --- Webhook requests ---------------------------------------------------- */
+
+/* application/json, case-insensitive, with optional parameters. */
+static bool is_json_content_type(const char *v)
+{
+    if (!v)
+        return false;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    static const char want[] = "application/json";
+    if (strncasecmp(v, want, sizeof(want) - 1) != 0)
+        return false;
+    v += sizeof(want) - 1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    return *v == '\0' || *v == ';';
+}
+
+/* Content-Length as sent: -1 when absent (chunked), -2 when malformed. */
+static long long content_length(struct MHD_Connection *c)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!v)
+        return -1;
+    unsigned long long n = 0;
+    if (!*v)
+        return -2;
+    for (; *v; v++) {
+        if (*v < '0' || *v > '9' || n > (unsigned long long)INT64_MAX / 10)
+            return -2;
+        n = n * 10 + (unsigned)(*v - '0');
+    }
+    return n > (unsigned long long)INT64_MAX ? -2 : (long long)n;
+}
+
+static enum MHD_Result begin_webhook(struct request *rq, struct MHD_Connection *c,
+                                     const char *method)
+{
+    rq->in_flight = true;
+    kw_metrics_in_flight_add(rq->h->p.metrics, 1);
+    if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+        return send_canned(rq, c, C_METHOD_WEBHOOK);
+    if (!is_json_content_type(
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
+        return send_canned(rq, c, C_UNSUPPORTED_TYPE);
+    long long cl = content_length(c);
+    size_t max = rq->h->p.opts->max_body_bytes;
+    if (cl == -2)
+        return send_canned(rq, c, C_BAD_LENGTH);
+    if (cl >= 0 && (unsigned long long)cl > max)
+        return send_canned(rq, c, C_TOO_LARGE);
+    if (cl == 0)
+        return send_canned(rq, c, C_EMPTY_BODY);
+    /* Known length: exactly one allocation. Chunked: start small, grow. */
+    rq->cap = cl > 0 ? (size_t)cl : (max < 65536 ? max : 65536);
+    rq->body = malloc(rq->cap);
+    if (!rq->body)
+        return send_canned(rq, c, C_NO_MEMORY);
+    return MHD_YES;
+}
+
+/* Appends a body chunk. Returns false when the body passes the limit. */
+static bool append_body(struct request *rq, const char *data, size_t n)
+{
+    size_t max = rq->h->p.opts->max_body_bytes;
+    if (n > max - rq->len)
+        return false;
+    if (rq->len + n > rq->cap) { /* only for chunked bodies */
+        size_t cap = rq->cap * 2 > rq->len + n ? rq->cap * 2 : rq->len + n;
+        if (cap > max)
+            cap = max;
+        char *grown = realloc(rq->body, cap);
+        if (!grown)
+            return false;
+        rq->body = grown;
+        rq->cap = cap;
+    }
+    memcpy(rq->body + rq->len, data, n);
+    rq->len += n;
+    return true;
+}
+
+/* A chunked body passed the limit: stop reading here. libmicrohttpd 0.9.75
+ * cannot queue a response in the middle of a body, so the connection is
+ * closed without one (a 413 when the library allows it). */
+static enum MHD_Result stop_oversized(struct request *rq, struct MHD_Connection *c)
+{
+    free(rq->body);
+    rq->body = NULL;
+    if (send_canned(rq, c, C_TOO_LARGE) == MHD_YES)
+        return MHD_YES;
+    record_transport_error(rq, 413, "chunked request body over the limit; connection closed");
+    return MHD_NO;
+}
+
+static void join_rules(char *buf, size_t buflen, const char *const *ids, size_t n)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && i < KW_SUMMARY_RULES && at < buflen; i++) {
+        int w = snprintf(buf + at, buflen - at, "%s%s", i ? "," : "", ids[i]);
+        if (w < 0)
+            break;
+        at += (size_t)w;
+    }
+}
+
+static void log_review(enum kw_webhook hook, const struct kw_outcome *out, double secs)
+{
+    const char *webhook = hook == KW_HOOK_MUTATE ? "mutate" : "validate";
+    const struct kw_summary *s = &out->summary;
+    if (out->http_status != 200 || !s->decoded) {
+        char why[200];
+        size_t n = out->body && out->body_len ? out->body_len : 0;
+        if (n >= sizeof(why))
+            n = sizeof(why) - 1;
+        memcpy(why, n ? out->body : "", n);
+        while (n && (why[n - 1] == '\n' || why[n - 1] == '\r'))
+            n--;
+        why[n] = '\0';
+        kw_log(KW_LOG_WARN, "review rejected", KW_LS("webhook", webhook),
+               KW_LI("status", out->http_status), KW_LS("error", why),
+               KW_LD("duration_ms", secs * 1e3), KW_LEND);
+        return;
+    }
+    char denied[512], warned[512];
+    join_rules(denied, sizeof(denied), s->deny_rules, s->ndeny);
+    join_rules(warned, sizeof(warned), s->warn_rules, s->nwarn);
+    kw_log(KW_LOG_INFO, "review", KW_LS("webhook", webhook), KW_LS("uid", s->uid),
+           KW_LS("kind", s->kind), KW_LS("namespace", s->namespace), KW_LS("name", s->name),
+           KW_LS("operation", s->operation), KW_LB("dryRun", s->dry_run),
+           KW_LB("allowed", s->allowed), KW_LB("patched", s->patched), KW_LS("deniedRules", denied),
+           KW_LS("warningRules", warned), KW_LD("duration_ms", secs * 1e3), KW_LEND);
+}
+
+static enum MHD_Result finish_webhook(struct request *rq, struct MHD_Connection *c)
+{
+    if (rq->len == 0)
+        return send_canned(rq, c, C_EMPTY_BODY);
+    enum kw_webhook hook = rq->route == R_MUTATE ? KW_HOOK_MUTATE : KW_HOOK_VALIDATE;
+    struct kw_config_ref *ref;
+    const struct kw_config *cfg = kw_config_acquire(rq->h->p.config, &ref);
+    struct kw_outcome out;
+    kw_handle(cfg, hook, rq->body, rq->len, &out);
+    kw_config_release(ref);
+    free(rq->body);
+    rq->body = NULL;
+
+    double secs = seconds_since(&rq->start);
+    kw_metrics_record_review(rq->h->p.metrics, hook, &out.summary, out.http_status, secs);
+    log_review(hook, &out, secs);
+
+    char *body = out.body;
+    out.body = NULL; /* the response owns it now */
+    struct MHD_Response *r = owned_response(
+        rq->h, body, out.body_len, out.content_type ? out.content_type : "application/json");
+    unsigned status = (unsigned)out.http_status;
+    kw_outcome_free(&out);
+    if (!r)
+        return send_canned(rq, c, C_NO_MEMORY);
+    enum MHD_Result ok = send_response(rq, c, status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+/* --- libmicrohttpd callbacks --------------------------------------------- */
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
+{
+    (void)cls;
+    (void)version;
+    struct request *rq = *req_cls;
+    if (!rq)
+        return MHD_NO; /* the request state could not be allocated: close */
+    if (!rq->begun) {
+        rq->begun = true;
+        rq->route = route_of(rq->h, url);
+        if (rq->h->p.client_ca_pem && !client_allowed(c))
+            return send_canned(rq, c, C_FORBIDDEN);
+        if (rq->route == R_UNKNOWN)
+            return send_canned(rq, c, C_NOT_FOUND);
+        if (!is_webhook(rq->route))
+            return is_get_or_head(method) ? MHD_YES : send_canned(rq, c, C_METHOD_HEALTH);
+        return begin_webhook(rq, c, method);
+    }
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (!is_webhook(rq->route))
+            return MHD_NO; /* a body on GET /healthz: not worth reading */
+        if (append_body(rq, upload_data, n))
+            return MHD_YES;
+        return stop_oversized(rq, c);
+    }
+    if (!is_webhook(rq->route))
+        return serve_health(rq, c);
+    return finish_webhook(rq, c);
+}
+
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)uri;
+    struct kw_http *h = cls;
+    atomic_fetch_add(&h->active, 1);
+    struct conn_ctx *ctx = conn_ctx_of(c);
+    if (ctx && ctx->fresh) {
+        ctx->fresh = false;
+        atomic_fetch_sub(&h->fresh, 1);
+    }
+    MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, h->p.opts->request_timeout_s);
+    struct request *rq = calloc(1, sizeof(*rq));
+    if (rq) {
+        rq->h = h;
+        clock_gettime(CLOCK_MONOTONIC, &rq->start);
+    }
+    return rq;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                         enum MHD_RequestTerminationCode code)
+{
+    struct kw_http *h = cls;
+    struct request *rq = *req_cls;
+    if (rq) {
+        if (rq->in_flight)
+            kw_metrics_in_flight_add(h->p.metrics, -1);
+        free(rq->body);
+        free(rq);
+        *req_cls = NULL;
+    }
+    atomic_fetch_sub(&h->active, 1);
+    if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, h->p.opts->idle_timeout_s);
+}
+
+/* Makes the handshake fail unless the client presents a certificate that
+ * verifies against the client CA. */
+static void require_client_certificate(struct MHD_Connection *c)
+{
+    gnutls_session_t s = tls_session_of(c);
+    if (!s)
+        return;
+    gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
+    gnutls_session_set_verify_cert(s, NULL, 0);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct kw_http *h = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        struct conn_ctx *ctx = calloc(1, sizeof(*ctx));
+        if (ctx) {
+            ctx->h = h;
+            ctx->client_verified = -1;
+            ctx->fresh = true;
+            atomic_fetch_add(&h->fresh, 1);
+        }
+        *socket_context = ctx;
+        /* A new connection must complete its handshake and first request
+         * within the request timeout; it gets the idle timeout only after a
+         * completed request. */
+        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, h->p.opts->request_timeout_s);
+        if (h->p.tls && h->p.client_ca_pem)
+            require_client_certificate(c);
+        if (h->p.webhooks)
+            kw_metrics_connections_add(h->p.metrics, 1);
+        return;
+    }
+    struct conn_ctx *ctx = *socket_context;
+    if (ctx) {
+        if (ctx->fresh)
+            atomic_fetch_sub(&h->fresh, 1);
+        kw_tls_pair_release(ctx->pair);
+        free(ctx);
+        *socket_context = NULL;
+    }
+    if (h->p.webhooks)
+        kw_metrics_connections_add(h->p.metrics, -1);
+}
+
+/* gnutls_certificate_retrieve_function2: the connection takes a reference to
+ * the current pair and keeps it until it closes, so a reload in the middle
+ * of a handshake never frees the key that handshake signs with. */
+static int retrieve_certificate(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn,
+                                int nreqs, const gnutls_pk_algorithm_t *pk_algos,
+                                int pk_algos_length, gnutls_pcert_st **pcert,
+                                unsigned int *pcert_length, gnutls_privkey_t *privkey)
+{
+    (void)req_ca_rdn;
+    (void)nreqs;
+    (void)pk_algos;
+    (void)pk_algos_length;
+    struct MHD_Connection *c = gnutls_session_get_ptr(session);
+    struct conn_ctx *ctx = c ? conn_ctx_of(c) : NULL;
+    if (!ctx || !ctx->h->p.tls)
+        return -1;
+    if (!ctx->pair)
+        ctx->pair = kw_tls_acquire(ctx->h->p.tls);
+    kw_tls_pair_credentials(ctx->pair, pcert, pcert_length, privkey);
+    return 0;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    if (!kw_log_enabled(KW_LOG_DEBUG))
+        return;
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n')
+        msg[--n] = '\0';
+    kw_log(KW_LOG_DEBUG, "libmicrohttpd", KW_LS("detail", msg), KW_LEND);
+}
+
+/* --- Start and stop ------------------------------------------------------ */
+
+struct kw_http *kw_http_start(const struct kw_http_params *p, char *err, size_t errlen)
+{
+    struct kw_http *h = calloc(1, sizeof(*h));
+    if (!h || build_canned(h) != 0) {
+        if (h)
+            free_canned(h);
+        free(h);
+        close(p->listen_fd);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    h->p = *p;
+    h->listen_fd = p->listen_fd;
+
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (p->tls)
+        flags |= MHD_USE_TLS;
+    struct MHD_OptionItem opts[16];
+    size_t n = 0;
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, p->listen_fd, NULL};
+    opts[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, p->opts->idle_timeout_s, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_request_line, h};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, h};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 4000, NULL};
+    if (p->threads > 1)
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, p->threads, NULL};
+    if (p->tls) {
+        opts[n++] =
+            (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)KW_TLS_PRIORITIES};
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+                                            (void *)retrieve_certificate};
+        if (p->client_ca_pem)
+            opts[n++] =
+                (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, (void *)p->client_ca_pem};
+    }
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+
+    h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, opts,
+                                 MHD_OPTION_END);
+    if (!h->daemon) {
+        snprintf(err, errlen, "cannot start the %s listener (libmicrohttpd refused the options)",
+                 p->tls ? "TLS" : "health");
+        /* The socket is not closed here: whether libmicrohttpd already did
+         * depends on where it failed; the process is about to exit. */
+        free_canned(h);
+        free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void kw_http_quiesce(struct kw_http *h)
+{
+    if (h->quiesced)
+        return;
+    MHD_quiesce_daemon(h->daemon);
+    h->quiesced = true;
+    /* Stop listening now (pending and new connections are refused) while
+     * keeping the descriptor open until the worker threads are gone. */
+    shutdown(h->listen_fd, SHUT_RDWR);
+}
+
+unsigned kw_http_busy(struct kw_http *h)
+{
+    return atomic_load(&h->active) + atomic_load(&h->fresh);
+}
+
+void kw_http_stop(struct kw_http *h)
+{
+    if (!h)
+        return;
+    MHD_stop_daemon(h->daemon); /* closes the listen socket unless quiesced */
+    if (h->quiesced)
+        close(h->listen_fd);
+    free_canned(h);
+    free(h);
+}

@@ -1,0 +1,339 @@
+/* The metrics registry and its Prometheus text rendering (see
+ * include/kw/metrics.h). Counters are relaxed atomics in fixed arrays; the
+ * rule-id series are indexed through a table sorted once at creation. */
+#include "kw/metrics.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kw/rules.h"
+
+typedef atomic_uint_least64_t counter_t;
+
+static const char *const hook_names[] = {"validate", "mutate"};
+#define NHOOKS 2
+
+/* Label values for request.kind.kind and request.operation; the last entry
+ * of each takes everything else. */
+static const char *const kind_names[] = {"ReplicationSource", "ReplicationDestination", "ConfigMap",
+                                         "Secret", "other"};
+#define NKINDS 5
+static const char *const op_names[] = {"CREATE", "UPDATE", "DELETE", "CONNECT", "other"};
+#define NOPS 5
+static const char *const result_names[] = {"allowed", "denied", "error"};
+#define NRESULTS 3
+
+/* Status codes the server answers with itself; the last slot counts others. */
+static const unsigned http_codes[] = {200, 400, 403, 404, 405, 413, 415, 500, 503};
+#define NCODES (sizeof(http_codes) / sizeof(http_codes[0]))
+
+/* Latency buckets (seconds): a review takes tens of microseconds to a few
+ * milliseconds; the API server's timeout is seconds. */
+static const double buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                 0.025,  0.05,    0.1,    0.25,  0.5,    1.0};
+#define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
+
+struct histogram {
+    counter_t bucket[NBUCKETS + 1]; /* per bucket (not cumulative); last = +Inf */
+    counter_t sum_ns;
+};
+
+struct rule_slot {
+    const char *id; /* from kw_rules[] */
+    size_t index;   /* into denials[] / warnings[] */
+};
+
+struct kw_metrics {
+    char *version;
+    counter_t requests[NHOOKS][NKINDS][NOPS][NRESULTS];
+    struct histogram duration[NHOOKS];
+    counter_t responses[NCODES + 1];
+    atomic_llong in_flight;
+    atomic_llong connections;
+    counter_t tls_reloads[2]; /* success, failure */
+    counter_t config_reloads[2];
+    atomic_llong cert_expiry;
+    /* Rule series: kw_nrules entries plus one "other" for ids not in the table. */
+    struct rule_slot *rules_sorted;
+    counter_t *denials;
+    counter_t *warnings;
+};
+
+static void inc(counter_t *c)
+{
+    atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+static uint64_t get(counter_t *c)
+{
+    return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+static int rule_slot_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct rule_slot *)a)->id, ((const struct rule_slot *)b)->id);
+}
+
+struct kw_metrics *kw_metrics_new(const char *version)
+{
+    struct kw_metrics *m = calloc(1, sizeof(*m));
+    if (!m)
+        return NULL;
+    m->version = strdup(version ? version : "");
+    m->rules_sorted = calloc(kw_nrules + 1, sizeof(*m->rules_sorted));
+    m->denials = calloc(kw_nrules + 1, sizeof(*m->denials));
+    m->warnings = calloc(kw_nrules + 1, sizeof(*m->warnings));
+    if (!m->version || !m->rules_sorted || !m->denials || !m->warnings) {
+        kw_metrics_free(m);
+        return NULL;
+    }
+    for (size_t i = 0; i < kw_nrules; i++)
+        m->rules_sorted[i] = (struct rule_slot){kw_rules[i].id, i};
+    qsort(m->rules_sorted, kw_nrules, sizeof(*m->rules_sorted), rule_slot_cmp);
+    return m;
+}
+
+void kw_metrics_free(struct kw_metrics *m)
+{
+    if (!m)
+        return;
+    free(m->version);
+    free(m->rules_sorted);
+    free(m->denials);
+    free(m->warnings);
+    free(m);
+}
+
+static size_t name_index(const char *const *names, size_t n, const char *value)
+{
+    if (value)
+        for (size_t i = 0; i + 1 < n; i++)
+            if (strcmp(names[i], value) == 0)
+                return i;
+    return n - 1;
+}
+
+/* Index into denials[]/warnings[]; kw_nrules is the "other" slot. */
+static size_t rule_index(const struct kw_metrics *m, const char *id)
+{
+    if (!id)
+        return kw_nrules;
+    struct rule_slot key = {id, 0};
+    const struct rule_slot *hit =
+        bsearch(&key, m->rules_sorted, kw_nrules, sizeof(*m->rules_sorted), rule_slot_cmp);
+    return hit ? hit->index : kw_nrules;
+}
+
+static void observe(struct histogram *h, double seconds)
+{
+    if (!(seconds >= 0))
+        seconds = 0;
+    size_t b = 0;
+    while (b < NBUCKETS && seconds > buckets[b])
+        b++;
+    inc(&h->bucket[b]);
+    atomic_fetch_add_explicit(&h->sum_ns, (uint64_t)(seconds * 1e9), memory_order_relaxed);
+}
+
+void kw_metrics_record_review(struct kw_metrics *m, enum kw_webhook hook,
+                              const struct kw_summary *summary, int http_status, double seconds)
+{
+    size_t h = hook == KW_HOOK_MUTATE ? 1 : 0;
+    bool decoded = summary && summary->decoded && http_status == 200;
+    size_t kind = name_index(kind_names, NKINDS, decoded ? summary->kind : NULL);
+    size_t op = name_index(op_names, NOPS, decoded ? summary->operation : NULL);
+    size_t res = !decoded           ? KW_RESULT_ERROR
+                 : summary->allowed ? KW_RESULT_ALLOWED
+                                    : KW_RESULT_DENIED;
+    inc(&m->requests[h][kind][op][res]);
+    observe(&m->duration[h], seconds);
+    if (!decoded)
+        return;
+    for (size_t i = 0; i < summary->ndeny && i < KW_SUMMARY_RULES; i++)
+        inc(&m->denials[rule_index(m, summary->deny_rules[i])]);
+    for (size_t i = 0; i < summary->nwarn && i < KW_SUMMARY_RULES; i++)
+        inc(&m->warnings[rule_index(m, summary->warn_rules[i])]);
+}
+
+void kw_metrics_http_response(struct kw_metrics *m, unsigned code)
+{
+    size_t i = 0;
+    while (i < NCODES && http_codes[i] != code)
+        i++;
+    inc(&m->responses[i]);
+}
+
+void kw_metrics_in_flight_add(struct kw_metrics *m, int delta)
+{
+    atomic_fetch_add_explicit(&m->in_flight, delta, memory_order_relaxed);
+}
+
+void kw_metrics_connections_add(struct kw_metrics *m, int delta)
+{
+    atomic_fetch_add_explicit(&m->connections, delta, memory_order_relaxed);
+}
+
+void kw_metrics_tls_reload(struct kw_metrics *m, bool ok)
+{
+    inc(&m->tls_reloads[ok ? 0 : 1]);
+}
+
+void kw_metrics_config_reload(struct kw_metrics *m, bool ok)
+{
+    inc(&m->config_reloads[ok ? 0 : 1]);
+}
+
+void kw_metrics_set_cert_expiry(struct kw_metrics *m, time_t not_after)
+{
+    atomic_store_explicit(&m->cert_expiry, (long long)not_after, memory_order_relaxed);
+}
+
+/* Writes a label value with the exposition format's escapes. */
+static void put_label_value(FILE *f, const char *v)
+{
+    for (; *v; v++) {
+        switch (*v) {
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        default:
+            fputc(*v, f);
+        }
+    }
+}
+
+static void put_header(FILE *f, const char *name, const char *type, const char *help)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void render_requests(struct kw_metrics *m, FILE *f)
+{
+    put_header(f, "kopia_webhook_requests_total", "counter",
+               "Requests to a webhook path by webhook, kind, operation and result.");
+    for (size_t h = 0; h < NHOOKS; h++)
+        for (size_t k = 0; k < NKINDS; k++)
+            for (size_t o = 0; o < NOPS; o++)
+                for (size_t r = 0; r < NRESULTS; r++) {
+                    uint64_t v = get(&m->requests[h][k][o][r]);
+                    fprintf(f,
+                            "kopia_webhook_requests_total{webhook=\"%s\",kind=\"%s\","
+                            "operation=\"%s\",result=\"%s\"} %llu\n",
+                            hook_names[h], kind_names[k], op_names[o], result_names[r],
+                            (unsigned long long)v);
+                }
+}
+
+static void render_duration(struct kw_metrics *m, FILE *f)
+{
+    const char *name = "kopia_webhook_request_duration_seconds";
+    put_header(f, name, "histogram",
+               "Time from a webhook request's request line to its response being queued.");
+    for (size_t h = 0; h < NHOOKS; h++) {
+        struct histogram *hist = &m->duration[h];
+        uint64_t cumulative = 0;
+        for (size_t b = 0; b <= NBUCKETS; b++) {
+            cumulative += get(&hist->bucket[b]);
+            if (b < NBUCKETS)
+                fprintf(f, "%s_bucket{webhook=\"%s\",le=\"%g\"} %llu\n", name, hook_names[h],
+                        buckets[b], (unsigned long long)cumulative);
+            else
+                fprintf(f, "%s_bucket{webhook=\"%s\",le=\"+Inf\"} %llu\n", name, hook_names[h],
+                        (unsigned long long)cumulative);
+        }
+        fprintf(f, "%s_sum{webhook=\"%s\"} %.9f\n", name, hook_names[h],
+                (double)get(&hist->sum_ns) / 1e9);
+        fprintf(f, "%s_count{webhook=\"%s\"} %llu\n", name, hook_names[h],
+                (unsigned long long)cumulative);
+    }
+}
+
+static void render_rule_counter(FILE *f, const char *name, const char *help, counter_t *values)
+{
+    put_header(f, name, "counter", help);
+    for (size_t i = 0; i <= kw_nrules; i++) {
+        fprintf(f, "%s{rule=\"", name);
+        put_label_value(f, i < kw_nrules ? kw_rules[i].id : "other");
+        fprintf(f, "\"} %llu\n", (unsigned long long)get(&values[i]));
+    }
+}
+
+static void render_responses(struct kw_metrics *m, FILE *f)
+{
+    put_header(f, "kopia_webhook_http_responses_total", "counter",
+               "HTTP responses sent by the server, by status code.");
+    for (size_t i = 0; i <= NCODES; i++) {
+        if (i < NCODES)
+            fprintf(f, "kopia_webhook_http_responses_total{code=\"%u\"} %llu\n", http_codes[i],
+                    (unsigned long long)get(&m->responses[i]));
+        else
+            fprintf(f, "kopia_webhook_http_responses_total{code=\"other\"} %llu\n",
+                    (unsigned long long)get(&m->responses[i]));
+    }
+}
+
+static void render_reloads(FILE *f, const char *name, const char *help, counter_t *pair)
+{
+    put_header(f, name, "counter", help);
+    fprintf(f, "%s{result=\"success\"} %llu\n", name, (unsigned long long)get(&pair[0]));
+    fprintf(f, "%s{result=\"failure\"} %llu\n", name, (unsigned long long)get(&pair[1]));
+}
+
+static void render_gauges(struct kw_metrics *m, FILE *f)
+{
+    put_header(f, "kopia_webhook_in_flight_requests", "gauge",
+               "Webhook requests being handled: headers received, response not yet sent.");
+    fprintf(f, "kopia_webhook_in_flight_requests %lld\n",
+            atomic_load_explicit(&m->in_flight, memory_order_relaxed));
+    put_header(f, "kopia_webhook_open_connections", "gauge",
+               "Open client connections on the webhook listener.");
+    fprintf(f, "kopia_webhook_open_connections %lld\n",
+            atomic_load_explicit(&m->connections, memory_order_relaxed));
+    put_header(f, "kopia_webhook_certificate_expiry_timestamp_seconds", "gauge",
+               "notAfter of the serving certificate, in seconds since the Unix epoch.");
+    fprintf(f, "kopia_webhook_certificate_expiry_timestamp_seconds %lld\n",
+            atomic_load_explicit(&m->cert_expiry, memory_order_relaxed));
+    put_header(f, "kopia_webhook_build_info", "gauge", "Always 1; the version is a label.");
+    fputs("kopia_webhook_build_info{version=\"", f);
+    put_label_value(f, m->version);
+    fputs("\"} 1\n", f);
+}
+
+char *kw_metrics_render(struct kw_metrics *m, size_t *len)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    if (!f)
+        return NULL;
+    render_requests(m, f);
+    render_duration(m, f);
+    render_responses(m, f);
+    render_rule_counter(f, "kopia_webhook_denials_total",
+                        "Denial causes by rule id (one review can count several rules).",
+                        m->denials);
+    render_rule_counter(f, "kopia_webhook_warnings_total", "Admission warnings by rule id.",
+                        m->warnings);
+    render_reloads(f, "kopia_webhook_tls_reloads_total",
+                   "Attempts to load a changed certificate/key pair, by result.", m->tls_reloads);
+    render_reloads(f, "kopia_webhook_config_reloads_total",
+                   "Attempts to reload the configuration file (SIGHUP), by result.",
+                   m->config_reloads);
+    render_gauges(m, f);
+    bool failed = ferror(f) != 0;
+    if (fclose(f) != 0 || failed) {
+        free(text);
+        return NULL;
+    }
+    *len = size;
+    return text;
+}

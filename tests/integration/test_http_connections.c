@@ -1,0 +1,169 @@
+/* Connections (SPEC §3, §12): HTTP/1.1 keep-alive reuse, the idle timeout
+ * (long) against the request timeout (short) for a started request that
+ * stalls, and hundreds of idle or silent connections not stopping other
+ * clients. Timeouts are shortened with flags: idle 3 s, request 1 s. */
+#include <criterion/criterion.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kwtest.h"
+
+static struct kwt_server srv;
+
+static void start(void)
+{
+    const char *args[] = {"--idle-timeout", "3", "--request-timeout", "1", NULL};
+    cr_assert_eq(kwt_server_start(&srv, args), 0, "server did not start");
+}
+
+static void stop(void)
+{
+    int status = kwt_server_stop(&srv);
+    int reports = kwt_log_sanitizer_reports(&srv);
+    kwt_server_cleanup(&srv);
+    cr_expect_eq(status, 0, "server exit status %d", status);
+    cr_expect_eq(reports, 0);
+}
+
+TestSuite(http_connections, .init = start, .fini = stop, .timeout = 120);
+
+Test(http_connections, one_connection_serves_a_hundred_requests)
+{
+    CURL *c = kwt_curl(&srv);
+    char *body = kwt_review("admission.k8s.io/v1", "uid-ka", "ConfigMap");
+    long connects = 0;
+    for (int i = 0; i < 100; i++) {
+        struct kwt_response r;
+        cr_assert_eq(kwt_post(c, &srv, i % 2 ? "/mutate" : "/validate?timeout=10s",
+                              "application/json", body, strlen(body), &r),
+                     CURLE_OK);
+        cr_assert_eq(r.status, 200);
+        connects += r.new_connections;
+        kwt_response_free(&r);
+    }
+    cr_expect_eq(connects, 1, "%ld connections for 100 requests", connects);
+    /* Health and metrics keep the connection too. */
+    for (int i = 0; i < 3; i++) {
+        struct kwt_response r;
+        cr_assert_eq(kwt_get(c, &srv, true, i == 2 ? "/metrics" : "/healthz", &r), CURLE_OK);
+        cr_expect_eq(r.status, 200);
+        connects += r.new_connections;
+        kwt_response_free(&r);
+    }
+    cr_expect_eq(connects, 1);
+    free(body);
+    curl_easy_cleanup(c);
+}
+
+static const char review_head[] = "POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                  "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n";
+
+static void send_review(struct kwt_tls *t, const char *uid)
+{
+    char *body = kwt_review("admission.k8s.io/v1", uid, "ConfigMap");
+    char req[8192];
+    int n = snprintf(req, sizeof(req), review_head, strlen(body));
+    memcpy(req + n, body, strlen(body));
+    cr_assert_eq(kwt_tls_write(t, req, (size_t)n + strlen(body)), 0);
+    char resp[8192];
+    cr_assert_gt(kwt_tls_read_response(t, resp, sizeof(resp), 5000LL * kwt_time_scale()), 0,
+                 "no response for %s", uid);
+    cr_expect(strncmp(resp, "HTTP/1.1 200", 12) == 0, "%s", resp);
+    free(body);
+}
+
+/* Idle between requests for 2 s (past the 1 s request timeout, within the
+ * 3 s idle timeout): the connection is still there. */
+Test(http_connections, an_idle_connection_outlives_the_request_timeout)
+{
+    struct kwt_tls t;
+    cr_assert_eq(kwt_tls_connect(&t, srv.port, 0, 0, NULL, NULL, NULL), 0);
+    send_review(&t, "uid-idle-1");
+    cr_expect_eq(kwt_tls_wait_closed(&t, 2000), -1, "closed while idle for less than 3 s");
+    send_review(&t, "uid-idle-2");
+    /* And it is closed once idle for longer than the idle timeout. */
+    long long closed = kwt_tls_wait_closed(&t, 6000LL * kwt_time_scale());
+    cr_expect_geq(closed, 2500, "closed after %lld ms idle", closed);
+    kwt_tls_close(&t);
+}
+
+/* A request whose body stalls is cut after the 1 s request timeout. */
+Test(http_connections, a_stalled_request_is_cut_after_the_request_timeout)
+{
+    struct kwt_tls t;
+    cr_assert_eq(kwt_tls_connect(&t, srv.port, 0, 0, NULL, NULL, NULL), 0);
+    char head[256];
+    int n = snprintf(head, sizeof(head), review_head, (size_t)1000);
+    cr_assert_eq(kwt_tls_write(&t, head, (size_t)n), 0);
+    cr_assert_eq(kwt_tls_write(&t, "{\"apiVersion\":", 14), 0);
+    long long closed = kwt_tls_wait_closed(&t, 10000LL * kwt_time_scale());
+    cr_expect_geq(closed, 0, "a stalled request was not cut");
+    cr_expect_lt(closed, 2900LL * kwt_time_scale(), "cut after %lld ms, not ~1 s", closed);
+    kwt_tls_close(&t);
+}
+
+/* Headers that stop half way are a started request too. */
+Test(http_connections, stalled_headers_are_cut_after_the_request_timeout)
+{
+    struct kwt_tls t;
+    cr_assert_eq(kwt_tls_connect(&t, srv.port, 0, 0, NULL, NULL, NULL), 0);
+    const char *partial = "POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-";
+    cr_assert_eq(kwt_tls_write(&t, partial, strlen(partial)), 0);
+    long long closed = kwt_tls_wait_closed(&t, 10000LL * kwt_time_scale());
+    cr_expect_geq(closed, 0);
+    cr_expect_lt(closed, 2900LL * kwt_time_scale(), "cut after %lld ms", closed);
+    kwt_tls_close(&t);
+}
+
+static void expect_quick_review(const char *uid)
+{
+    CURL *c = kwt_curl(&srv);
+    char *body = kwt_review("admission.k8s.io/v1", uid, "ConfigMap");
+    long long t0 = kwt_now_ms();
+    struct kwt_response r;
+    cr_assert_eq(kwt_post(c, &srv, "/validate", "application/json", body, strlen(body), &r),
+                 CURLE_OK);
+    long long took = kwt_now_ms() - t0;
+    cr_expect_eq(r.status, 200);
+    cr_expect_lt(took, 1000LL * kwt_time_scale(), "a review took %lld ms", took);
+    kwt_response_free(&r);
+    free(body);
+    curl_easy_cleanup(c);
+}
+
+/* 100 TCP connections that never start a handshake and 100 TLS connections
+ * idle after one request: another client is still served at once. */
+Test(http_connections, two_hundred_idle_connections_do_not_stop_another_client)
+{
+    enum { SILENT = 100, IDLE = 100 };
+    static int silent[SILENT];
+    static struct kwt_tls idle[IDLE];
+    for (int i = 0; i < SILENT; i++) {
+        silent[i] = kwt_tcp_connect(srv.port);
+        cr_assert_geq(silent[i], 0);
+    }
+    for (int i = 0; i < IDLE; i++) {
+        cr_assert_eq(kwt_tls_connect(&idle[i], srv.port, 0, 0, NULL, NULL, NULL), 0,
+                     "connection %d", i);
+        char uid[32];
+        snprintf(uid, sizeof(uid), "uid-hold-%d", i);
+        send_review(&idle[i], uid);
+    }
+    expect_quick_review("uid-other-1");
+    /* Once past the request timeout the silent ones are gone, while the idle
+     * ones (just used again) are not. */
+    for (int i = 0; i < IDLE; i++)
+        send_review(&idle[i], "uid-again");
+    kwt_sleep_ms(1600);
+    struct kwt_metrics m;
+    char err[256];
+    cr_assert_eq(kwt_scrape(&srv, &m, err, sizeof(err)), 0, "%s", err);
+    double open = kwt_metric(&m, "kopia_webhook_open_connections", NULL);
+    kwt_metrics_free(&m);
+    cr_expect_eq(open, IDLE, "open connections %g, want the %d idle ones", open, IDLE);
+    expect_quick_review("uid-other-2");
+    for (int i = 0; i < SILENT; i++)
+        close(silent[i]);
+    for (int i = 0; i < IDLE; i++)
+        kwt_tls_close(&idle[i]);
+}

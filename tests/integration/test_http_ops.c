@@ -1,0 +1,367 @@
+/* Operations (SPEC §2, §10): /healthz, /readyz, /metrics with exact counts
+ * after a known sequence of requests, the SIGTERM drain under load, and
+ * start-up errors. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <time.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "kwtest.h"
+
+static struct kwt_server srv;
+
+static void stop(void)
+{
+    int status = kwt_server_stop(&srv);
+    int reports = kwt_log_sanitizer_reports(&srv);
+    kwt_server_cleanup(&srv);
+    cr_expect_eq(status, 0, "server exit status %d", status);
+    cr_expect_eq(reports, 0);
+}
+
+static void start(void)
+{
+    cr_assert_eq(kwt_server_start(&srv, NULL), 0, "server did not start");
+}
+
+TestSuite(http_ops, .init = start, .fini = stop, .timeout = 120);
+
+static long get_status(CURL *c, bool tls, const char *path, char *body, size_t bodylen)
+{
+    struct kwt_response r;
+    CURLcode rc = kwt_get(c, &srv, tls, path, &r);
+    long status = rc == CURLE_OK ? r.status : -1;
+    if (body)
+        snprintf(body, bodylen, "%s", r.body ? r.body : "");
+    kwt_response_free(&r);
+    return status;
+}
+
+Test(http_ops, health_endpoints_on_both_listeners)
+{
+    CURL *c = kwt_curl(&srv);
+    char body[256];
+    cr_expect_eq(get_status(c, true, "/healthz", body, sizeof(body)), 200);
+    cr_expect_str_eq(body, "ok\n");
+    cr_expect_eq(get_status(c, false, "/healthz", NULL, 0), 200);
+    cr_expect_eq(get_status(c, true, "/readyz", NULL, 0), 200);
+    cr_expect_eq(get_status(c, false, "/readyz", NULL, 0), 200);
+    cr_expect_eq(get_status(c, true, "/metrics", NULL, 0), 200);
+    /* The plain listener has no webhooks. */
+    char url[64];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/validate", srv.health_port);
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "{}");
+    FILE *sink = fopen("/dev/null", "w");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, NULL);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
+    cr_assert_eq(curl_easy_perform(c), CURLE_OK);
+    long status;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    cr_expect_eq(status, 404);
+    fclose(sink);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+}
+
+static void post(CURL *c, const char *path, const char *ct, const char *body, long want)
+{
+    struct kwt_response r;
+    cr_assert_eq(kwt_post(c, &srv, path, ct, body, strlen(body), &r), CURLE_OK);
+    cr_assert_eq(r.status, want, "%s: %ld %s", path, r.status, r.body);
+    kwt_response_free(&r);
+}
+
+#define M(...) kwt_metric(&m, __VA_ARGS__, NULL)
+
+Test(http_ops, metrics_count_a_known_sequence_exactly)
+{
+    CURL *c = kwt_curl(&srv);
+    char *cm = kwt_review("admission.k8s.io/v1", "u-cm", "ConfigMap");
+    char *rs = kwt_review("admission.k8s.io/v1", "u-rs", "ReplicationSource");
+    post(c, "/validate", "application/json", cm, 200);
+    post(c, "/validate?timeout=10s", "application/json", cm, 200);
+    post(c, "/validate", "application/json", rs, 200);
+    post(c, "/mutate", "application/json", cm, 200);
+    post(c, "/validate", "application/json", "nope", 400);
+    post(c, "/validate", "text/plain", cm, 415);
+    post(c, "/nope", "application/json", cm, 404);
+    struct kwt_response r;
+    cr_assert_eq(kwt_request(c, &srv, "GET", "/validate", &r), CURLE_OK);
+    cr_assert_eq(r.status, 405);
+    kwt_response_free(&r);
+    cr_assert_eq(get_status(c, true, "/healthz", NULL, 0), 200);
+    cr_assert_eq(get_status(c, false, "/readyz", NULL, 0), 200);
+    free(cm);
+    free(rs);
+    curl_easy_cleanup(c);
+
+    struct kwt_metrics m;
+    char err[256];
+    cr_assert_eq(kwt_scrape(&srv, &m, err, sizeof(err)), 0, "%s", err);
+    const char *req = "kopia_webhook_requests_total";
+    cr_expect_eq(M(req, "webhook=validate", "kind=ConfigMap", "operation=CREATE", "result=allowed"),
+                 2);
+    cr_expect_eq(
+        M(req, "webhook=validate", "kind=ReplicationSource", "operation=CREATE", "result=denied"),
+        1);
+    cr_expect_eq(M(req, "webhook=mutate", "kind=ConfigMap", "operation=CREATE", "result=allowed"),
+                 1);
+    cr_expect_eq(M(req, "webhook=validate", "kind=other", "operation=other", "result=error"), 3);
+    cr_expect_eq(M(req, "webhook=mutate", "kind=other", "operation=other", "result=error"), 0);
+    double total = 0;
+    for (size_t i = 0; i < m.n; i++)
+        if (strcmp(m.samples[i].name, req) == 0)
+            total += m.samples[i].value;
+    cr_expect_eq(total, 7, "404 is not a webhook request: %g", total);
+
+    cr_expect_eq(M("kopia_webhook_request_duration_seconds_count", "webhook=validate"), 6);
+    cr_expect_eq(M("kopia_webhook_request_duration_seconds_count", "webhook=mutate"), 1);
+    double le1 = M("kopia_webhook_request_duration_seconds_bucket", "webhook=validate", "le=1");
+    cr_expect_eq(le1, 6, "every review well under a second");
+    cr_expect(M("kopia_webhook_request_duration_seconds_sum", "webhook=validate") > 0);
+
+    const char *codes = "kopia_webhook_http_responses_total";
+    cr_expect_eq(M(codes, "code=200"), 6);
+    cr_expect_eq(M(codes, "code=400"), 1);
+    cr_expect_eq(M(codes, "code=404"), 1);
+    cr_expect_eq(M(codes, "code=405"), 1);
+    cr_expect_eq(M(codes, "code=415"), 1);
+    cr_expect_eq(M(codes, "code=413"), 0);
+
+    cr_expect_eq(M("kopia_webhook_denials_total", "rule=mover-required"), 1);
+    cr_expect_eq(M("kopia_webhook_in_flight_requests"), 0);
+    cr_expect_eq(M("kopia_webhook_build_info", "version=" KW_VERSION), 1);
+    cr_expect_eq(M("kopia_webhook_tls_reloads_total", "result=success"), 0);
+    kwt_metrics_free(&m);
+
+    /* The first scrape's own 200 shows in the next one. */
+    cr_assert_eq(kwt_scrape(&srv, &m, err, sizeof(err)), 0, "%s", err);
+    cr_expect_eq(M(codes, "code=200"), 7);
+    kwt_metrics_free(&m);
+}
+
+Test(http_ops, metrics_text_has_help_and_type_for_every_family)
+{
+    CURL *c = kwt_curl(&srv);
+    struct kwt_response r;
+    cr_assert_eq(kwt_get(c, &srv, false, "/metrics", &r), CURLE_OK);
+    char ct[128];
+    kwt_header(&r, "Content-Type", ct, sizeof(ct));
+    cr_expect_str_eq(ct, "text/plain; version=0.0.4; charset=utf-8");
+    const char *families[] = {
+        "kopia_webhook_requests_total",     "kopia_webhook_request_duration_seconds",
+        "kopia_webhook_in_flight_requests", "kopia_webhook_http_responses_total",
+        "kopia_webhook_denials_total",      "kopia_webhook_warnings_total",
+        "kopia_webhook_tls_reloads_total",  "kopia_webhook_certificate_expiry_timestamp_seconds",
+        "kopia_webhook_build_info"};
+    for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+        char help[160], type[160];
+        snprintf(help, sizeof(help), "# HELP %s ", families[i]);
+        snprintf(type, sizeof(type), "# TYPE %s ", families[i]);
+        cr_expect(strstr(r.body, help), "no HELP for %s", families[i]);
+        cr_expect(strstr(r.body, type), "no TYPE for %s", families[i]);
+    }
+    kwt_response_free(&r);
+    curl_easy_cleanup(c);
+}
+
+TestSuite(http_expiry, .fini = stop, .timeout = 120);
+
+/* A certificate that expires while served: /readyz fails, /healthz not. */
+Test(http_expiry, readiness_fails_once_the_certificate_expires)
+{
+    long life = 4L * kwt_time_scale();
+    cr_assert_eq(kwt_server_prepare(&srv), 0);
+    cr_assert_eq(kwt_write_short_lived_certificate(srv.certs, life), 0);
+    long long t0 = kwt_now_ms();
+    cr_assert_eq(kwt_server_start_prepared(&srv, NULL), 0);
+    CURL *c = kwt_curl(&srv);
+    cr_expect_eq(get_status(c, false, "/readyz", NULL, 0), 200);
+    struct kwt_metrics m;
+    char err[256], body[128];
+    cr_assert_eq(kwt_scrape(&srv, &m, err, sizeof(err)), 0, "%s", err);
+    double expiry = M("kopia_webhook_certificate_expiry_timestamp_seconds");
+    kwt_metrics_free(&m);
+    cr_expect(fabs(expiry - ((double)time(NULL) + (double)life)) < 5, "expiry %f", expiry);
+    long long left = (long long)life * 1000 - (kwt_now_ms() - t0) + 1200;
+    if (left > 0)
+        kwt_sleep_ms(left);
+    cr_expect_eq(get_status(c, false, "/readyz", body, sizeof(body)), 503);
+    cr_expect(strstr(body, "certificate has expired"), "%s", body);
+    cr_expect_eq(get_status(c, false, "/healthz", NULL, 0), 200);
+    curl_easy_cleanup(c);
+}
+
+/* --- SIGTERM ------------------------------------------------------------- */
+
+struct load {
+    pthread_t thread;
+    atomic_bool sigterm_sent;
+    atomic_int ok, ok_after_sigterm, lost;
+    char last_error[256];
+};
+
+/* Sends reviews until the listener refuses a new connection after SIGTERM.
+ * A request counts as lost when its bytes were sent and no full answer came
+ * back, or when anything fails before SIGTERM. */
+static void *drain_load(void *cls)
+{
+    struct load *l = cls;
+    char *body = kwt_review("admission.k8s.io/v1", "uid-drain", "ConfigMap");
+    CURL *c = kwt_curl(&srv);
+    long long deadline = kwt_now_ms() + 60000LL * kwt_time_scale();
+    for (int i = 0; i < 200000 && kwt_now_ms() < deadline; i++) {
+        bool after = atomic_load(&l->sigterm_sent);
+        struct kwt_response r;
+        CURLcode rc = kwt_post(c, &srv, "/validate", "application/json", body, strlen(body), &r);
+        long sent = 0;
+        curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &sent);
+        kwt_response_free(&r);
+        if (rc == CURLE_OK && r.status == 200) {
+            atomic_fetch_add(&l->ok, 1);
+            if (after)
+                atomic_fetch_add(&l->ok_after_sigterm, 1);
+            continue;
+        }
+        if (after && sent == 0)
+            break; /* the listener is closed: a client goes to another replica */
+        atomic_fetch_add(&l->lost, 1);
+        snprintf(l->last_error, sizeof(l->last_error), "curl %d (%s) status %ld sent %ld", (int)rc,
+                 curl_easy_strerror(rc), r.status, sent);
+        if (after)
+            break;
+    }
+    curl_easy_cleanup(c);
+    free(body);
+    return NULL;
+}
+
+TestSuite(http_drain, .fini = stop, .timeout = 120);
+
+Test(http_drain, sigterm_drains_without_losing_a_request)
+{
+    const char *args[] = {"--drain-seconds", "2", NULL};
+    cr_assert_eq(kwt_server_start(&srv, args), 0);
+    static struct load l;
+    memset(&l, 0, sizeof(l));
+    cr_assert_eq(pthread_create(&l.thread, NULL, drain_load, &l), 0);
+    kwt_sleep_ms(300);
+    CURL *c = kwt_curl(&srv);
+    cr_assert_eq(get_status(c, false, "/readyz", NULL, 0), 200);
+
+    atomic_store(&l.sigterm_sent, true);
+    long long t0 = kwt_now_ms();
+    cr_assert_eq(kwt_server_signal(&srv, SIGTERM), 0);
+    long long unready_at = -1;
+    while (kwt_now_ms() - t0 < 1500LL * kwt_time_scale()) {
+        char body[128];
+        if (get_status(c, false, "/readyz", body, sizeof(body)) == 503) {
+            unready_at = kwt_now_ms() - t0;
+            cr_expect(strstr(body, "shutting down"), "%s", body);
+            break;
+        }
+        kwt_sleep_ms(10);
+    }
+    cr_expect_geq(unready_at, 0, "/readyz never failed");
+    cr_expect_lt(unready_at, 500LL * kwt_time_scale(), "/readyz failed after %lld ms", unready_at);
+    cr_expect_eq(get_status(c, false, "/healthz", NULL, 0), 200, "alive while draining");
+    curl_easy_cleanup(c);
+    /* Reviews are still answered, and each answer closes its connection. */
+    c = kwt_curl(&srv);
+    char *body = kwt_review("admission.k8s.io/v1", "uid-in-drain", "ConfigMap");
+    struct kwt_response r;
+    cr_expect_eq(kwt_post(c, &srv, "/validate", "application/json", body, strlen(body), &r),
+                 CURLE_OK);
+    cr_expect_eq(r.status, 200);
+    char conn[32];
+    kwt_header(&r, "Connection", conn, sizeof(conn));
+    cr_expect_str_eq(conn, "close");
+    kwt_response_free(&r);
+    free(body);
+    curl_easy_cleanup(c);
+
+    int status = kwt_server_wait(&srv, 20000LL * kwt_time_scale());
+    long long took = kwt_now_ms() - t0;
+    pthread_join(l.thread, NULL);
+    cr_expect_eq(status, 0, "exit status %d", status);
+    cr_expect_geq(took, 2000, "exited %lld ms after SIGTERM, before the drain period", took);
+    cr_expect_eq(atomic_load(&l.lost), 0, "%d lost, last: %s", atomic_load(&l.lost), l.last_error);
+    cr_expect_gt(atomic_load(&l.ok_after_sigterm), 0, "nothing served during the drain");
+    cr_expect(kwt_log_contains(&srv, "shutting down"));
+}
+
+/* --- Start-up errors ----------------------------------------------------- */
+
+/* Runs `serve` with the args and returns its exit status; stderr in `log`. */
+static int run_serve(const char *args, char *log, size_t loglen)
+{
+    char cmd[2048], out[256];
+    snprintf(out, sizeof(out), "%s/startup.log", srv.dir);
+    snprintf(cmd, sizeof(cmd), "timeout 20 '%s' serve %s >'%s' 2>&1", getenv("KW_BINARY"), args,
+             out);
+    int st = system(cmd);
+    FILE *f = fopen(out, "r");
+    size_t n = f ? fread(log, 1, loglen - 1, f) : 0;
+    log[n] = '\0';
+    if (f)
+        fclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TestSuite(http_startup, .timeout = 60);
+
+Test(http_startup, bad_flags_and_files_stop_the_start_with_a_clear_error)
+{
+    cr_assert_eq(kwt_server_prepare(&srv), 0);
+    char log[4096], args[1024];
+    const char *c = srv.certs;
+
+    snprintf(args, sizeof(args), "--listen nowhere --tls-cert %s/tls.crt --tls-key %s/tls.key", c,
+             c);
+    cr_expect_eq(run_serve(args, log, sizeof(log)), 2);
+    cr_expect(strstr(log, "--listen: Invalid value: \"nowhere\""), "%s", log);
+
+    snprintf(args, sizeof(args),
+             "--listen 127.0.0.1:0 --request-timeout 0 --tls-cert %s/tls.crt --tls-key %s/tls.key",
+             c, c);
+    cr_expect_eq(run_serve(args, log, sizeof(log)), 2);
+    cr_expect(strstr(log, "--request-timeout: Invalid value: 0"), "%s", log);
+
+    cr_expect_eq(run_serve("--listen 127.0.0.1:0", log, sizeof(log)), 2);
+    cr_expect(strstr(log, "--tls-cert: Required value"), "%s", log);
+
+    cr_expect_eq(run_serve("--bogus 1", log, sizeof(log)), 2);
+    cr_expect(strstr(log, "unknown flag '--bogus'"), "%s", log);
+
+    snprintf(args, sizeof(args),
+             "--listen 127.0.0.1:0 --tls-cert %s/missing.crt --tls-key %s/tls.key", c, c);
+    cr_expect_eq(run_serve(args, log, sizeof(log)), 1);
+    cr_expect(strstr(log, "missing.crt"), "%s", log);
+
+    /* A key that does not match the certificate. */
+    snprintf(args, sizeof(args), "--listen 127.0.0.1:0 --tls-cert %s/tls.crt --tls-key %s/ca.key",
+             c, c);
+    cr_expect_eq(run_serve(args, log, sizeof(log)), 1);
+    cr_expect(strstr(log, "does not match"), "%s", log);
+
+    kwt_server_cleanup(&srv);
+}
+
+Test(http_startup, a_port_in_use_is_an_error)
+{
+    cr_assert_eq(kwt_server_start(&srv, NULL), 0);
+    char log[4096], args[1024];
+    snprintf(args, sizeof(args), "--listen 127.0.0.1:%d --tls-cert %s/tls.crt --tls-key %s/tls.key",
+             srv.port, srv.certs, srv.certs);
+    cr_expect_eq(run_serve(args, log, sizeof(log)), 1);
+    cr_expect(strstr(log, "cannot listen on 127.0.0.1:"), "%s", log);
+    stop();
+}

@@ -1,0 +1,198 @@
+/* The metrics registry (include/kw/metrics.h): fixed label sets, mapping of
+ * client-sent values onto them, rule-id series from the rule table,
+ * histogram buckets, escaping, and text that a strict parser accepts. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "kw/metrics.h"
+#include "kw/rules.h"
+#include "kwtest.h"
+
+static struct kw_metrics *m;
+static struct kwt_metrics parsed;
+
+static void setup(void)
+{
+    m = kw_metrics_new("1.2.3");
+    cr_assert_not_null(m);
+    memset(&parsed, 0, sizeof(parsed));
+}
+
+static void teardown(void)
+{
+    kwt_metrics_free(&parsed);
+    kw_metrics_free(m);
+}
+
+TestSuite(metrics, .init = setup, .fini = teardown);
+
+static void render(void)
+{
+    kwt_metrics_free(&parsed);
+    size_t len = 0;
+    char *text = kw_metrics_render(m, &len);
+    cr_assert_not_null(text);
+    cr_assert_eq(strlen(text), len);
+    char err[256];
+    cr_assert_eq(kwt_metrics_parse(text, &parsed, err, sizeof(err)), 0, "%s\n%s", err, text);
+    free(text);
+}
+
+#define V(...) kwt_metric(&parsed, __VA_ARGS__, NULL)
+
+static struct kw_summary summary(const char *kind, const char *op, bool allowed)
+{
+    struct kw_summary s;
+    memset(&s, 0, sizeof(s));
+    s.decoded = true;
+    snprintf(s.kind, sizeof(s.kind), "%s", kind);
+    snprintf(s.operation, sizeof(s.operation), "%s", op);
+    s.allowed = allowed;
+    return s;
+}
+
+Test(metrics, a_fresh_registry_has_every_series_at_zero)
+{
+    render();
+    /* 2 webhooks x 5 kinds x 5 operations x 3 results. */
+    size_t n = 0;
+    for (size_t i = 0; i < parsed.n; i++)
+        if (strcmp(parsed.samples[i].name, "kopia_webhook_requests_total") == 0) {
+            n++;
+            cr_expect_eq(parsed.samples[i].value, 0);
+        }
+    cr_expect_eq(n, 150);
+    for (size_t i = 0; i < kw_nrules; i++) {
+        char rule[160];
+        snprintf(rule, sizeof(rule), "rule=%s", kw_rules[i].id);
+        cr_expect_eq(V("kopia_webhook_denials_total", rule), 0, "%s", rule);
+        cr_expect_eq(V("kopia_webhook_warnings_total", rule), 0, "%s", rule);
+    }
+    cr_expect_eq(V("kopia_webhook_build_info", "version=1.2.3"), 1);
+    cr_expect_eq(V("kopia_webhook_in_flight_requests"), 0);
+}
+
+Test(metrics, reviews_are_counted_by_webhook_kind_operation_and_result)
+{
+    struct kw_summary a = summary("ReplicationSource", "CREATE", true);
+    struct kw_summary d = summary("ReplicationDestination", "UPDATE", false);
+    kw_metrics_record_review(m, KW_HOOK_VALIDATE, &a, 200, 0.0002);
+    kw_metrics_record_review(m, KW_HOOK_VALIDATE, &a, 200, 0.0002);
+    kw_metrics_record_review(m, KW_HOOK_MUTATE, &d, 200, 0.003);
+    kw_metrics_record_review(m, KW_HOOK_VALIDATE, NULL, 415, 0.00001);
+    kw_metrics_record_review(m, KW_HOOK_VALIDATE, &a, 400, 0.00001); /* not a 200: error */
+    render();
+    const char *r = "kopia_webhook_requests_total";
+    cr_expect_eq(
+        V(r, "webhook=validate", "kind=ReplicationSource", "operation=CREATE", "result=allowed"),
+        2);
+    cr_expect_eq(
+        V(r, "webhook=mutate", "kind=ReplicationDestination", "operation=UPDATE", "result=denied"),
+        1);
+    cr_expect_eq(V(r, "webhook=validate", "kind=other", "operation=other", "result=error"), 2);
+}
+
+Test(metrics, client_values_outside_the_fixed_sets_count_as_other)
+{
+    struct kw_summary s = summary("Pod\"}\n", "PATCH", true);
+    kw_metrics_record_review(m, KW_HOOK_VALIDATE, &s, 200, 0.001);
+    render();
+    cr_expect_eq(V("kopia_webhook_requests_total", "webhook=validate", "kind=other",
+                   "operation=other", "result=allowed"),
+                 1);
+}
+
+Test(metrics, rules_are_counted_and_unknown_ids_go_to_other)
+{
+    cr_assert_geq(kw_nrules, 1);
+    struct kw_summary s = summary("ReplicationSource", "CREATE", false);
+    s.deny_rules[0] = kw_rules[0].id;
+    s.deny_rules[1] = "no-such-rule";
+    s.ndeny = 2;
+    s.warn_rules[0] = kw_rules[kw_nrules - 1].id;
+    s.nwarn = 1;
+    kw_metrics_record_review(m, KW_HOOK_VALIDATE, &s, 200, 0.001);
+    render();
+    char rule[160];
+    snprintf(rule, sizeof(rule), "rule=%s", kw_rules[0].id);
+    cr_expect_eq(V("kopia_webhook_denials_total", rule), 1);
+    cr_expect_eq(V("kopia_webhook_denials_total", "rule=other"), 1);
+    snprintf(rule, sizeof(rule), "rule=%s", kw_rules[kw_nrules - 1].id);
+    cr_expect_eq(V("kopia_webhook_warnings_total", rule), 1);
+}
+
+Test(metrics, histogram_buckets_are_cumulative)
+{
+    kw_metrics_record_review(m, KW_HOOK_MUTATE, NULL, 415, 0.00005);
+    kw_metrics_record_review(m, KW_HOOK_MUTATE, NULL, 415, 0.0003);
+    kw_metrics_record_review(m, KW_HOOK_MUTATE, NULL, 415, 0.002);
+    kw_metrics_record_review(m, KW_HOOK_MUTATE, NULL, 415, 7.0);
+    render();
+    const char *b = "kopia_webhook_request_duration_seconds_bucket";
+    cr_expect_eq(V(b, "webhook=mutate", "le=0.0001"), 1);
+    cr_expect_eq(V(b, "webhook=mutate", "le=0.00025"), 1);
+    cr_expect_eq(V(b, "webhook=mutate", "le=0.0005"), 2);
+    cr_expect_eq(V(b, "webhook=mutate", "le=0.0025"), 3);
+    cr_expect_eq(V(b, "webhook=mutate", "le=1"), 3);
+    cr_expect_eq(V(b, "webhook=mutate", "le=+Inf"), 4);
+    cr_expect_eq(V("kopia_webhook_request_duration_seconds_count", "webhook=mutate"), 4);
+    double sum = V("kopia_webhook_request_duration_seconds_sum", "webhook=mutate");
+    cr_expect(fabs(sum - 7.00235) < 1e-6, "sum %f", sum);
+    cr_expect_eq(V(b, "webhook=validate", "le=+Inf"), 0);
+}
+
+Test(metrics, responses_gauges_and_reloads)
+{
+    kw_metrics_http_response(m, 200);
+    kw_metrics_http_response(m, 200);
+    kw_metrics_http_response(m, 413);
+    kw_metrics_http_response(m, 418);
+    kw_metrics_in_flight_add(m, 3);
+    kw_metrics_in_flight_add(m, -1);
+    kw_metrics_connections_add(m, 5);
+    kw_metrics_tls_reload(m, true);
+    kw_metrics_tls_reload(m, false);
+    kw_metrics_tls_reload(m, false);
+    kw_metrics_config_reload(m, true);
+    kw_metrics_set_cert_expiry(m, 1900000000);
+    render();
+    cr_expect_eq(V("kopia_webhook_http_responses_total", "code=200"), 2);
+    cr_expect_eq(V("kopia_webhook_http_responses_total", "code=413"), 1);
+    cr_expect_eq(V("kopia_webhook_http_responses_total", "code=other"), 1);
+    cr_expect_eq(V("kopia_webhook_in_flight_requests"), 2);
+    cr_expect_eq(V("kopia_webhook_open_connections"), 5);
+    cr_expect_eq(V("kopia_webhook_tls_reloads_total", "result=success"), 1);
+    cr_expect_eq(V("kopia_webhook_tls_reloads_total", "result=failure"), 2);
+    cr_expect_eq(V("kopia_webhook_config_reloads_total", "result=success"), 1);
+    cr_expect_eq(V("kopia_webhook_certificate_expiry_timestamp_seconds"), 1900000000.0);
+}
+
+Test(metrics, label_values_are_escaped)
+{
+    kw_metrics_free(m);
+    m = kw_metrics_new("a\"b\\c\nd");
+    render();
+    cr_expect_eq(V("kopia_webhook_build_info", "version=a\"b\\c\nd"), 1);
+}
+
+/* The parser the integration tests rely on rejects what it must. */
+Test(metrics, the_test_parser_rejects_malformed_text)
+{
+    const char *bad[] = {
+        "x 1\n",                              /* no TYPE */
+        "# TYPE x counter\nx{a=\"b} 1\n",     /* unterminated */
+        "# TYPE x counter\nx{a=\"\\q\"} 1\n", /* bad escape */
+        "# TYPE x counter\nx one\n",          /* bad value */
+        "# TYPE x counter\n# TYPE x gauge\n", /* second TYPE */
+        "# TYPE x blob\n",                    /* unknown type */
+        "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\n",
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_count 3\n",
+        "# TYPE x counter\nx 1", /* no final newline */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct kwt_metrics p;
+        char err[256];
+        cr_expect_neq(kwt_metrics_parse(bad[i], &p, err, sizeof(err)), 0, "accepted: %s", bad[i]);
+    }
+}
