@@ -31,6 +31,7 @@ def replication_source(repository_config):
         "parallelism": 4,
         "maintenanceIntervalDays": 7,
         "cacheCapacity": "2Gi",
+        "cacheStorageClassName": "fast-ssd",
         "retain": {"hourly": 24, "daily": 7, "weekly": 4, "monthly": 12, "yearly": 2},
         "moverPodLabels": {
             "app.kubernetes.io/name": "volsync-mover",

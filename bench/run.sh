@@ -177,17 +177,20 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# utime+stime in clock ticks, summed over the given processes (all threads,
-# also threads that have exited).
+# "utime+stime stime minflt" (clock ticks, clock ticks, minor page faults),
+# summed over the given processes (all threads, also threads that have
+# exited).
 cpu_ticks() {
-    local total=0 pid stat rest
+    local total=0 sys=0 faults=0 pid stat rest
     for pid in "$@"; do
         stat=$(cat "/proc/$pid/stat") || die "process $pid is gone"
         rest=${stat##*) }
         read -r -a f <<<"$rest"
         total=$((total + f[11] + f[12]))
+        sys=$((sys + f[12]))
+        faults=$((faults + f[7]))
     done
-    echo "$total"
+    echo "$total $sys $faults"
 }
 
 nginx_pids() { echo "$NGINX_PID $(child_pids "$NGINX_PID")"; }
@@ -381,7 +384,7 @@ run_wrk() {
 
 # Measures one server on one case; prints a progress line and records
 # R_<field>[case,server,round].
-declare -A R_REQ R_RPS R_P99 R_US
+declare -A R_REQ R_RPS R_P99 R_US R_SYS R_FLT
 # shellcheck disable=SC2034 # R_* are read through the nameref in median_of
 measure() {
     local case=$1 server=$2 round=$3 url pids before after
@@ -393,14 +396,20 @@ measure() {
     run_wrk "$url" "$WORK/$case.json" "$SECONDS_PER_RUN"
     # shellcheck disable=SC2086
     after=$(cpu_ticks $pids)
-    local key="$case,$server,$round" ticks=$((after - before))
+    local b a key="$case,$server,$round"
+    read -r -a b <<<"$before"
+    read -r -a a <<<"$after"
+    local ticks=$((a[0] - b[0])) sys_ticks=$((a[1] - b[1])) faults=$((a[2] - b[2]))
     R_REQ[$key]=$W_REQUESTS
+    R_FLT[$key]=$(awk -v f="$faults" -v n="$W_REQUESTS" 'BEGIN { printf "%.1f", f / n }')
+    R_SYS[$key]=$(awk -v s="$sys_ticks" -v t="$ticks" 'BEGIN { printf "%.0f", t ? 100 * s / t : 0 }')
     R_RPS[$key]=$(awk -v n="$W_REQUESTS" -v d="$W_DURATION_US" 'BEGIN { printf "%.0f", n / (d / 1e6) }')
     R_P99[$key]=$(awk -v u="$W_P99_US" 'BEGIN { printf "%.2f", u / 1000 }')
     R_US[$key]=$(awk -v t="$ticks" -v hz="$CLK_TCK" -v n="$W_REQUESTS" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
-    printf '  round %d  %-5s %-13s %9d req %8s req/s  p99 %7s ms  CPU %6.2f s  %8s µs/req\n' \
+    printf '  round %d  %-5s %-13s %8d req %6s req/s  p99 %6s ms  CPU %5.2f s, %2s%% kernel, %5s faults/req  %7s µs/req\n' \
         "$round" "$case" "$(label "$server")" "$W_REQUESTS" "${R_RPS[$key]}" "${R_P99[$key]}" \
-        "$(awk -v t="$ticks" -v hz="$CLK_TCK" 'BEGIN { print t / hz }')" "${R_US[$key]}"
+        "$(awk -v t="$ticks" -v hz="$CLK_TCK" 'BEGIN { print t / hz }')" "${R_SYS[$key]}" \
+        "${R_FLT[$key]}" "${R_US[$key]}"
 }
 
 label() { if [ "$1" = nginx ]; then echo nginx; else echo kopia-webhook; fi; }
@@ -453,13 +462,16 @@ perf_mode() {
 
     echo
     [ "$ROUNDS" -eq 1 ] || echo "medians over $ROUNDS rounds:"
-    printf '| %-5s | %-13s | %10s | %8s | %8s | %11s |\n' case server requests "req/s" "p99 ms" "CPU µs/req"
-    printf '|%s|%s|%s|%s|%s|%s|\n' ------- --------------- ------------ ---------- ---------- -------------
+    printf '| %-5s | %-13s | %10s | %8s | %8s | %11s | %8s | %10s |\n' case server requests "req/s" "p99 ms" \
+        "CPU µs/req" "kernel %" "faults/req"
+    printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ------- --------------- ------------ ---------- ---------- \
+        ------------- ---------- ------------
     for c in $CASES; do
         for s in $servers; do
-            printf '| %-5s | %-13s | %10s | %8s | %8s | %11s |\n' "$c" "$(label "$s")" \
+            printf '| %-5s | %-13s | %10s | %8s | %8s | %11s | %8s | %10s |\n' "$c" "$(label "$s")" \
                 "$(median_of R_REQ "$c" "$s")" "$(median_of R_RPS "$c" "$s")" \
-                "$(median_of R_P99 "$c" "$s")" "$(median_of R_US "$c" "$s")"
+                "$(median_of R_P99 "$c" "$s")" "$(median_of R_US "$c" "$s")" "$(median_of R_SYS "$c" "$s")" \
+                "$(median_of R_FLT "$c" "$s")"
         done
     done
     echo
