@@ -25,9 +25,11 @@ CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 THREADS=${BENCH_THREADS:-1}
 NGINX_BODY=${BENCH_NGINX_BODY:-read}
 SERVER_ARGS=${BENCH_SERVER_ARGS:-}
+SERVER_ENV=${BENCH_SERVER_ENV:-}
 CASES=${BENCH_CASES:-small large}
 START_TIMEOUT=${BENCH_START_TIMEOUT:-15}
 KEEP=${BENCH_KEEP:-0}
+FRESH=${BENCH_FRESH:-1}
 STRICT=${BENCH_STRICT:-0}
 MEMORY_CHECKPOINT=100000
 SMALL_TARGET=2.0
@@ -44,7 +46,9 @@ usage: bench/run.sh BINARY              CPU per request against a static nginx
 environment: BENCH_SECONDS (10) BENCH_WARMUP (2) BENCH_ROUNDS (1)
   BENCH_CONNECTIONS (2) BENCH_SERVER_CPU (0) BENCH_CLIENT_CPU (1)
   BENCH_THREADS (1) BENCH_NGINX_BODY (read|discard) BENCH_SERVER_ARGS ("")
+  BENCH_SERVER_ENV ("": NAME=VALUE... for the server only)
   BENCH_CASES ("small large") BENCH_START_TIMEOUT (15) BENCH_KEEP (0)
+  BENCH_FRESH (1: new server processes for every case; 0: one for the whole run)
   BENCH_STRICT (0: exit 0 when measured; 1: exit 1 when a target is missed)
 EOF
     exit 2
@@ -101,6 +105,7 @@ done
 if [ "$SECONDS_PER_RUN" -lt 1 ] || [ "$ROUNDS" -lt 1 ] || [ "$CONNECTIONS" -lt 1 ]; then
     die "BENCH_SECONDS, BENCH_ROUNDS and BENCH_CONNECTIONS must be at least 1"
 fi
+case "$FRESH" in 0 | 1) ;; *) die "BENCH_FRESH: Unsupported value: \"$FRESH\": supported values: \"0\", \"1\"" ;; esac
 case "$NGINX_BODY" in read | discard) ;; *) die "BENCH_NGINX_BODY: Unsupported value: \"$NGINX_BODY\": supported values: \"read\", \"discard\"" ;; esac
 for c in $CASES; do
     case "$c" in small | large) ;; *) die "BENCH_CASES: Unsupported value: \"$c\": supported values: \"small\", \"large\"" ;; esac
@@ -326,14 +331,15 @@ start_server() {
     extra+=($SERVER_ARGS)
     for _ in 1 2 3; do
         port=$(free_port)
-        taskset -c "$SERVER_CPU" "${SERVER_WRAPPER[@]}" "$BIN" serve --listen "127.0.0.1:$port" \
+        # shellcheck disable=SC2086 # BENCH_SERVER_ENV is split on purpose
+        taskset -c "$SERVER_CPU" env $SERVER_ENV "${SERVER_WRAPPER[@]}" "$BIN" serve --listen "127.0.0.1:$port" \
             --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" \
             --threads "$THREADS" "${extra[@]}" </dev/null >>"$WORK/server.log" 2>&1 &
         SERVER_PID=$!
         if wait_ready kopia-webhook "https://127.0.0.1:$port/readyz" "$SERVER_PID" "$WORK/server.log"; then
             SERVER_URL="https://127.0.0.1:$port/validate?timeout=10s"
             SERVER_TLS=$(tls_summary "https://127.0.0.1:$port/healthz")
-            SERVER_CMD="serve --threads $THREADS ${extra[*]}"
+            SERVER_CMD="${SERVER_ENV:+$SERVER_ENV }serve --threads $THREADS ${extra[*]}"
             return 0
         fi
         stop_pid "$SERVER_PID"
@@ -434,6 +440,23 @@ print_header() {
     sed 's/^/bodies: /' "$WORK/bodies.txt"
 }
 
+# New nginx and server processes, so that a case does not run on a heap
+# shaped by the previous one (the allocator's state can change the large
+# case's cost by a factor of two).
+restart_servers() {
+    local workers
+    workers=$(child_pids "$NGINX_PID")
+    stop_pid "$NGINX_PID"
+    for pid in $workers; do stop_pid "$pid"; done
+    NGINX_PID=""
+    start_nginx
+    if [ "$1" = 1 ]; then
+        stop_pid "$SERVER_PID"
+        SERVER_PID=""
+        start_server
+    fi
+}
+
 perf_mode() {
     local have_server=1 servers="nginx server" c s r
     if ! serve_available; then
@@ -452,10 +475,16 @@ perf_mode() {
     print_header
     echo "nginx: worker_processes 1, body $( [ "$NGINX_BODY" = read ] && echo 'read into memory (verified)' || echo 'drained, not kept'); TLS: $NGINX_TLS"
     [ "$have_server" = 0 ] || echo "kopia-webhook: $SERVER_CMD; TLS: $SERVER_TLS"
-    echo "each run: ${WARMUP_SECONDS}s warm-up, then ${SECONDS_PER_RUN}s measured; $ROUNDS round(s)"
+    echo "each run: ${WARMUP_SECONDS}s warm-up, then ${SECONDS_PER_RUN}s measured; $ROUNDS round(s);" \
+        "$([ "$FRESH" = 1 ] && echo 'fresh server processes for every case' || echo 'one process per server for all cases')"
     echo
+    local first=1
     for r in $(seq "$ROUNDS"); do
         for c in $CASES; do
+            if [ "$FRESH" = 1 ] && [ "$first" = 0 ]; then
+                restart_servers "$have_server"
+            fi
+            first=0
             for s in $servers; do measure "$c" "$s" "$r"; done
         done
     done
