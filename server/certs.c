@@ -3,6 +3,7 @@
  * and generating a CA + serving certificate for `gen-certs`. OpenSSL 3.0 API
  * only; nothing here prints or logs key material. */
 #include "kw/certs.h"
+#include "kw/formats.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -597,58 +598,15 @@ char *kw_ca_bundle_load(const char *path, char *err, size_t errlen)
 
 /* ---- option checks ----------------------------------------------------- */
 
-#define LABEL_DETAIL                                                                               \
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "   \
-    "must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex "     \
-    "used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-#define HOST_DETAIL                                                                                \
-    "must be an IPv4 or IPv6 address or a lowercase RFC 1123 subdomain: lower case alphanumeric "  \
-    "characters, '-' or '.', starting and ending with an alphanumeric character, at most 253 "     \
-    "characters (e.g. 'example.com')"
-
-static bool is_lower_alnum(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-/* [a-z0-9]([-a-z0-9]*[a-z0-9])? on s[0..len), length not checked. */
-static bool label_chars_ok(const char *s, size_t len)
-{
-    if (len == 0 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[len - 1]))
-        return false;
-    for (size_t i = 1; i + 1 < len; i++) {
-        if (!is_lower_alnum(s[i]) && s[i] != '-')
-            return false;
-    }
-    return true;
-}
-
+/* Names go through the same checks (and wording) as the validators use. */
 static int check_label(const char *flag, const char *what, const char *s, char *err, size_t errlen)
 {
+    char msg[KW_MSGLEN];
     if (!s || !*s)
         return fail(err, errlen, "%s: Required value: %s", flag, what);
-    if (strlen(s) > 63)
-        return fail(err, errlen, "%s: Invalid value: \"%s\": must be no more than 63 characters",
-                    flag, s);
-    if (!label_chars_ok(s, strlen(s)))
-        return fail(err, errlen, "%s: Invalid value: \"%s\": %s", flag, s, LABEL_DETAIL);
+    if (!kw_dns1123_label_valid(s, msg, sizeof(msg)))
+        return fail(err, errlen, "%s: Invalid value: \"%s\": %s", flag, s, msg);
     return 0;
-}
-
-static bool subdomain_ok(const char *s)
-{
-    size_t len = strlen(s);
-    if (len == 0 || len > 253)
-        return false;
-    for (const char *p = s;;) {
-        const char *dot = strchr(p, '.');
-        size_t n = dot ? (size_t)(dot - p) : strlen(p);
-        if (n > 63 || !label_chars_ok(p, n))
-            return false;
-        if (!dot)
-            return true;
-        p = dot + 1;
-    }
 }
 
 /* One subjectAltName entry to put into the serving certificate. */
@@ -679,10 +637,13 @@ static int parse_host(const char *host, struct san *out, char *err, size_t errle
     } else if (inet_pton(AF_INET6, host, out->ip) == 1) {
         out->is_ip = true;
         out->ip_len = 16;
-    } else if (subdomain_ok(host)) {
-        out->dns = host;
     } else {
-        return fail(err, errlen, "--host: Invalid value: \"%s\": %s", host, HOST_DETAIL);
+        char msg[KW_MSGLEN];
+        if (!kw_dns1123_subdomain_valid(host, msg, sizeof(msg)))
+            return fail(err, errlen,
+                        "--host: Invalid value: \"%s\": must be an IPv4 or IPv6 address, or: %s",
+                        host, msg);
+        out->dns = host;
     }
     return 0;
 }

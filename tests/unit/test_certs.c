@@ -470,7 +470,7 @@ Test(certs, invalid_options_are_refused_before_writing)
         cr_assert(strncmp(err, "--host: ", 8) == 0, "%s", err);
     }
     cr_assert_eq(gen_full("d", "svc", "ns", bad_hosts[0], 1, 0, false), -1);
-    cr_assert(strstr(err, "--host: Invalid value: \"a_b\": must be an IPv4 or IPv6 address or a "
+    cr_assert(strstr(err, "--host: Invalid value: \"a_b\": must be an IPv4 or IPv6 address, or: a "
                           "lowercase RFC 1123 subdomain"),
               "%s", err);
 
