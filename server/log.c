@@ -3,7 +3,7 @@
  * threads never interleave. */
 #include "kw/log.h"
 
-#include <jansson.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -47,52 +47,135 @@ static void iso_time(char *buf, size_t len)
     snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
+/* A bounded line buffer: appends stop (and mark the line cut) when full. */
+struct line {
+    char buf[8192];
+    size_t len;
+    bool cut;
+};
+
+static void put(struct line *l, const char *s, size_t n)
+{
+    if (l->len + n > sizeof(l->buf) - 2) { /* keep room for "}\n" */
+        l->cut = true;
+        return;
+    }
+    memcpy(l->buf + l->len, s, n);
+    l->len += n;
+}
+
+/* Appends s as a JSON string: quotes, escapes, control characters as \u00XX;
+ * invalid UTF-8 bytes become U+FFFD so every line stays valid JSON. */
+static void put_string(struct line *l, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    put(l, "\"", 1);
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        const unsigned char *run = p;
+        while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+            p++;
+        put(l, (const char *)run, (size_t)(p - run));
+        if (!*p)
+            break;
+        if (*p == '"' || *p == '\\') {
+            char esc[2] = {'\\', (char)*p++};
+            put(l, esc, 2);
+        } else if (*p < 0x20) {
+            char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+            put(l, esc, 6);
+            p++;
+        } else {
+            size_t n = 0;
+            if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
+                n = 2;
+            else if ((*p & 0xf0) == 0xe0)
+                n = 3;
+            else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
+                n = 4;
+            for (size_t i = 1; i < n; i++)
+                if ((p[i] & 0xc0) != 0x80)
+                    n = 0;
+            if (n) {
+                put(l, (const char *)p, n);
+                p += n;
+            } else {
+                put(l, "\xef\xbf\xbd", 3);
+                p++;
+            }
+        }
+    }
+    put(l, "\"", 1);
+}
+
+static void put_key(struct line *l, const char *key)
+{
+    put(l, ",", 1);
+    put_string(l, key);
+    put(l, ":", 1);
+}
+
+static void put_field(struct line *l, const struct kw_log_field *f)
+{
+    char num[64];
+    int n;
+    put_key(l, f->key);
+    switch (f->type) {
+    case KW_LF_STR:
+        if (f->s)
+            put_string(l, f->s);
+        else
+            put(l, "null", 4);
+        return;
+    case KW_LF_INT:
+        n = snprintf(num, sizeof(num), "%lld", f->i);
+        put(l, num, (size_t)n);
+        return;
+    case KW_LF_BOOL:
+        put(l, f->i ? "true" : "false", f->i ? 4 : 5);
+        return;
+    case KW_LF_DOUBLE:
+        /* Six significant digits, always a JSON number. */
+        n = isfinite(f->d) ? snprintf(num, sizeof(num), "%.6g", f->d)
+                           : snprintf(num, sizeof(num), "null");
+        put(l, num, (size_t)n);
+        return;
+    case KW_LF_END:
+        return;
+    }
+}
+
 void kw_log(enum kw_log_level level, const char *msg, ...)
 {
     if (!kw_log_enabled(level))
         return;
+    struct line l = {.len = 0, .cut = false};
     char when[40];
     iso_time(when, sizeof(when));
-    json_t *line = json_object();
-    if (!line)
-        return;
-    json_object_set_new(line, "time", json_string(when));
-    json_object_set_new(line, "level", json_string(level_names[level]));
-    json_object_set_new(line, "msg", json_string(msg));
+    put(&l, "{\"time\":", 8);
+    put_string(&l, when);
+    put_key(&l, "level");
+    put_string(&l, level_names[level]);
+    put_key(&l, "msg");
+    put_string(&l, msg);
     va_list ap;
     va_start(ap, msg);
     for (;;) {
         struct kw_log_field f = va_arg(ap, struct kw_log_field);
         if (f.type == KW_LF_END)
             break;
-        json_t *v = NULL;
-        switch (f.type) {
-        case KW_LF_STR:
-            v = f.s ? json_string(f.s) : json_null();
-            break;
-        case KW_LF_INT:
-            v = json_integer(f.i);
-            break;
-        case KW_LF_BOOL:
-            v = json_boolean(f.i);
-            break;
-        case KW_LF_DOUBLE:
-            v = json_real(f.d);
-            break;
-        case KW_LF_END:
+        size_t before = l.len;
+        put_field(&l, &f);
+        if (l.cut) { /* drop the partial field, keep the line valid */
+            l.len = before;
             break;
         }
-        if (v)
-            json_object_set_new(line, f.key, v);
     }
     va_end(ap);
-    char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-    json_decref(line);
-    if (!text)
-        return;
-    size_t n = strlen(text);
-    text[n] = '\n'; /* json_dumps leaves room: replace NUL, write n+1 */
-    ssize_t w = write(STDERR_FILENO, text, n + 1);
+    if (l.cut && l.len + 16 < sizeof(l.buf))
+        put(&l, ",\"cut\":true", 11);
+    l.buf[l.len++] = '}';
+    l.buf[l.len++] = '\n';
+    ssize_t w = write(STDERR_FILENO, l.buf, l.len);
     (void)w;
-    free(text);
 }

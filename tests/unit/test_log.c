@@ -1,0 +1,92 @@
+/* The JSON-lines logger: every line is one valid JSON object with time,
+ * level and msg, fields typed, strings escaped (quotes, control characters,
+ * invalid UTF-8), over-long lines cut but still valid, levels filtered. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kw/log.h"
+
+/* Runs fn with stderr redirected to a temporary file; returns its lines. */
+static json_t *capture(void (*fn)(void))
+{
+    char path[] = "/tmp/kw-log-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    int saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    fn();
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(fd);
+    FILE *f = fopen(path, "r");
+    json_t *lines = json_array();
+    char buf[20000];
+    while (fgets(buf, sizeof(buf), f)) {
+        json_error_t err;
+        json_t *line = json_loads(buf, 0, &err);
+        cr_assert(line, "not JSON: %s (%s)", buf, err.text);
+        json_array_append_new(lines, line);
+    }
+    fclose(f);
+    unlink(path);
+    return lines;
+}
+
+static void log_fields(void)
+{
+    kw_log_set_level(KW_LOG_INFO);
+    kw_log(KW_LOG_INFO, "review", KW_LS("uid", "a\"b\\c\n\x01"), KW_LI("count", -42),
+           KW_LB("allowed", 1), KW_LD("duration_ms", 0.0846351), KW_LS("missing", NULL),
+           KW_LS("bad_utf8", "x\xff\xc3\xa9y"), KW_LEND);
+    kw_log(KW_LOG_DEBUG, "hidden", KW_LEND);
+    kw_log(KW_LOG_ERROR, "shown", KW_LEND);
+}
+
+Test(log, lines_are_json_with_typed_escaped_fields)
+{
+    json_t *lines = capture(log_fields);
+    cr_assert_eq(json_array_size(lines), 2, "debug must be filtered at level info");
+    json_t *l = json_array_get(lines, 0);
+    cr_assert(json_is_string(json_object_get(l, "time")));
+    cr_assert_str_eq(json_string_value(json_object_get(l, "level")), "info");
+    cr_assert_str_eq(json_string_value(json_object_get(l, "msg")), "review");
+    cr_assert_str_eq(json_string_value(json_object_get(l, "uid")), "a\"b\\c\n\x01");
+    cr_assert_eq(json_integer_value(json_object_get(l, "count")), -42);
+    cr_assert(json_is_true(json_object_get(l, "allowed")));
+    cr_assert_float_eq(json_number_value(json_object_get(l, "duration_ms")), 0.0846351, 1e-6);
+    cr_assert(json_is_null(json_object_get(l, "missing")));
+    cr_assert_str_eq(json_string_value(json_object_get(l, "bad_utf8")), "x\xef\xbf\xbd\xc3\xa9y");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(lines, 1), "level")),
+                     "error");
+    json_decref(lines);
+}
+
+static void log_huge(void)
+{
+    static char big[12000];
+    memset(big, 'a', sizeof(big) - 1);
+    kw_log(KW_LOG_WARN, "huge", KW_LS("first", "kept"), KW_LS("big", big), KW_LEND);
+}
+
+Test(log, over_long_lines_are_cut_and_stay_valid)
+{
+    json_t *lines = capture(log_huge);
+    cr_assert_eq(json_array_size(lines), 1);
+    json_t *l = json_array_get(lines, 0);
+    cr_assert_str_eq(json_string_value(json_object_get(l, "first")), "kept");
+    cr_assert_null(json_object_get(l, "big"));
+    cr_assert(json_is_true(json_object_get(l, "cut")));
+    json_decref(lines);
+}
+
+Test(log, level_names)
+{
+    cr_assert_eq(kw_log_set_level_name("warn"), 0);
+    cr_assert(!kw_log_enabled(KW_LOG_INFO));
+    cr_assert(kw_log_enabled(KW_LOG_ERROR));
+    cr_assert_eq(kw_log_set_level_name("verbose"), -1);
+    kw_log_set_level(KW_LOG_INFO);
+}
