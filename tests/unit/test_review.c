@@ -154,6 +154,25 @@ Test(review, a_malformed_body_is_never_quoted_back)
     kw_outcome_free(&out);
 }
 
+Test(review, hundred_thousand_levels_of_nesting_are_400)
+{
+    size_t depth = 100000;
+    const char *prefix = "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+                         "\"request\":{\"uid\":\"a\",\"object\":";
+    size_t plen = strlen(prefix);
+    char *body = malloc(plen + 2 * depth + 3);
+    memcpy(body, prefix, plen);
+    memset(body + plen, '[', depth);
+    memset(body + plen + depth, ']', depth);
+    memcpy(body + plen + 2 * depth, "}}", 3);
+    struct kw_outcome out;
+    kw_handle(&cfg, KW_HOOK_VALIDATE, body, strlen(body), &out);
+    cr_assert_eq(out.http_status, 400);
+    cr_assert(strstr(out.body, "maximum parsing depth reached"), "%s", out.body);
+    kw_outcome_free(&out);
+    free(body);
+}
+
 Test(review, nul_bytes_and_invalid_utf8_are_400)
 {
     const char body[] = "{\"apiVersion\":\"admission.k8s.io/v1\",\0\"kind\":\"AdmissionReview\"}";
