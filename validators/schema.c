@@ -328,8 +328,8 @@ static struct node *compile_child(struct compiler *cc, const char *keyword, cons
 /* Keywords that describe a property's relation to its parent object rather
  * than its value; allowed next to $ref. */
 static const char *const property_keywords[] = {
-    "only", "otherVariant", "otherVariantRule", "emptyIsAbsent", "requiredRule", "requiredMessage",
-    "ignored", NULL};
+    "only",         "otherVariant",    "otherVariantRule", "emptyIsAbsent",
+    "requiredRule", "requiredMessage", "ignored",          NULL};
 
 static bool is_property_keyword(const char *k)
 {
@@ -868,84 +868,39 @@ static void cause_value(struct walk *w, enum kw_cause_type type, const char *rul
     }
 }
 
-static bool in_enum(const struct node *n, const json_t *v)
+/* The scalar view of a string or number (see schema_internal.h). */
+static struct scalar scalar_of(const json_t *v)
 {
-    size_t i;
-    json_t *e;
-    json_array_foreach(n->enum_values, i, e)
-    {
-        if (json_is_string(e) && json_is_string(v) &&
-            json_string_length(e) == json_string_length(v) &&
-            memcmp(json_string_value(e), json_string_value(v), json_string_length(v)) == 0)
-            return true;
-        if (json_is_integer(e) && json_is_number(v) &&
-            json_number_value(v) == (double)json_integer_value(e))
-            return true;
-    }
-    return false;
+    if (json_is_string(v))
+        return (struct scalar){
+            .kind = SCALAR_STRING, .text = json_string_value(v), .len = json_string_length(v)};
+    if (json_is_integer(v))
+        return (struct scalar){.kind = SCALAR_INTEGER, .integer = json_integer_value(v)};
+    if (json_is_real(v))
+        return (struct scalar){.kind = SCALAR_REAL, .real = json_real_value(v)};
+    return (struct scalar){.kind = SCALAR_OTHER};
 }
 
-/* Compares a number or quantity (`sign`: the value's sign relative to the
- * bound) with one bound and reports a violation. */
-static void check_bound(struct walk *w, const char *rule, const json_t *v, int cmp_to_bound,
-                        const struct bound *b, bool is_min)
+/* Reports the first bound a number or quantity breaks (`q`: the parsed
+ * string quantity, or NULL for a JSON number). */
+static void check_bounds(struct walk *w, const struct node *n, const char *rule, const json_t *v,
+                         const struct kw_quantity *q)
 {
-    bool ok = is_min ? (b->exclusive ? cmp_to_bound > 0 : cmp_to_bound >= 0)
-                     : (b->exclusive ? cmp_to_bound < 0 : cmp_to_bound <= 0);
-    if (ok)
+    struct scalar sv = scalar_of(v);
+    bool is_min;
+    const struct bound *b = kw_schema_broken_bound(n, &sv, q, &is_min);
+    if (!b)
         return;
     char detail[KW_MSGLEN];
-    const char *rel = is_min ? (b->exclusive ? "greater than" : "greater than or equal to")
-                             : (b->exclusive ? "less than" : "less than or equal to");
-    snprintf(detail, sizeof(detail), "%s in body should be %s %lld", w->path.buf, rel, b->i);
+    snprintf(detail, sizeof(detail), "%s in body should be %s %lld", w->path.buf,
+             kw_schema_bound_relation(b, is_min), b->i);
     cause_value(w, KW_CAUSE_INVALID, rule, v, detail);
 }
 
-static int cmp_number(const json_t *v, long long bound)
+static bool enum_has(const struct node *n, const json_t *v)
 {
-    if (json_is_integer(v)) {
-        long long x = json_integer_value(v);
-        return (x > bound) - (x < bound);
-    }
-    double d = json_number_value(v);
-    return (d > (double)bound) - (d < (double)bound);
-}
-
-static void check_quantity_bounds(struct walk *w, const struct node *n, const char *rule,
-                                  const json_t *v, const struct kw_quantity *q)
-{
-    struct kw_quantity b;
-    if (n->min.set) {
-        kw_quantity_from_int(n->min.i, &b);
-        check_bound(w, rule, v, kw_quantity_cmp(q, &b), &n->min, true);
-    }
-    if (n->max.set) {
-        kw_quantity_from_int(n->max.i, &b);
-        check_bound(w, rule, v, kw_quantity_cmp(q, &b), &n->max, false);
-    }
-}
-
-static void check_number(struct walk *w, const struct node *n, const char *rule, const json_t *v)
-{
-    if (n->format == FMT_QUANTITY) {
-        struct kw_quantity q;
-        long long i = json_is_integer(v) ? json_integer_value(v) : (long long)json_real_value(v);
-        kw_quantity_from_int(i, &q);
-        check_quantity_bounds(w, n, rule, v, &q);
-        return;
-    }
-    if (n->min.set)
-        check_bound(w, rule, v, cmp_number(v, n->min.i), &n->min, true);
-    if (n->max.set)
-        check_bound(w, rule, v, cmp_number(v, n->max.i), &n->max, false);
-}
-
-static size_t utf8_chars(const char *s, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return n;
+    struct scalar sv = scalar_of(v);
+    return kw_schema_in_enum(n, &sv);
 }
 
 /* Runs a name/label/time format check; true when valid, else msg is set. */
@@ -1000,7 +955,7 @@ static void check_format(struct walk *w, const struct node *n, const char *rule,
         if (!kw_quantity_parse(s, &q, msg, sizeof(msg)))
             cause_value(w, KW_CAUSE_INVALID, rule, v, msg);
         else
-            check_quantity_bounds(w, n, rule, v, &q);
+            check_bounds(w, n, rule, v, &q);
         return;
     }
     if (!format_valid(n->format, s, msg, sizeof(msg)))
@@ -1025,7 +980,7 @@ static void check_string(struct walk *w, const struct node *n, const char *rule,
 {
     char detail[KW_MSGLEN];
     if (n->min_length >= 0 || n->max_length >= 0) {
-        size_t chars = utf8_chars(json_string_value(v), json_string_length(v));
+        size_t chars = kw_schema_utf8_chars(json_string_value(v), json_string_length(v));
         if (n->min_length >= 0 && chars < (size_t)n->min_length) {
             snprintf(detail, sizeof(detail), "%s in body should be at least %lld chars long",
                      w->path.buf, n->min_length);
@@ -1290,7 +1245,7 @@ static void validate_node(struct walk *w, const struct node *n, const json_t *v,
         report_type(w, n, v);
         return;
     }
-    if (n->enum_values && !json_is_object(v) && !json_is_array(v) && !in_enum(n, v)) {
+    if (n->enum_values && !json_is_object(v) && !json_is_array(v) && !enum_has(n, v)) {
         cause_value(w, KW_CAUSE_UNSUPPORTED, rule, v, n->enum_detail);
         return;
     }
@@ -1300,7 +1255,7 @@ static void validate_node(struct walk *w, const struct node *n, const json_t *v,
         break;
     case JSON_INTEGER:
     case JSON_REAL:
-        check_number(w, n, rule, v);
+        check_bounds(w, n, rule, v, NULL);
         break;
     case JSON_ARRAY:
         check_array(w, n, rule, v);

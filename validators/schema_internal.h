@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kw/formats.h"
+
 #include "kw/schema.h"
 
 enum {
@@ -122,5 +124,32 @@ bool kw_schema_format_valid(enum format f, const char *s, char *msg, size_t msgl
 
 /* A real that counts as an integer under integralRealsAreIntegers. */
 bool kw_schema_integral_real(double d);
+
+/* ---- scalar checks shared by both validators (validators/schema_scalar.c) ----
+ * A scalar as either validator holds it: a decoded jansson value or a
+ * scanner token. The checks decide; each validator words and reports. */
+struct scalar {
+    enum { SCALAR_STRING, SCALAR_INTEGER, SCALAR_REAL, SCALAR_OTHER } kind; /* OTHER: bool, null */
+    const char *text; /* SCALAR_STRING: bytes, not NUL-terminated */
+    size_t len;
+    long long integer; /* SCALAR_INTEGER */
+    double real;       /* SCALAR_REAL */
+};
+
+/* True when the node's enum lists the value (strings bytewise, numbers by
+ * value). */
+bool kw_schema_in_enum(const struct node *n, const struct scalar *v);
+
+/* The first of the node's bounds (minimum, then maximum) that a number, or a
+ * quantity, breaks; NULL when none. A quantity node compares exactly: pass
+ * the parsed string quantity as `q`, or NULL for a JSON number. */
+const struct bound *kw_schema_broken_bound(const struct node *n, const struct scalar *v,
+                                           const struct kw_quantity *q, bool *is_min);
+
+/* "greater than or equal to", "less than", ... for a broken bound. */
+const char *kw_schema_bound_relation(const struct bound *b, bool is_min);
+
+/* Characters (UTF-8 code points) in s[0..len), as minLength/maxLength count. */
+size_t kw_schema_utf8_chars(const char *s, size_t len);
 
 #endif

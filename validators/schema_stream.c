@@ -309,90 +309,41 @@ static void warn_ignored(struct walk *w, const struct prop *p)
 
 /* ---- scalars -------------------------------------------------------- */
 
-static bool in_enum(const struct node *n, const struct kw_json_token *t)
+/* The scalar view of a token (see schema_internal.h). */
+static struct scalar scalar_of(const struct kw_json_token *t)
 {
-    size_t i;
-    json_t *e;
-    json_array_foreach(n->enum_values, i, e)
-    {
-        if (json_is_string(e) && t->ev == KW_JSON_STRING && json_string_length(e) == t->len &&
-            memcmp(json_string_value(e), t->text, t->len) == 0)
-            return true;
-        if (json_is_integer(e) && t->ev == KW_JSON_INTEGER &&
-            (double)t->integer == (double)json_integer_value(e))
-            return true;
-        if (json_is_integer(e) && t->ev == KW_JSON_REAL && t->real == (double)json_integer_value(e))
-            return true;
+    switch (t->ev) {
+    case KW_JSON_STRING:
+        return (struct scalar){.kind = SCALAR_STRING, .text = t->text, .len = t->len};
+    case KW_JSON_INTEGER:
+        return (struct scalar){.kind = SCALAR_INTEGER, .integer = t->integer};
+    case KW_JSON_REAL:
+        return (struct scalar){.kind = SCALAR_REAL, .real = t->real};
+    default:
+        return (struct scalar){.kind = SCALAR_OTHER};
     }
-    return false;
 }
 
-static void check_bound(struct walk *w, const char *rule, const struct kw_json_token *t,
-                        int cmp_to_bound, const struct bound *b, bool is_min)
+static bool enum_has(const struct node *n, const struct kw_json_token *t)
 {
-    bool ok = is_min ? (b->exclusive ? cmp_to_bound > 0 : cmp_to_bound >= 0)
-                     : (b->exclusive ? cmp_to_bound < 0 : cmp_to_bound <= 0);
-    if (ok)
+    struct scalar sv = scalar_of(t);
+    return kw_schema_in_enum(n, &sv);
+}
+
+/* Reports the first bound a number or quantity breaks (`q`: the parsed
+ * string quantity, or NULL for a JSON number). */
+static void check_bounds(struct walk *w, const struct node *n, const char *rule,
+                         const struct kw_json_token *t, const struct kw_quantity *q)
+{
+    struct scalar sv = scalar_of(t);
+    bool is_min;
+    const struct bound *b = kw_schema_broken_bound(n, &sv, q, &is_min);
+    if (!b)
         return;
     char detail[KW_MSGLEN];
-    const char *rel = is_min ? (b->exclusive ? "greater than" : "greater than or equal to")
-                             : (b->exclusive ? "less than" : "less than or equal to");
-    snprintf(detail, sizeof(detail), "%s in body should be %s %lld", w->path.buf, rel, b->i);
+    snprintf(detail, sizeof(detail), "%s in body should be %s %lld", w->path.buf,
+             kw_schema_bound_relation(b, is_min), b->i);
     cause_value(w, KW_CAUSE_INVALID, rule, t, DETAIL_HAS_PATH, detail);
-}
-
-static void check_quantity_bounds(struct walk *w, const struct node *n, const char *rule,
-                                  const struct kw_json_token *t, const struct kw_quantity *q)
-{
-    struct kw_quantity b;
-    if (n->min.set) {
-        kw_quantity_from_int(n->min.i, &b);
-        check_bound(w, rule, t, kw_quantity_cmp(q, &b), &n->min, true);
-    }
-    if (n->max.set) {
-        kw_quantity_from_int(n->max.i, &b);
-        check_bound(w, rule, t, kw_quantity_cmp(q, &b), &n->max, false);
-    }
-}
-
-static int cmp_number(const struct kw_json_token *t, long long bound)
-{
-    if (t->ev == KW_JSON_INTEGER)
-        return (t->integer > bound) - (t->integer < bound);
-    return (t->real > (double)bound) - (t->real < (double)bound);
-}
-
-/* (long long)d without undefined behaviour for reals out of range. */
-static long long clamp_to_ll(double d)
-{
-    if (!(d > -9.2e18))
-        return d != d ? 0 : -9200000000000000000LL;
-    if (d > 9.2e18)
-        return 9200000000000000000LL;
-    return (long long)d;
-}
-
-static void check_number(struct walk *w, const struct node *n, const char *rule,
-                         const struct kw_json_token *t)
-{
-    if (n->format == FMT_QUANTITY) {
-        struct kw_quantity q;
-        kw_quantity_from_int(t->ev == KW_JSON_INTEGER ? t->integer : clamp_to_ll(t->real), &q);
-        check_quantity_bounds(w, n, rule, t, &q);
-        return;
-    }
-    if (n->min.set)
-        check_bound(w, rule, t, cmp_number(t, n->min.i), &n->min, true);
-    if (n->max.set)
-        check_bound(w, rule, t, cmp_number(t, n->max.i), &n->max, false);
-}
-
-static size_t utf8_chars(const char *s, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return n;
 }
 
 static bool pattern_matches(struct walk *w, const struct node *n, const struct kw_json_token *t)
@@ -425,7 +376,7 @@ static void check_format(struct walk *w, const struct node *n, const char *rule,
         if (!kw_quantity_parse(s, &q, msg, sizeof(msg)))
             cause_value(w, KW_CAUSE_INVALID, rule, t, DETAIL_BARE, msg);
         else
-            check_quantity_bounds(w, n, rule, t, &q);
+            check_bounds(w, n, rule, t, &q);
         return;
     }
     if (!kw_schema_format_valid(n->format, s, msg, sizeof(msg)))
@@ -437,7 +388,7 @@ static void check_string(struct walk *w, const struct node *n, const char *rule,
 {
     char detail[KW_MSGLEN];
     if (n->min_length >= 0 || n->max_length >= 0) {
-        size_t chars = utf8_chars(t->text, t->len);
+        size_t chars = kw_schema_utf8_chars(t->text, t->len);
         if (n->min_length >= 0 && chars < (size_t)n->min_length) {
             snprintf(detail, sizeof(detail), "%s in body should be at least %lld chars long",
                      w->path.buf, n->min_length);
@@ -496,7 +447,7 @@ static void begin_value(struct walk *w, const struct node *n, const char *inheri
     if (n->types && !(type_bits(w, t) & n->types)) {
         report_type(w, n, t);
         skip_value(w, t);
-    } else if (n->enum_values && !is_container(t) && !in_enum(n, t)) {
+    } else if (n->enum_values && !is_container(t) && !enum_has(n, t)) {
         cause_value(w, KW_CAUSE_UNSUPPORTED, rule, t, DETAIL_BARE, n->enum_detail);
     } else if (is_container(t)) {
         push_frame(w, n, rule, t, mark);
@@ -504,7 +455,7 @@ static void begin_value(struct walk *w, const struct node *n, const char *inheri
     } else if (t->ev == KW_JSON_STRING) {
         check_string(w, n, rule, t);
     } else if (t->ev == KW_JSON_INTEGER || t->ev == KW_JSON_REAL) {
-        check_number(w, n, rule, t);
+        check_bounds(w, n, rule, t, NULL);
     }
     kw_fieldpath_pop(&w->path, mark);
 }
