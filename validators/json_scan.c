@@ -872,3 +872,24 @@ int kw_json_scan(const char *buf, size_t len, kw_json_visit_fn visit, void *ud,
         return ps.stop;
     return -1;
 }
+
+const char *kw_json_event_type_name(enum kw_json_event ev)
+{
+    switch (ev) {
+    case KW_JSON_OBJECT_BEGIN:
+        return "object";
+    case KW_JSON_ARRAY_BEGIN:
+        return "array";
+    case KW_JSON_STRING:
+        return "string";
+    case KW_JSON_INTEGER:
+        return "integer";
+    case KW_JSON_REAL:
+        return "number";
+    case KW_JSON_TRUE:
+    case KW_JSON_FALSE:
+        return "boolean";
+    default:
+        return "null";
+    }
+}

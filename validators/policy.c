@@ -93,23 +93,6 @@ static size_t skip_blanks(const char *buf, size_t len)
     return i;
 }
 
-static const char *event_type_name(enum kw_json_event ev)
-{
-    switch (ev) {
-    case KW_JSON_STRING:
-        return "string";
-    case KW_JSON_INTEGER:
-        return "integer";
-    case KW_JSON_REAL:
-        return "number";
-    case KW_JSON_TRUE:
-    case KW_JSON_FALSE:
-        return "boolean";
-    default:
-        return "null";
-    }
-}
-
 struct top_values {
     size_t count;
     enum kw_json_event first;
@@ -140,7 +123,7 @@ static const char *top_level_scalar(const char *buf, size_t len, struct kw_resul
     struct top_values tv = {0};
     int rc = kw_json_scan(wrapped, len + 2, count_top_values, &tv, NULL);
     free(wrapped);
-    return rc == 0 && tv.count == 1 ? event_type_name(tv.first) : NULL;
+    return rc == 0 && tv.count == 1 ? kw_json_event_type_name(tv.first) : NULL;
 }
 
 static void not_an_object(const char *field, const char *type, struct kw_result *res)

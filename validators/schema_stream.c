@@ -102,27 +102,6 @@ static const struct {
     {"number", T_NUMBER}, {"string", T_STRING}, {"boolean", T_BOOLEAN},
 };
 
-static const char *type_name(const struct kw_json_token *t)
-{
-    switch (t->ev) {
-    case KW_JSON_OBJECT_BEGIN:
-        return "object";
-    case KW_JSON_ARRAY_BEGIN:
-        return "array";
-    case KW_JSON_STRING:
-        return "string";
-    case KW_JSON_INTEGER:
-        return "integer";
-    case KW_JSON_REAL:
-        return "number";
-    case KW_JSON_TRUE:
-    case KW_JSON_FALSE:
-        return "boolean";
-    default:
-        return "null";
-    }
-}
-
 static unsigned type_bits(const struct walk *w, const struct kw_json_token *t)
 {
     switch (t->ev) {
@@ -220,7 +199,7 @@ static const char *render_value(struct walk *w, const struct kw_json_token *t, c
     case KW_JSON_FALSE:
         return "false";
     default:
-        return type_name(t);
+        return kw_json_event_type_name(t->ev);
     }
 }
 
@@ -244,7 +223,7 @@ static void report_type(struct walk *w, const struct node *n, const struct kw_js
         o += (size_t)snprintf(expected + o, sizeof(expected) - o, "%s%s", o ? " or " : "",
                               type_names[i].name);
     }
-    const char *actual = type_name(t);
+    const char *actual = kw_json_event_type_name(t->ev);
     char quoted[16];
     snprintf(quoted, sizeof(quoted), "\"%s\"", actual);
     if (w->style == KW_TEXT_EMBEDDED && w->path.len == 0) /* the document itself */

@@ -77,4 +77,8 @@ typedef int (*kw_json_visit_fn)(void *ud, const struct kw_json_token *tok);
 int kw_json_scan(const char *buf, size_t len, kw_json_visit_fn visit, void *ud,
                  struct kw_json_error *err);
 
+/* The JSON type an event starts, as messages name it: "object", "array",
+ * "string", "integer", "number", "boolean" or "null". */
+const char *kw_json_event_type_name(enum kw_json_event ev);
+
 #endif
