@@ -6,12 +6,12 @@
 
 #include <string.h>
 
-#define RS KW_KB_RS
-#define RD KW_KB_RD
-#define KOPIA KW_KB_KOPIA
-#define POLICY KW_KB_POLICY
-#define DENY KW_SEV_DENY
-#define WARN KW_SEV_WARN
+#define RS      KW_KB_RS
+#define RD      KW_KB_RD
+#define KOPIA   KW_KB_KOPIA
+#define POLICY  KW_KB_POLICY
+#define DENY    KW_SEV_DENY
+#define WARN    KW_SEV_WARN
 #define DEFAULT KW_SEV_DEFAULT
 
 const struct kw_rule kw_rules[] = {
@@ -169,8 +169,7 @@ const struct kw_rule kw_rules[] = {
      "a policy file in Secret data or ConfigMap binaryData is not valid base64"},
 
     /* Admin policy (SPEC §8) */
-    {KW_RULE_ADMIN_ACTIONS, RS, DENY,
-     "tenancy.denyActions: spec.kopia.actions is refused"},
+    {KW_RULE_ADMIN_ACTIONS, RS, DENY, "tenancy.denyActions: spec.kopia.actions is refused"},
     {KW_RULE_ADMIN_HOSTNAME, KOPIA, DENY,
      "tenancy.denyForeignHostname: spec.kopia.hostname must equal the namespace"},
     {KW_RULE_ADMIN_SOURCE_NAMESPACE, RD, DENY,

@@ -32,14 +32,14 @@ const struct kw_rule *kw_rule_find(const char *id);
 
 /* Rule ids used by the dispatcher; the validators define their own next to
  * their checks and list them in validators/rules.c. */
-#define KW_RULE_DECODE          "object-decode"
-#define KW_RULE_MOVER_REQUIRED  "mover-required"
-#define KW_RULE_MOVER_EXCLUSIVE "mover-exclusive"
-#define KW_RULE_ADMIN_ACTIONS "admin-deny-actions"
-#define KW_RULE_ADMIN_HOSTNAME "admin-hostname-is-namespace"
+#define KW_RULE_DECODE                 "object-decode"
+#define KW_RULE_MOVER_REQUIRED         "mover-required"
+#define KW_RULE_MOVER_EXCLUSIVE        "mover-exclusive"
+#define KW_RULE_ADMIN_ACTIONS          "admin-deny-actions"
+#define KW_RULE_ADMIN_HOSTNAME         "admin-hostname-is-namespace"
 #define KW_RULE_ADMIN_SOURCE_NAMESPACE "admin-source-namespace"
 /* Rule ids the schema files name for all their type errors and unknown fields. */
-#define KW_RULE_FIELD_TYPE      "field-type"
-#define KW_RULE_UNKNOWN_FIELD   "unknown-field"
+#define KW_RULE_FIELD_TYPE    "field-type"
+#define KW_RULE_UNKNOWN_FIELD "unknown-field"
 
 #endif

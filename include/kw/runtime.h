@@ -10,8 +10,8 @@
 #include "kw/settings.h"
 
 struct kw_runtime {
-    struct kw_settings settings; /* what the config file said */
-    struct kw_config cfg;        /* the core's view: settings.core + schemas */
+    struct kw_settings settings;   /* what the config file said */
+    struct kw_config cfg;          /* the core's view: settings.core + schemas */
     struct kw_schema_set *schemas; /* owned; cfg.schemas points at it */
 };
 
