@@ -24,9 +24,7 @@ static void start_with(const char *const *args)
 static void stop(void)
 {
     curl_easy_cleanup(curl);
-    cr_assert_eq(kwt_server_stop(&server), 0);
-    cr_assert_eq(kwt_log_sanitizer_reports(&server), 0);
-    kwt_server_cleanup(&server);
+    kwt_server_finish(&server);
 }
 
 static void start_default(void)

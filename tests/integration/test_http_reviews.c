@@ -21,11 +21,7 @@ static void stop(void)
     if (curl)
         curl_easy_cleanup(curl);
     curl = NULL;
-    int status = kwt_server_stop(&srv);
-    int reports = kwt_log_sanitizer_reports(&srv);
-    kwt_server_cleanup(&srv);
-    cr_expect_eq(status, 0, "server exit status %d", status);
-    cr_expect_eq(reports, 0);
+    kwt_server_finish(&srv);
 }
 
 TestSuite(http_reviews, .init = start, .fini = stop, .timeout = 120);

@@ -23,11 +23,7 @@ static struct kwt_server srv;
 
 static void stop(void)
 {
-    int status = kwt_server_stop(&srv);
-    int reports = kwt_log_sanitizer_reports(&srv);
-    kwt_server_cleanup(&srv);
-    cr_expect_eq(status, 0, "server exit status %d", status);
-    cr_expect_eq(reports, 0);
+    kwt_server_finish(&srv);
 }
 
 static void start(void)

@@ -49,6 +49,9 @@ int kwt_server_signal(struct kwt_server *s, int sig);
 int kwt_server_wait(struct kwt_server *s, long long timeout_ms);
 /* SIGTERM, wait, and return the exit status. */
 int kwt_server_stop(struct kwt_server *s);
+/* The end of a test suite: stops the server with SIGTERM, expects exit
+ * status 0 and no sanitizer report in its log, and removes its directory. */
+void kwt_server_finish(struct kwt_server *s);
 /* Kills a process still running and removes the temporary directory. */
 void kwt_server_cleanup(struct kwt_server *s);
 

@@ -1,4 +1,6 @@
 /* Test support: the kopia-webhook server process (see kwtest.h). */
+#include <criterion/criterion.h>
+
 #include "kwtest.h"
 
 #include <errno.h>
@@ -364,4 +366,13 @@ void kwt_server_cleanup(struct kwt_server *s)
     if (s->dir[0])
         nftw(s->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     s->dir[0] = '\0';
+}
+
+void kwt_server_finish(struct kwt_server *s)
+{
+    int status = kwt_server_stop(s);
+    int reports = kwt_log_sanitizer_reports(s);
+    kwt_server_cleanup(s);
+    cr_expect_eq(status, 0, "server exit status %d", status);
+    cr_expect_eq(reports, 0);
 }

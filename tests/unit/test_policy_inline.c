@@ -14,27 +14,19 @@
 #include "kw/jsonutil.h"
 #include "kw/schema.h"
 #include "kw/validate.h"
+#include "admission.h"
 
 #define FIELD "spec.kopia.policyConfig.repositoryConfig"
 
-static struct kw_schema_set *schemas;
 static struct kw_config cfg;
 
+/* Defaults plus the compiled schemas, loaded once per test process. */
 static void setup(void)
 {
-    char err[512];
-    schemas = kw_schema_set_load(err, sizeof(err));
-    cr_assert(schemas, "%s", err);
-    kw_config_defaults(&cfg);
-    cfg.schemas = schemas;
+    kwt_config(&cfg);
 }
 
-static void teardown(void)
-{
-    kw_schema_set_free(schemas);
-}
-
-TestSuite(inline_config, .init = setup, .fini = teardown);
+TestSuite(inline_config, .init = setup);
 
 /* A valid ReplicationSource carrying `config` (len bytes) inline, through
  * the core's validating path. */

@@ -17,24 +17,15 @@
 #include "kw/schema.h"
 #include "kw/yaml.h"
 
-static struct kw_schema_set *schemas;
 static struct kw_config cfg;
 
+/* Defaults plus the compiled schemas, loaded once per test process. */
 static void setup(void)
 {
-    char err[512];
-    schemas = kw_schema_set_load(err, sizeof(err));
-    cr_assert(schemas, "%s", err);
     kwt_config(&cfg);
-    cfg.schemas = schemas;
 }
 
-static void teardown(void)
-{
-    kw_schema_set_free(schemas);
-}
-
-TestSuite(policy_objects, .init = setup, .fini = teardown);
+TestSuite(policy_objects, .init = setup);
 
 static void evaluate(json_t *obj, enum kw_webhook hook, struct kw_result *res)
 {

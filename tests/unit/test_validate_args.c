@@ -10,25 +10,17 @@
 #include "kw/args.h"
 #include "kw/schema.h"
 #include "kw/validate.h"
+#include "admission.h"
 
-static struct kw_schema_set *schemas;
 static struct kw_config cfg;
 
+/* Defaults plus the compiled schemas, loaded once per test process. */
 static void setup(void)
 {
-    char err[512];
-    schemas = kw_schema_set_load(err, sizeof(err));
-    cr_assert(schemas, "%s", err);
-    kw_config_defaults(&cfg);
-    cfg.schemas = schemas;
+    kwt_config(&cfg);
 }
 
-static void teardown(void)
-{
-    kw_schema_set_free(schemas);
-}
-
-TestSuite(validate_args, .init = setup, .fini = teardown);
+TestSuite(validate_args, .init = setup);
 
 /* Validates an RS (or RD) whose additionalArgs is `args` (borrowed). */
 static void run_args(enum kw_kind kind, json_t *args, struct kw_result *res)

@@ -9,25 +9,17 @@
 #include "kw/rules.h"
 #include "kw/schema.h"
 #include "kw/validate.h"
+#include "admission.h"
 
-static struct kw_schema_set *schemas;
 static struct kw_config cfg;
 
+/* Defaults plus the compiled schemas, loaded once per test process. */
 static void setup(void)
 {
-    char err[512];
-    schemas = kw_schema_set_load(err, sizeof(err));
-    cr_assert(schemas, "%s", err);
-    kw_config_defaults(&cfg);
-    cfg.schemas = schemas;
+    kwt_config(&cfg);
 }
 
-static void teardown(void)
-{
-    kw_schema_set_free(schemas);
-}
-
-TestSuite(validate_kopia, .init = setup, .fini = teardown);
+TestSuite(validate_kopia, .init = setup);
 
 /* Validates `object_json` as `kind` in namespace "prod"; caller frees res. */
 static void run(enum kw_kind kind, const char *object_json, struct kw_result *res)
