@@ -50,7 +50,7 @@ bench: build
 	@bench/run.sh $(BIN)
 
 format:
-	@clang-format -i include/kw/*.h server/*.c validators/*.c validators/*.h tests/*/*.c tests/support/*.h fuzz/*.c
+	@clang-format -i include/kw/*/*.h server/*.c validators/*/*.c validators/*/*.h tests/*/*.c tests/support/*.h fuzz/*.c
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

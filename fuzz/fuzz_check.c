@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/core.h"
-#include "kw/jsonutil.h"
-#include "kw/runtime.h"
-#include "kw/yaml.h"
+#include "kw/admission/core.h"
+#include "kw/json/util.h"
+#include "kw/server/runtime.h"
+#include "kw/json/yaml.h"
 
 static struct kw_runtime rt;
 static int ready;

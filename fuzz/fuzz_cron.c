@@ -1,7 +1,7 @@
 /* libFuzzer target: kw_cron_valid on arbitrary bytes (a NUL-terminated copy).
  * Checks that it never crashes and that a denial always comes with a
  * non-empty one-line message that fits the buffer. */
-#include "kw/formats.h"
+#include "kw/formats/formats.h"
 
 #include <stdint.h>
 #include <stdlib.h>

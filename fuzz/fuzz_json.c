@@ -1,4 +1,4 @@
-/* libFuzzer target for the strict JSON decoder and scanner (kw/json.h):
+/* libFuzzer target for the strict JSON decoder and scanner (kw/json/json.h):
  * every input goes through kw_json_decode, kw_json_scan and jansson's
  * json_loadb; any disagreement on accept/reject, values, key order or error
  * positions aborts (the comparison is the unit tests' oracle). */

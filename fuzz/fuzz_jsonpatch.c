@@ -1,4 +1,4 @@
-/* libFuzzer target for JSON Pointer and JSON Patch (kw/jsonpatch.h). The
+/* libFuzzer target for JSON Pointer and JSON Patch (kw/json/patch.h). The
  * input is a document and a patch, separated by the first NUL byte (or,
  * without one, the first newline), each parsed with json_loadb. Checks:
  * - a failed patch leaves the document identical (all or nothing);
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/jsonpatch.h"
+#include "kw/json/patch.h"
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/schema.h"
-#include "kw/validate.h"
+#include "kw/schema/schema.h"
+#include "kw/kopia/validate.h"
 
 /* The oracle is test support code; the fuzz build has no test library. */
 #include "../tests/support/schema_oracle.c"

@@ -2,7 +2,7 @@
  * at its first NUL byte (or in the middle) into two strings; both are parsed
  * and, when valid, checked: normal form, cmp(a,a) == 0, antisymmetry of
  * cmp(a,b), and agreement with the same value re-written in e-notation. */
-#include "kw/formats.h"
+#include "kw/formats/formats.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "kw/core.h"
-#include "kw/runtime.h"
+#include "kw/admission/core.h"
+#include "kw/server/runtime.h"
 
 static struct kw_runtime rt;
 static int ready;

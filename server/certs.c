@@ -1,9 +1,9 @@
-/* Certificates (see include/kw/certs.h): reading and checking a certificate
+/* Certificates (see include/kw/server/certs.h): reading and checking a certificate
  * chain + private key pair for the TLS listener, reading a client CA bundle,
  * and generating a CA + serving certificate for `gen-certs`. OpenSSL 3.0 API
  * only; nothing here prints or logs key material. */
-#include "kw/certs.h"
-#include "kw/formats.h"
+#include "kw/server/certs.h"
+#include "kw/formats/formats.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

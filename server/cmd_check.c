@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/cli.h"
-#include "kw/core.h"
-#include "kw/jsonpatch.h"
-#include "kw/jsonutil.h"
-#include "kw/runtime.h"
-#include "kw/yaml.h"
+#include "kw/server/cli.h"
+#include "kw/admission/core.h"
+#include "kw/json/patch.h"
+#include "kw/json/util.h"
+#include "kw/server/runtime.h"
+#include "kw/json/yaml.h"
 
 #define MAX_INPUT_BYTES (64u * 1024u * 1024u)
 

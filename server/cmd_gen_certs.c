@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/certs.h"
-#include "kw/cli.h"
+#include "kw/server/certs.h"
+#include "kw/server/cli.h"
 
 static int usage(const char *why)
 {

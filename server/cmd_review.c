@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/cli.h"
-#include "kw/core.h"
-#include "kw/runtime.h"
+#include "kw/server/cli.h"
+#include "kw/admission/core.h"
+#include "kw/server/runtime.h"
 
 int kw_cmd_review(int argc, char **argv)
 {

@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/cli.h"
-#include "kw/log.h"
-#include "kw/runtime.h"
-#include "kw/schema.h"
-#include "kw/server.h"
-#include "kw/settings.h"
+#include "kw/server/cli.h"
+#include "kw/server/log.h"
+#include "kw/server/runtime.h"
+#include "kw/schema/schema.h"
+#include "kw/server/server.h"
+#include "kw/server/settings.h"
 
 static const char usage_text[] =
     "usage: kopia-webhook serve --tls-cert FILE --tls-key FILE [flags]\n"

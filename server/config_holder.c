@@ -1,8 +1,8 @@
-/* The configuration holder (include/kw/server.h): the current read-only
+/* The configuration holder (include/kw/server/server.h): the current read-only
  * kw_config behind a reference count, swapped atomically on reload. The
  * mutex only covers "read the current pointer and take a reference", a few
  * nanoseconds; the config's last user frees it outside the lock. */
-#include "kw/server.h"
+#include "kw/server/server.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

@@ -1,4 +1,4 @@
-/* One libmicrohttpd listener (include/kw/http.h): routing, body handling,
+/* One libmicrohttpd listener (include/kw/server/http.h): routing, body handling,
  * transport errors, health endpoints, per-connection timeouts, the TLS
  * certificate callback and client-certificate checks.
  *
@@ -10,7 +10,7 @@
  * Content-Length; the last call hands the body to the core. The completed
  * callback frees the state and puts the connection back on the idle
  * (keep-alive) timeout. */
-#include "kw/http.h"
+#include "kw/server/http.h"
 
 #include <errno.h>
 #include <gnutls/gnutls.h>
@@ -24,10 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kw/core.h"
-#include "kw/log.h"
-#include "kw/metrics.h"
-#include "kw/tls.h"
+#include "kw/admission/core.h"
+#include "kw/server/log.h"
+#include "kw/server/metrics.h"
+#include "kw/server/tls.h"
 
 /* TLS 1.2 and 1.3 only, AEAD ciphers with forward secrecy. The client's
  * group preference is kept (no %SERVER_PRECEDENCE), so a client that sends an

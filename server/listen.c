@@ -1,5 +1,5 @@
-/* Listen address parsing and listening sockets (include/kw/listen.h). */
-#include "kw/listen.h"
+/* Listen address parsing and listening sockets (include/kw/server/listen.h). */
+#include "kw/server/listen.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
-/* JSON-lines logger on stderr (see include/kw/log.h). Each line is built in
+/* JSON-lines logger on stderr (see include/kw/server/log.h). Each line is built in
  * a local buffer and written with one write(2), so lines from different
  * threads never interleave. */
-#include "kw/log.h"
+#include "kw/server/log.h"
 
 #include <math.h>
 #include <stdarg.h>

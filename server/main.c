@@ -1,9 +1,9 @@
-/* kopia-webhook command line: dispatches to the subcommands (include/kw/cli.h).
+/* kopia-webhook command line: dispatches to the subcommands (include/kw/server/cli.h).
  * The only place that ends the process. */
 #include <stdio.h>
 #include <string.h>
 
-#include "kw/cli.h"
+#include "kw/server/cli.h"
 
 static int usage(FILE *to)
 {

@@ -1,7 +1,7 @@
 /* The metrics registry and its Prometheus text rendering (see
- * include/kw/metrics.h). Counters are relaxed atomics in fixed arrays; the
+ * include/kw/server/metrics.h). Counters are relaxed atomics in fixed arrays; the
  * rule-id series are indexed through a table sorted once at creation. */
-#include "kw/metrics.h"
+#include "kw/server/metrics.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/rules.h"
+#include "kw/decision/rules.h"
 
 typedef atomic_uint_least64_t counter_t;
 

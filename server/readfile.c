@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kw/cli.h"
+#include "kw/server/cli.h"
 
 char *kw_read_file(const char *path, size_t max_bytes, size_t *len_out, char *err, size_t errlen)
 {

@@ -1,9 +1,9 @@
 /* Builds the core's read-only configuration for a command (see runtime.h). */
-#include "kw/runtime.h"
+#include "kw/server/runtime.h"
 
 #include <string.h>
 
-#include "kw/schema.h"
+#include "kw/schema/schema.h"
 
 int kw_runtime_init(struct kw_runtime *rt, const char *config_path, char *err, size_t errlen)
 {

@@ -1,8 +1,8 @@
-/* kw_server_run (include/kw/server.h): option defaults and checks, start-up
+/* kw_server_run (include/kw/server/server.h): option defaults and checks, start-up
  * of the listeners, and the run loop on the calling thread, which waits on a
  * signalfd (SIGTERM, SIGINT, SIGHUP), the certificate directory watch and a
  * poll timer, and carries out reloads and the drain. */
-#include "kw/server.h"
+#include "kw/server/server.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -16,12 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kw/certs.h"
-#include "kw/http.h"
-#include "kw/listen.h"
-#include "kw/log.h"
-#include "kw/metrics.h"
-#include "kw/tls.h"
+#include "kw/server/certs.h"
+#include "kw/server/http.h"
+#include "kw/server/listen.h"
+#include "kw/server/log.h"
+#include "kw/server/metrics.h"
+#include "kw/server/tls.h"
 
 /* After a directory event, wait this long without further events before
  * reloading, so that a cert and key written one after the other are read

@@ -1,8 +1,8 @@
-/* The config file parser (see include/kw/settings.h): a table of keys in
+/* The config file parser (see include/kw/server/settings.h): a table of keys in
  * the style of nginx's directive tables — each row names a dotted key, its
  * type and where it goes — walked against the YAML document, with positions
  * from the YAML loader for every message. */
-#include "kw/settings.h"
+#include "kw/server/settings.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/cli.h"
-#include "kw/yaml.h"
+#include "kw/server/cli.h"
+#include "kw/json/yaml.h"
 
 enum key_type { K_SECTION, K_STRING, K_UINT, K_BOOL, K_STRING_LIST, K_LOG_LEVEL, K_SCHEME };
 

@@ -1,8 +1,8 @@
-/* The serving certificate holder (include/kw/tls.h): loading a pair through
+/* The serving certificate holder (include/kw/server/tls.h): loading a pair through
  * kw_cert_pair_load, converting it to GnuTLS credentials once, reference
  * counting, the atomic swap, change detection by stat signature and the
  * inotify watch of the files' directories. */
-#include "kw/tls.h"
+#include "kw/server/tls.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kw/certs.h"
-#include "kw/log.h"
-#include "kw/metrics.h"
+#include "kw/server/certs.h"
+#include "kw/server/log.h"
+#include "kw/server/metrics.h"
 
 #define MAX_CHAIN 16
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kw/jsonpatch.h"
+#include "kw/json/patch.h"
 #include "kwtest.h"
 
 static struct kwt_server server;

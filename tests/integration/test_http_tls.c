@@ -16,7 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "kw/certs.h"
+#include "kw/server/certs.h"
 #include "kwtest.h"
 
 static struct kwt_server srv;

@@ -6,7 +6,7 @@ src=${KW_SOURCE_DIR:?}
 command -v clang-format >/dev/null || { echo "clang-format not installed: skipped"; exit 77; }
 cd "$src" || exit 1
 bad=0 good=0
-for f in include/kw/*.h server/*.c validators/*.c validators/*.h tests/*/*.c tests/support/*.h fuzz/*.c; do
+for f in include/kw/*/*.h server/*.c validators/*/*.c validators/*/*.h tests/*/*.c tests/support/*.h fuzz/*.c; do
   if clang-format --dry-run -Werror "$f" >/dev/null 2>&1; then
     good=$((good + 1))
   else

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/jsonpatch.h"
-#include "kw/schema.h"
+#include "kw/json/patch.h"
+#include "kw/schema/schema.h"
 
 /* One compiled schema set per test process, kept reachable for its life. */
 static struct kw_schema_set *test_schemas;

@@ -8,7 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "kw/core.h"
+#include "kw/admission/core.h"
 
 struct kwt_admission {
     json_t *doc; /* the whole response document; owned */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/json.h"
+#include "kw/json/json.h"
 
 __attribute__((format(printf, 3, 4))) static int disagree(char *why, size_t whylen, const char *fmt,
                                                           ...)

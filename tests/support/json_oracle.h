@@ -1,4 +1,4 @@
-/* Differential check of the strict JSON decoder and scanner (kw/json.h)
+/* Differential check of the strict JSON decoder and scanner (kw/json/json.h)
  * against jansson's json_loadb(..., 0, ...), shared by the unit tests and the
  * fuzz target. */
 #ifndef KW_TEST_JSON_ORACLE_H

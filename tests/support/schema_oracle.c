@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/json.h"
-#include "kw/schema_stream.h"
+#include "kw/json/json.h"
+#include "kw/schema/stream.h"
 
 __attribute__((format(printf, 3, 4))) static int oracle_fail(char *why, size_t whylen,
                                                              const char *fmt, ...)

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "kw/schema.h"
+#include "kw/schema/schema.h"
 
 /* Validates buf[0..len) both ways with field paths from `path` and requires:
  * the same verdict on the syntax (and on an error, the same line, column,

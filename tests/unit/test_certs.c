@@ -1,8 +1,8 @@
-/* Tests of include/kw/certs.h: gen-certs output (files, modes, extensions,
+/* Tests of include/kw/server/certs.h: gen-certs output (files, modes, extensions,
  * chain, caBundle, overwrite rules, option errors) and the pair checks the
  * server runs on every (re)load, cross-checked with OpenSSL, GnuTLS and, when
  * present, the openssl command. */
-#include "kw/certs.h"
+#include "kw/server/certs.h"
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>

@@ -1,4 +1,4 @@
-/* The configuration holder (include/kw/server.h): references keep a config
+/* The configuration holder (include/kw/server/server.h): references keep a config
  * alive across a swap, the last reference frees it, a failed reload keeps
  * the current one, and concurrent readers never see a freed config. */
 #include <criterion/criterion.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/server.h"
+#include "kw/server/server.h"
 
 static atomic_int freed;
 

@@ -1,6 +1,6 @@
 /* Cron schedules (formats.h): 5 fields of lists, ranges, steps and '*' in
  * their ranges, the supported @ macros, the 6-field message, blanks. */
-#include "kw/formats.h"
+#include "kw/formats/formats.h"
 
 #include <criterion/criterion.h>
 #include <string.h>

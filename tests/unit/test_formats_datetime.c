@@ -1,7 +1,7 @@
 /* RFC 3339 date-times (formats.h) as restoreAsOf takes them: strict grammar,
  * calendar and range checks, years 0000-9999 in UTC, the UTC rendering and
  * the SPEC §5.3 rewrite decision. */
-#include "kw/formats.h"
+#include "kw/formats/formats.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* Kubernetes names and keys (formats.h): DNS-1123 subdomain and label, label
  * key and value, ConfigMap key, Kopia identity part; apimachinery wording. */
-#include "kw/formats.h"
+#include "kw/formats/formats.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* Kubernetes quantities (formats.h): the CRD grammar with whole-number
  * exponents, the exact value kept, exact comparison, refusal of absurd
  * magnitudes, and JSON integers. */
-#include "kw/formats.h"
+#include "kw/formats/formats.h"
 
 #include <criterion/criterion.h>
 #include <limits.h>

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/identity.h"
+#include "kw/kopia/identity.h"
 
 #define NN KW_IDENTITY_NAME_NAMESPACE
 #define ON KW_IDENTITY_OBJECT_NAME

@@ -1,4 +1,4 @@
-/* The strict JSON decoder and scanner (kw/json.h): accept/reject per rule
+/* The strict JSON decoder and scanner (kw/json/json.h): accept/reject per rule
  * class, jansson's json_loadb as the oracle on every case and on generated
  * documents, error positions, scanner events, and the review fixtures. */
 #include <criterion/criterion.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "json_oracle.h"
-#include "kw/json.h"
+#include "kw/json/json.h"
 
 struct json_case {
     const char *text;

@@ -1,4 +1,4 @@
-/* Tests of RFC 6901 JSON Pointer and RFC 6902 JSON Patch (kw/jsonpatch.h):
+/* Tests of RFC 6901 JSON Pointer and RFC 6902 JSON Patch (kw/json/patch.h):
  * the fixture files in tests/fixtures/jsonpatch/ (RFC 6902 appendix A and
  * one record per operation rule), the pointer functions, encoding the core's
  * operations, all-or-nothing application and the copy limit. */
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/jsonpatch.h"
-#include "kw/result.h"
+#include "kw/json/patch.h"
+#include "kw/decision/result.h"
 
 /* ---- fixtures ---- */
 

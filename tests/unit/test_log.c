@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kw/log.h"
+#include "kw/server/log.h"
 
 /* Runs fn with stderr redirected to a temporary file; returns its lines. */
 static json_t *capture(void (*fn)(void))

@@ -1,12 +1,12 @@
-/* The metrics registry (include/kw/metrics.h): fixed label sets, mapping of
+/* The metrics registry (include/kw/server/metrics.h): fixed label sets, mapping of
  * client-sent values onto them, rule-id series from the rule table,
  * histogram buckets, escaping, and text that a strict parser accepts. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
 
-#include "kw/metrics.h"
-#include "kw/rules.h"
+#include "kw/server/metrics.h"
+#include "kw/decision/rules.h"
 #include "kwtest.h"
 
 static struct kw_metrics *m;

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "admission.h"
-#include "kw/identity.h"
-#include "kw/validate.h"
+#include "kw/kopia/identity.h"
+#include "kw/kopia/validate.h"
 
 static json_t *parse(const char *json)
 {

@@ -19,10 +19,10 @@
 #include <sys/stat.h>
 
 #include "admission.h"
-#include "kw/identity.h"
-#include "kw/jsonpatch.h"
-#include "kw/jsonutil.h"
-#include "kw/yaml.h"
+#include "kw/kopia/identity.h"
+#include "kw/json/patch.h"
+#include "kw/json/util.h"
+#include "kw/json/yaml.h"
 
 /* One object under test. */
 struct subject {

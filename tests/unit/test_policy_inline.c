@@ -10,10 +10,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "kw/core.h"
-#include "kw/jsonutil.h"
-#include "kw/schema.h"
-#include "kw/validate.h"
+#include "kw/admission/core.h"
+#include "kw/json/util.h"
+#include "kw/schema/schema.h"
+#include "kw/kopia/validate.h"
 #include "admission.h"
 
 #define FIELD "spec.kopia.policyConfig.repositoryConfig"

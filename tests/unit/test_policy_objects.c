@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "admission.h"
-#include "kw/core.h"
-#include "kw/jsonutil.h"
-#include "kw/schema.h"
-#include "kw/yaml.h"
+#include "kw/admission/core.h"
+#include "kw/json/util.h"
+#include "kw/schema/schema.h"
+#include "kw/json/yaml.h"
 
 static struct kw_config cfg;
 

@@ -1,4 +1,4 @@
-/* The one-pass text validator (include/kw/schema_stream.h) against the tree
+/* The one-pass text validator (include/kw/schema/stream.h) against the tree
  * validator: every keyword on its own, min/maxItems order, the unknown-field
  * cap, syntax errors, repeated keys, and thousands of documents generated
  * from every embedded schema (kopia.yaml, global-policy.yaml,
@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/embedded.h"
-#include "kw/json.h"
-#include "kw/schema.h"
-#include "kw/schema_stream.h"
-#include "kw/yaml.h"
+#include "kw/schema/embedded.h"
+#include "kw/json/json.h"
+#include "kw/schema/schema.h"
+#include "kw/schema/stream.h"
+#include "kw/json/yaml.h"
 #include "schema_oracle.h"
 
 /* ---- helpers -------------------------------------------------------- */

@@ -5,8 +5,8 @@
 #include <openssl/evp.h>
 #include <string.h>
 
-#include "kw/core.h"
-#include "kw/rules.h"
+#include "kw/admission/core.h"
+#include "kw/decision/rules.h"
 
 static struct kw_config cfg;
 

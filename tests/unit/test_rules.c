@@ -1,4 +1,4 @@
-/* docs/rules.md against the rule table (validators/rules.c): the same ids,
+/* docs/rules.md against the rule table (validators/decision/rules.c): the same ids,
  * severities and kinds, and every documented example, run through the core's
  * validating path, produces exactly the documented message under its id. */
 #include <criterion/criterion.h>
@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/core.h"
-#include "kw/jsonutil.h"
-#include "kw/rules.h"
-#include "kw/schema.h"
-#include "kw/yaml.h"
+#include "kw/admission/core.h"
+#include "kw/json/util.h"
+#include "kw/decision/rules.h"
+#include "kw/schema/schema.h"
+#include "kw/json/yaml.h"
 
 struct doc_rule {
     char id[96];

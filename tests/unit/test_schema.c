@@ -1,4 +1,4 @@
-/* The schema engine on its own (validators/schema.c): compile errors of bad
+/* The schema engine on its own (validators/schema/schema.c): compile errors of bad
  * schema documents, every keyword's check with its path and wording, unknown
  * fields, variants, the embedded kopia.yaml, and concurrent use of one set. */
 #include <criterion/criterion.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/schema.h"
+#include "kw/schema/schema.h"
 
 /* A document with one schema "t" whose root is `root_json`; the schema's
  * rule ids are existing table rows. */

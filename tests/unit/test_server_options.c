@@ -1,4 +1,4 @@
-/* Server options and listen addresses (include/kw/server.h, listen.h). */
+/* Server options and listen addresses (include/kw/server/server.h, listen.h). */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kw/listen.h"
-#include "kw/server.h"
+#include "kw/server/listen.h"
+#include "kw/server/server.h"
 
 Test(listen, parses_the_documented_forms)
 {

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "kw/settings.h"
+#include "kw/server/settings.h"
 
 static int parse(struct kw_settings *s, const char *text, char *err)
 {

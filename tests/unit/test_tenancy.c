@@ -3,8 +3,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "kw/rules.h"
-#include "kw/validate.h"
+#include "kw/decision/rules.h"
+#include "kw/kopia/validate.h"
 
 static struct kw_result run(const struct kw_config *cfg, enum kw_kind kind, const char *ns,
                             const char *kopia_json)

@@ -1,4 +1,4 @@
-/* The serving certificate holder (include/kw/tls.h): the first pair must be
+/* The serving certificate holder (include/kw/server/tls.h): the first pair must be
  * valid, reloads happen only when the files change (or are forced), a bad
  * pair keeps the current one and is counted, and a pair acquired before a
  * swap stays usable until released. */
@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kw/certs.h"
-#include "kw/metrics.h"
-#include "kw/tls.h"
+#include "kw/server/certs.h"
+#include "kw/server/metrics.h"
+#include "kw/server/tls.h"
 #include "kwtest.h"
 
 static char dir[64], cert[128], key[128];

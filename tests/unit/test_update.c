@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "admission.h"
-#include "kw/identity.h"
-#include "kw/jsonutil.h"
-#include "kw/rules.h"
-#include "kw/validate.h"
+#include "kw/kopia/identity.h"
+#include "kw/json/util.h"
+#include "kw/decision/rules.h"
+#include "kw/kopia/validate.h"
 
 static json_t *parse(const char *json)
 {

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/args.h"
-#include "kw/schema.h"
-#include "kw/validate.h"
+#include "kw/kopia/args.h"
+#include "kw/schema/schema.h"
+#include "kw/kopia/validate.h"
 #include "admission.h"
 
 static struct kw_config cfg;

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/rules.h"
-#include "kw/schema.h"
-#include "kw/validate.h"
+#include "kw/decision/rules.h"
+#include "kw/schema/schema.h"
+#include "kw/kopia/validate.h"
 #include "admission.h"
 
 static struct kw_config cfg;

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/core.h"
-#include "kw/jsonutil.h"
-#include "kw/schema.h"
-#include "kw/yaml.h"
+#include "kw/admission/core.h"
+#include "kw/json/util.h"
+#include "kw/schema/schema.h"
+#include "kw/json/yaml.h"
 
 static char *slurp(const char *path, size_t *len)
 {

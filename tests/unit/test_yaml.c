@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "kw/yaml.h"
+#include "kw/json/yaml.h"
 
 static json_t *one(const char *text)
 {

@@ -1,0 +1,56 @@
+/* The one entry point of the pure core: request bytes + read-only config ->
+ * response bytes, shared by the HTTPS server, `kopia-webhook review` and the
+ * fuzz targets. `kopia-webhook check` enters one level lower, at
+ * kw_evaluate(), with reviews it builds itself from manifests. */
+#ifndef KW_CORE_H
+#define KW_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kw/kopia/config.h"
+#include "kw/decision/result.h"
+#include "kw/admission/review.h"
+
+enum kw_webhook { KW_HOOK_VALIDATE, KW_HOOK_MUTATE };
+
+#define KW_SUMMARY_RULES 16
+
+/* What the shell logs and counts about one handled review (copied, so it
+ * outlives the request). Never holds object contents. */
+struct kw_summary {
+    bool decoded; /* false: transport-level 400 */
+    char uid[64];
+    char kind[64];
+    char operation[16];
+    char namespace[64];
+    char name[254];
+    bool dry_run;
+    bool allowed;
+    bool patched;
+    const char *deny_rules[KW_SUMMARY_RULES]; /* static rule ids */
+    size_t ndeny;
+    const char *warn_rules[KW_SUMMARY_RULES];
+    size_t nwarn;
+};
+
+struct kw_outcome {
+    int http_status; /* 200, or 400 for an undecodable review */
+    char *body;      /* response JSON (200) or a one-line error (400); owned */
+    size_t body_len;
+    const char *content_type;
+    struct kw_summary summary;
+};
+
+/* Handles one AdmissionReview body. Never fails to fill `out`; allocation
+ * failure yields a 500 with a short body. Free with kw_outcome_free. */
+void kw_handle(const struct kw_config *cfg, enum kw_webhook hook, const char *body, size_t len,
+               struct kw_outcome *out);
+void kw_outcome_free(struct kw_outcome *out);
+
+/* Evaluates a decoded review: pass-through rules, then mutate (KW_HOOK_MUTATE)
+ * or validate (KW_HOOK_VALIDATE) the object into `res`. Pure. */
+void kw_evaluate(const struct kw_config *cfg, enum kw_webhook hook, const struct kw_review *rv,
+                 struct kw_result *res);
+
+#endif

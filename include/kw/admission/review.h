@@ -1,0 +1,49 @@
+/* AdmissionReview codec: request bytes -> struct kw_review, and a kw_result ->
+ * response bytes, for admission.k8s.io/v1 and v1beta1 (SPEC §3). */
+#ifndef KW_REVIEW_H
+#define KW_REVIEW_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kw/base/kinds.h"
+#include "kw/decision/result.h"
+
+/* A decoded request. `root` is owned; every other pointer borrows from it. */
+struct kw_review {
+    json_t *root;
+    const char *api_version; /* "admission.k8s.io/v1" or ".../v1beta1" */
+    const char *uid;
+    const char *kind_group, *kind_version, *kind_name; /* request.kind */
+    enum kw_kind kind;
+    const char *operation; /* as sent, for logs */
+    enum kw_operation op;
+    const char *name;        /* request.name, else object metadata.name; "" if none */
+    const char *namespace;   /* request.namespace, else metadata.namespace; "" */
+    const char *subresource; /* NULL or "" when none */
+    bool dry_run;
+    json_t *object;     /* request.object or NULL */
+    json_t *old_object; /* request.oldObject or NULL */
+};
+
+/* Error text buffer size for kw_review_decode. */
+#define KW_ERRLEN 256
+
+/* Decodes an AdmissionReview. On failure returns -1 and writes a one-line
+ * reason to err (the HTTP 400 body); `out` then owns nothing. On success
+ * returns 0 and the caller must kw_review_free(out). */
+int kw_review_decode(const char *body, size_t len, struct kw_review *out, char err[KW_ERRLEN]);
+void kw_review_free(struct kw_review *rv);
+
+/* Encodes the response for `rv` from `res`. Patches are included only when
+ * `with_patch` (the /mutate webhook, never for DELETE) and `res` has ops.
+ * Returns malloc'd bytes (length in *out_len) or NULL on allocation failure. */
+char *kw_review_encode(const struct kw_review *rv, const struct kw_result *res, bool with_patch,
+                       size_t *out_len);
+
+/* The Status.message for a denial: `ReplicationSource.volsync.backube "x" is
+ * invalid: [a, b]`. malloc'd. */
+char *kw_denial_message(const struct kw_review *rv, const struct kw_result *res);
+
+#endif

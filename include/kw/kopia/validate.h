@@ -1,0 +1,43 @@
+/* Interfaces of the object rules: what dispatch (validators/admission/core.c) calls
+ * for a ReplicationSource/ReplicationDestination with spec.kopia, and for a
+ * policy ConfigMap/Secret. All pure: object in, decision out. */
+#ifndef KW_VALIDATE_H
+#define KW_VALIDATE_H
+
+#include <jansson.h>
+
+#include "kw/kopia/config.h"
+#include "kw/decision/result.h"
+#include "kw/base/kinds.h"
+
+struct kw_object_ctx {
+    const struct kw_config *cfg;
+    enum kw_kind kind;
+    enum kw_operation op;     /* KW_OP_CREATE or KW_OP_UPDATE */
+    const char *name;         /* "" when only generateName is known yet */
+    const char *namespace;    /* "" when unknown (check on a manifest without one) */
+    const json_t *object;     /* the object; for RS/RD spec.kopia is an object */
+    const json_t *old_object; /* UPDATE: the stored object; else NULL */
+};
+
+/* Validation (deny/warn) of an RS/RD that has spec.kopia. */
+void kw_validate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res);
+/* UPDATE-only rules of an RS/RD (SPEC §7): identity, path, repository and
+ * compression changes after the first sync. ctx->old_object is set. */
+void kw_validate_kopia_update(const struct kw_object_ctx *ctx, struct kw_result *res);
+/* Defaulting (patch ops + warnings) of an RS/RD that has spec.kopia. */
+void kw_mutate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res);
+/* The admin's multi-tenant hardening rules (SPEC §8), off by default. */
+void kw_validate_tenancy(const struct kw_object_ctx *ctx, struct kw_result *res);
+/* Validation of a ConfigMap/Secret labelled kopia.volsync.backube/policy:
+ * every policy file (global-policy.json, repository.config, keys ending in
+ * .json) of Secret data/stringData or ConfigMap data/binaryData (SPEC §6). */
+void kw_validate_policy_object(const struct kw_object_ctx *ctx, struct kw_result *res);
+/* The inline repositoryConfig string `value` (borrowed; NULL or a non-string
+ * is left to the spec schema) at `field_path`
+ * ("spec.kopia.policyConfig.repositoryConfig"): size, JSON syntax and the
+ * repository-config schema (SPEC §4.3). Every finding names field_path. */
+void kw_validate_repository_config(const struct kw_object_ctx *ctx, const json_t *value,
+                                   const char *field_path, struct kw_result *res);
+
+#endif

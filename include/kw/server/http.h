@@ -1,0 +1,57 @@
+/* One libmicrohttpd listener of the server: the TLS webhook listener
+ * (/validate, /mutate, and the health paths) or the plain-HTTP health
+ * listener (/healthz, /readyz, /metrics). Routing, body handling, transport
+ * errors (SPEC §3), per-connection timeouts, the TLS certificate callback and
+ * client-certificate verification live here; kw_server_run (server/serve.c)
+ * owns the process-wide parts: signals, reloads and the drain. */
+#ifndef KW_HTTP_H
+#define KW_HTTP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kw/server/server.h"
+
+struct kw_metrics;
+struct kw_tls;
+
+/* Shared between both listeners and the run loop. */
+struct kw_http_state {
+    atomic_bool draining;  /* SIGTERM received: /readyz fails, responses close */
+    atomic_bool listening; /* the webhook listener accepts connections */
+    struct kw_tls *tls;    /* for /readyz: a valid certificate is loaded */
+};
+
+struct kw_http_params {
+    const struct kw_server_options *opts; /* borrowed, outlives the listener */
+    struct kw_config_holder *config;      /* borrowed; NULL on the health listener */
+    struct kw_tls *tls;                   /* borrowed; NULL = plain HTTP */
+    const char *client_ca_pem;            /* borrowed; NULL = no client certificates */
+    struct kw_metrics *metrics;           /* borrowed */
+    struct kw_http_state *state;          /* borrowed */
+    int listen_fd;                        /* stolen: closed by kw_http_quiesce/kw_http_stop */
+    bool webhooks;                        /* serve /validate and /mutate */
+    unsigned threads;                     /* worker threads (>= 1) */
+};
+
+struct kw_http;
+
+/* Starts the listener's threads. NULL with a message in err on failure
+ * (the process is expected to exit then). */
+struct kw_http *kw_http_start(const struct kw_http_params *p, char *err, size_t errlen);
+
+/* Stops accepting: the listen socket stops listening at once (new and
+ * pending connections are refused); open connections are served on. */
+void kw_http_quiesce(struct kw_http *h);
+
+/* Work the drain waits for: requests whose request line arrived and whose
+ * response is not yet sent, plus connections accepted that have not sent a
+ * request line yet (a client that just connected is about to send one; such
+ * connections are cut after the request timeout). */
+unsigned kw_http_busy(struct kw_http *h);
+
+/* Stops the threads, closes every connection and frees the listener. */
+void kw_http_stop(struct kw_http *h);
+
+#endif

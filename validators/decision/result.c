@@ -1,0 +1,254 @@
+/* kw_result: the decision about one object (causes, warnings, patch ops) and
+ * the Kubernetes wording of field errors. Allocation failures set
+ * out_of_memory, which denies the object: the core fails closed. */
+#include "kw/decision/result.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void kw_result_init(struct kw_result *res)
+{
+    memset(res, 0, sizeof(*res));
+}
+
+void kw_result_free(struct kw_result *res)
+{
+    for (size_t i = 0; i < res->ncauses; i++) {
+        free(res->causes[i].field);
+        free(res->causes[i].value);
+        free(res->causes[i].detail);
+    }
+    for (size_t i = 0; i < res->nwarnings; i++)
+        free(res->warnings[i].text);
+    for (size_t i = 0; i < res->nops; i++) {
+        free(res->ops[i].path);
+        free(res->ops[i].from);
+        json_decref(res->ops[i].value);
+    }
+    free(res->causes);
+    free(res->warnings);
+    free(res->ops);
+    free(res->bad_request);
+    memset(res, 0, sizeof(*res));
+}
+
+bool kw_result_denied(const struct kw_result *res)
+{
+    return res->ncauses > 0 || res->bad_request != NULL || res->out_of_memory;
+}
+
+/* Grows an array of `size`-byte items so that one more fits. */
+static bool grow(void **items, size_t *cap, size_t count, size_t size)
+{
+    if (count < *cap)
+        return true;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    void *p = realloc(*items, ncap * size);
+    if (!p)
+        return false;
+    *items = p;
+    *cap = ncap;
+    return true;
+}
+
+__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
+{
+    char *out = NULL;
+    if (vasprintf(&out, fmt, ap) < 0)
+        return NULL;
+    return out;
+}
+
+static void add_cause(struct kw_result *res, enum kw_cause_type type, const char *rule_id,
+                      const char *field, char *value_owned, char *detail_owned)
+{
+    char *f = strdup(field ? field : "");
+    if (!f || !detail_owned ||
+        !grow((void **)&res->causes, &res->causes_cap, res->ncauses, sizeof(*res->causes))) {
+        free(f);
+        free(value_owned);
+        free(detail_owned);
+        res->out_of_memory = true;
+        return;
+    }
+    res->causes[res->ncauses++] = (struct kw_cause){
+        .type = type, .rule_id = rule_id, .field = f, .value = value_owned, .detail = detail_owned};
+}
+
+void kw_result_cause(struct kw_result *res, enum kw_cause_type type, const char *rule_id,
+                     const char *field, const char *value, const char *detail_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, detail_fmt);
+    char *detail = vformat(detail_fmt, ap);
+    va_end(ap);
+    char *v = NULL;
+    if (value && !(v = strdup(value)))
+        res->out_of_memory = true;
+    add_cause(res, type, rule_id, field, v, detail);
+}
+
+void kw_result_cause_str(struct kw_result *res, enum kw_cause_type type, const char *rule_id,
+                         const char *field, const char *bad_value, const char *detail_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, detail_fmt);
+    char *detail = vformat(detail_fmt, ap);
+    va_end(ap);
+    char *v = kw_quote(bad_value ? bad_value : "");
+    if (!v)
+        res->out_of_memory = true;
+    add_cause(res, type, rule_id, field, v, detail);
+}
+
+void kw_result_warn(struct kw_result *res, const char *rule_id, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *raw = vformat(fmt, ap);
+    va_end(ap);
+    char *text = raw ? kw_clean_line(raw) : NULL;
+    free(raw);
+    if (!text || !grow((void **)&res->warnings, &res->warnings_cap, res->nwarnings,
+                       sizeof(*res->warnings))) {
+        free(text);
+        res->out_of_memory = true;
+        return;
+    }
+    res->warnings[res->nwarnings++] = (struct kw_warning){.rule_id = rule_id, .text = text};
+}
+
+void kw_result_patch(struct kw_result *res, enum kw_patch_kind op, const char *path,
+                     const char *from, json_t *value_stolen)
+{
+    char *p = strdup(path);
+    char *f = from ? strdup(from) : NULL;
+    if (!p || (from && !f) ||
+        !grow((void **)&res->ops, &res->ops_cap, res->nops, sizeof(*res->ops))) {
+        free(p);
+        free(f);
+        json_decref(value_stolen);
+        res->out_of_memory = true;
+        return;
+    }
+    res->ops[res->nops++] =
+        (struct kw_patch_op){.op = op, .path = p, .from = f, .value = value_stolen};
+}
+
+void kw_result_bad_request(struct kw_result *res, const char *fmt, ...)
+{
+    if (res->bad_request)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    res->bad_request = vformat(fmt, ap);
+    va_end(ap);
+    if (!res->bad_request)
+        res->out_of_memory = true;
+}
+
+static const struct {
+    const char *word, *reason;
+} cause_names[] = {
+    [KW_CAUSE_INVALID] = {"Invalid value", "FieldValueInvalid"},
+    [KW_CAUSE_REQUIRED] = {"Required value", "FieldValueRequired"},
+    [KW_CAUSE_FORBIDDEN] = {"Forbidden", "FieldValueForbidden"},
+    [KW_CAUSE_TOO_LONG] = {"Too long", "FieldValueTooLong"},
+    [KW_CAUSE_TOO_MANY] = {"Too many", "FieldValueTooMany"},
+    [KW_CAUSE_UNSUPPORTED] = {"Unsupported value", "FieldValueNotSupported"},
+    [KW_CAUSE_DUPLICATE] = {"Duplicate value", "FieldValueDuplicate"},
+    [KW_CAUSE_TYPE] = {"Invalid value", "FieldValueTypeInvalid"},
+};
+
+const char *kw_cause_word(enum kw_cause_type type)
+{
+    return cause_names[type].word;
+}
+
+const char *kw_cause_reason(enum kw_cause_type type)
+{
+    return cause_names[type].reason;
+}
+
+char *kw_cause_body(const struct kw_cause *c)
+{
+    char *out = NULL;
+    int n;
+    const char *word = kw_cause_word(c->type);
+    if (c->value && c->detail[0])
+        n = asprintf(&out, "%s: %s: %s", word, c->value, c->detail);
+    else if (c->value)
+        n = asprintf(&out, "%s: %s", word, c->value);
+    else if (c->detail[0])
+        n = asprintf(&out, "%s: %s", word, c->detail);
+    else
+        n = asprintf(&out, "%s", word);
+    return n < 0 ? NULL : out;
+}
+
+char *kw_quote(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = malloc(n * 6 + 3);
+    if (!out)
+        return NULL;
+    char *o = out;
+    *o++ = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"':
+            *o++ = '\\';
+            *o++ = '"';
+            break;
+        case '\\':
+            *o++ = '\\';
+            *o++ = '\\';
+            break;
+        case '\n':
+            *o++ = '\\';
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = '\\';
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = '\\';
+            *o++ = 't';
+            break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                o += sprintf(o, "\\x%02x", *p);
+            else
+                *o++ = (char)*p;
+        }
+    }
+    *o++ = '"';
+    *o = 0;
+    return out;
+}
+
+char *kw_clean_line(const char *text)
+{
+    size_t n = strlen(text);
+    char *out = malloc(n + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    bool pending_space = false;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        bool ctl = *p < 0x20 || *p == 0x7f;
+        if (ctl || *p == ' ') {
+            pending_space = o > 0;
+            continue;
+        }
+        if (pending_space)
+            out[o++] = ' ';
+        pending_space = false;
+        out[o++] = (char)*p;
+    }
+    out[o] = 0;
+    return out;
+}

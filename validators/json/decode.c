@@ -1,0 +1,136 @@
+/* kw_json_decode(): builds jansson values from the events of kw_json_scan(),
+ * so the decoder and the scanner accept the same language. Each container is
+ * attached to its parent when it opens (a parent holds the only reference),
+ * so an error needs one json_decref of the root. Strings without escapes are
+ * copied once, straight from the input, by jansson. */
+#include "kw/json/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INLINE_LEVELS 32
+
+struct builder {
+    json_t *root;  /* owned until returned */
+    json_t **open; /* borrowed: open containers, innermost last */
+    size_t nopen, capopen;
+    json_t *inline_open[INLINE_LEVELS];
+    const char *key; /* borrowed from the scanner: valid through the next event */
+    size_t key_len;
+    size_t failed_line, failed_column, failed_offset; /* where memory ran out */
+};
+
+#define OUT_OF_MEMORY 1
+
+static int push_open(struct builder *b, json_t *container)
+{
+    if (b->nopen == b->capopen) {
+        size_t cap = b->capopen * 2;
+        json_t **grown;
+        if (b->open == b->inline_open) {
+            grown = malloc(cap * sizeof *grown);
+            if (grown)
+                memcpy(grown, b->open, b->nopen * sizeof *grown);
+        } else {
+            grown = realloc(b->open, cap * sizeof *grown);
+        }
+        if (!grown)
+            return -1;
+        b->open = grown;
+        b->capopen = cap;
+    }
+    b->open[b->nopen++] = container;
+    return 0;
+}
+
+/* Gives `value` (stolen) to the innermost open container, or makes it the
+ * root. */
+static int attach(struct builder *b, json_t *value)
+{
+    if (b->nopen == 0) {
+        b->root = value;
+        return 0;
+    }
+    json_t *parent = b->open[b->nopen - 1];
+    if (json_is_array(parent))
+        return json_array_append_new(parent, value);
+    return json_object_setn_new_nocheck(parent, b->key, b->key_len, value);
+}
+
+static json_t *new_scalar(const struct kw_json_token *tok)
+{
+    switch (tok->ev) {
+    case KW_JSON_STRING:
+        return json_stringn_nocheck(tok->text, tok->len);
+    case KW_JSON_INTEGER:
+        return json_integer(tok->integer);
+    case KW_JSON_REAL:
+        return json_real(tok->real);
+    case KW_JSON_TRUE:
+        return json_true();
+    case KW_JSON_FALSE:
+        return json_false();
+    default:
+        return json_null();
+    }
+}
+
+static int build(void *ud, const struct kw_json_token *tok)
+{
+    struct builder *b = ud;
+    json_t *value;
+    switch (tok->ev) {
+    case KW_JSON_KEY:
+        b->key = tok->text;
+        b->key_len = tok->len;
+        return 0;
+    case KW_JSON_OBJECT_END:
+    case KW_JSON_ARRAY_END:
+        b->nopen--;
+        return 0;
+    case KW_JSON_OBJECT_BEGIN:
+        value = json_object();
+        break;
+    case KW_JSON_ARRAY_BEGIN:
+        value = json_array();
+        break;
+    default:
+        value = new_scalar(tok);
+        break;
+    }
+    int container = tok->ev == KW_JSON_OBJECT_BEGIN || tok->ev == KW_JSON_ARRAY_BEGIN;
+    if (!value || attach(b, value) || (container && push_open(b, value))) {
+        b->failed_line = tok->line;
+        b->failed_column = tok->column;
+        b->failed_offset = tok->offset;
+        return OUT_OF_MEMORY;
+    }
+    return 0;
+}
+
+static void report_out_of_memory(const struct builder *b, struct kw_json_error *err)
+{
+    if (!err)
+        return;
+    err->line = b->failed_line;
+    err->column = b->failed_column;
+    err->position = b->failed_offset;
+    snprintf(err->text, sizeof err->text, "not enough memory");
+}
+
+json_t *kw_json_decode(const char *buf, size_t len, struct kw_json_error *err)
+{
+    struct builder b = {.capopen = INLINE_LEVELS};
+    b.open = b.inline_open;
+    int rc = kw_json_scan(buf, len, build, &b, err);
+    if (rc == OUT_OF_MEMORY)
+        report_out_of_memory(&b, err);
+    if (b.open != b.inline_open)
+        free(b.open);
+    if (rc != 0) {
+        json_decref(b.root);
+        return NULL;
+    }
+    return b.root;
+}

@@ -1,0 +1,406 @@
+/* The Kopia policy JSON rules (SPEC §4.3, §6): the inline
+ * spec.kopia.policyConfig.repositoryConfig string (kw_validate_repository_config)
+ * and the policy files of a ConfigMap/Secret labelled
+ * kopia.volsync.backube/policy: "true" (kw_validate_policy_object).
+ *
+ * Each document gets the size limit, then one pass of the text validator
+ * (include/kw/schema/stream.h) against validators/kopia/schemas/global-policy.yaml
+ * or repository-config.yaml, which checks the JSON syntax and the schema at
+ * once. Nothing from a document is ever quoted: messages carry key names,
+ * sizes, line/column positions and JSON type names only. */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kw/json/json.h"
+#include "kw/json/util.h"
+#include "kw/schema/schema.h"
+#include "kw/schema/stream.h"
+#include "kw/kopia/validate.h"
+
+/* SPEC §4.3: the mover refuses larger policy files, and so does the webhook
+ * for the inline string. */
+#define POLICY_MAX_BYTES 1048576u
+
+/* The inline repositoryConfig reaches the mover as the environment variable
+ * below. Linux refuses an exec whose single "NAME=value" string, counted
+ * with its terminating NUL, is longer than MAX_ARG_STRLEN (32 pages =
+ * 131072 bytes): the longest value that fits is 131072 - 36 = 131036 bytes. */
+#define REPOSITORY_CONFIG_ENV "KOPIA_STRUCTURED_REPOSITORY_CONFIG"
+#define LINUX_MAX_ARG_STRLEN  131072u
+#define ENV_MAX_VALUE_BYTES   (LINUX_MAX_ARG_STRLEN - sizeof(REPOSITORY_CONFIG_ENV "="))
+
+#define RULE_TOO_LARGE    "policy-too-large"
+#define RULE_INVALID_JSON "policy-invalid-json"
+#define RULE_NOT_OBJECT   "policy-not-object"
+#define RULE_ENV_TOO_BIG  "repository-config-env-too-large"
+#define RULE_BASE64       "policy-base64-invalid"
+
+#define GLOBAL_POLICY_FILE     "global-policy.json"
+#define REPOSITORY_CONFIG_FILE "repository.config"
+
+/* ---- one document --------------------------------------------------- */
+
+/* The decoder's error without anything quoted from the document: the
+ * "near '...'" context is cut, and the texts that carry document bytes are
+ * replaced by their class. */
+static void error_class(const char *text, char *out, size_t outlen)
+{
+    static const struct {
+        const char *prefix, *shown;
+    } classes[] = {
+        {"invalid Unicode", "invalid \\u escape (a lone or unpaired surrogate)"},
+        {"unable to decode byte", "invalid UTF-8"},
+        {"\\u0000 is not allowed", "\\u0000 is not allowed"},
+        {"maximum parsing depth reached", "nested deeper than 2048 levels"},
+    };
+    for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+        if (strncmp(text, classes[i].prefix, strlen(classes[i].prefix)) == 0) {
+            snprintf(out, outlen, "%s", classes[i].shown);
+            return;
+        }
+    }
+    const char *near = strstr(text, " near ");
+    int n = near ? (int)(near - text) : (int)strlen(text);
+    snprintf(out, outlen, "%.*s", n, text);
+}
+
+static void invalid_json(const char *field, const char *name, const struct kw_json_error *err,
+                         struct kw_result *res)
+{
+    char what[sizeof(err->text)];
+    error_class(err->text, what, sizeof(what));
+    kw_result_cause(res, KW_CAUSE_INVALID, RULE_INVALID_JSON, field, NULL,
+                    "invalid JSON in %s at line %zu, column %zu: %s", name, err->line, err->column,
+                    what);
+}
+
+static bool within_size_limit(const char *field, size_t len, struct kw_result *res)
+{
+    if (len <= POLICY_MAX_BYTES)
+        return true;
+    kw_result_cause(res, KW_CAUSE_TOO_LONG, RULE_TOO_LARGE, field, NULL,
+                    "policy configuration too large (%zu bytes, max %u)", len, POLICY_MAX_BYTES);
+    return false;
+}
+
+static size_t skip_blanks(const char *buf, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
+        i++;
+    return i;
+}
+
+struct top_values {
+    size_t count;
+    enum kw_json_event first;
+};
+
+static int count_top_values(void *ud, const struct kw_json_token *t)
+{
+    struct top_values *tv = ud;
+    if (t->depth == 2 && t->ev != KW_JSON_KEY && t->ev != KW_JSON_OBJECT_END &&
+        t->ev != KW_JSON_ARRAY_END && tv->count++ == 0)
+        tv->first = t->ev;
+    return 0;
+}
+
+/* The JSON type of buf[0..len) when it is one RFC 8259 scalar, which the
+ * decoder (like jansson) refuses at the top level; else NULL. Checked by
+ * scanning the text inside brackets: a copy, made on this error path only. */
+static const char *top_level_scalar(const char *buf, size_t len, struct kw_result *res)
+{
+    char *wrapped = malloc(len + 2);
+    if (!wrapped) {
+        res->out_of_memory = true;
+        return NULL;
+    }
+    wrapped[0] = '[';
+    memcpy(wrapped + 1, buf, len);
+    wrapped[len + 1] = ']';
+    struct top_values tv = {0};
+    int rc = kw_json_scan(wrapped, len + 2, count_top_values, &tv, NULL);
+    free(wrapped);
+    return rc == 0 && tv.count == 1 ? kw_json_event_type_name(tv.first) : NULL;
+}
+
+static void not_an_object(const char *field, const char *type, struct kw_result *res)
+{
+    char shown[16];
+    snprintf(shown, sizeof(shown), "\"%s\"", type);
+    kw_result_cause(res, KW_CAUSE_TYPE, RULE_NOT_OBJECT, field, shown, "must be a JSON object");
+}
+
+enum check_outcome { CHECKED, NOT_JSON, NOT_OBJECT };
+
+/* Syntax, "is an object" and schema of one document in one scan; findings
+ * go to res. `name` names the document in the invalid-JSON message. */
+static enum check_outcome check_document(const struct kw_schema *schema, const char *buf,
+                                         size_t len, const char *field, const char *name,
+                                         struct kw_result *res, struct kw_text_stats *stats)
+{
+    struct kw_json_error err;
+    size_t start = skip_blanks(buf, len);
+    int rc;
+    if (start < len && buf[start] == '[') /* valid JSON, but not an object? */
+        rc = kw_json_scan(buf, len, NULL, NULL, &err) == 0 ? 1 : -1;
+    else
+        rc = kw_schema_validate_text(schema, buf, len, field, KW_TEXT_EMBEDDED, res, &err, stats);
+    if (rc == 0)
+        return CHECKED;
+    if (rc > 0) {
+        not_an_object(field, "array", res);
+        return NOT_OBJECT;
+    }
+    if (strcmp(err.text, "not enough memory") == 0) {
+        res->out_of_memory = true;
+        return NOT_JSON;
+    }
+    const char *scalar =
+        strncmp(err.text, "'[' or '{' expected", 19) == 0 ? top_level_scalar(buf, len, res) : NULL;
+    if (scalar) {
+        not_an_object(field, scalar, res);
+        return NOT_OBJECT;
+    }
+    if (!res->out_of_memory)
+        invalid_json(field, name, &err, res);
+    return NOT_JSON;
+}
+
+static const struct kw_schema *find_schema(const struct kw_object_ctx *ctx, const char *name,
+                                           struct kw_result *res)
+{
+    const struct kw_schema *s = kw_schema_find(ctx->cfg->schemas, name);
+    if (!s) /* A server without its schemas must not allow anything. */
+        kw_result_bad_request(res, "the webhook has no compiled schema \"%s\"", name);
+    return s;
+}
+
+/* ---- inline repositoryConfig (SPEC §4.3) ---------------------------- */
+
+void kw_validate_repository_config(const struct kw_object_ctx *ctx, const json_t *value,
+                                   const char *field_path, struct kw_result *res)
+{
+    if (!json_is_string(value))
+        return; /* absent, or a type error the spec schema reports */
+    size_t len = json_string_length(value);
+    if (!within_size_limit(field_path, len, res) || len == 0)
+        return; /* the empty string is allowed (no inline config) */
+    if (len > ENV_MAX_VALUE_BYTES)
+        kw_result_warn(res, RULE_ENV_TOO_BIG,
+                       "%s: %zu bytes exceed the environment limit (%zu); the mover would not "
+                       "start",
+                       field_path, len, (size_t)ENV_MAX_VALUE_BYTES);
+    const struct kw_schema *schema = find_schema(ctx, KW_SCHEMA_REPOSITORY_CONFIG, res);
+    if (schema)
+        check_document(schema, json_string_value(value), len, field_path, "repositoryConfig", res,
+                       NULL);
+}
+
+/* ---- policy ConfigMaps and Secrets (SPEC §6) ------------------------ */
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static bool is_policy_file(const char *key)
+{
+    return strcmp(key, REPOSITORY_CONFIG_FILE) == 0 || ends_with(key, ".json");
+}
+
+/* Appends copies of src's findings to dst. */
+static void append_result(struct kw_result *dst, const struct kw_result *src)
+{
+    for (size_t i = 0; i < src->ncauses; i++) {
+        const struct kw_cause *c = &src->causes[i];
+        kw_result_cause(dst, c->type, c->rule_id, c->field, c->value, "%s", c->detail);
+    }
+    for (size_t i = 0; i < src->nwarnings; i++)
+        kw_result_warn(dst, src->warnings[i].rule_id, "%s", src->warnings[i].text);
+    if (src->out_of_memory)
+        dst->out_of_memory = true;
+}
+
+/* A key ending in .json other than global-policy.json may be either file:
+ * which one is up to the ReplicationSource that mounts it. It is checked
+ * against the schema that knows more of its keys (fewer unknown keys), the
+ * global policy on a tie. */
+static void check_either_file(const struct kw_schema *global, const struct kw_schema *repo,
+                              const char *buf, size_t len, const char *field, const char *name,
+                              struct kw_result *res)
+{
+    struct kw_result as_global, as_repo;
+    struct kw_text_stats sg = {0}, sr = {0};
+    kw_result_init(&as_global);
+    kw_result_init(&as_repo);
+    if (check_document(global, buf, len, field, name, &as_global, &sg) == CHECKED)
+        check_document(repo, buf, len, field, name, &as_repo, &sr);
+    else
+        sr.unknown_fields = (size_t)-1; /* the syntax error is reported once */
+    bool repo_fits = sr.unknown_fields < sg.unknown_fields;
+    append_result(res, repo_fits ? &as_repo : &as_global);
+    kw_result_free(&as_global);
+    kw_result_free(&as_repo);
+}
+
+static void check_file(const struct kw_schema *global, const struct kw_schema *repo,
+                       const char *key, const char *buf, size_t len, const char *field,
+                       struct kw_result *res)
+{
+    if (!within_size_limit(field, len, res))
+        return;
+    if (len == 0) {
+        kw_result_cause(res, KW_CAUSE_INVALID, RULE_INVALID_JSON, field, NULL,
+                        "invalid JSON in %s: the file is empty", key);
+        return;
+    }
+    if (strcmp(key, GLOBAL_POLICY_FILE) == 0)
+        check_document(global, buf, len, field, key, res, NULL);
+    else if (strcmp(key, REPOSITORY_CONFIG_FILE) == 0)
+        check_document(repo, buf, len, field, key, res, NULL);
+    else
+        check_either_file(global, repo, buf, len, field, key, res);
+}
+
+static bool base64_char(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
+}
+
+/* Standard base64 with padding, as Kubernetes encodes []byte; line breaks
+ * are skipped (as Go's decoder does). Returns the decoded bytes (caller
+ * frees; *outlen set), or NULL with *bad_at = the offending byte offset (the
+ * length when the input is cut short) and *oom on allocation failure. */
+static unsigned char *base64_decode(const char *in, size_t len, size_t *outlen, size_t *bad_at,
+                                    bool *oom)
+{
+    *oom = false;
+    char *clean = malloc(len + 1);
+    if (!clean) {
+        *oom = true;
+        return NULL;
+    }
+    size_t n = 0, pad = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c == '\r' || c == '\n')
+            continue;
+        bool ok = pad == 0 ? base64_char(c) || c == '=' : c == '=';
+        if (!ok || (c == '=' && ++pad > 2)) {
+            *bad_at = i;
+            free(clean);
+            return NULL;
+        }
+        clean[n++] = (char)c;
+    }
+    if (n % 4 != 0) {
+        *bad_at = len;
+        free(clean);
+        return NULL;
+    }
+    unsigned char *out = malloc(n / 4 * 3 + 1);
+    if (!out) {
+        *oom = true;
+        free(clean);
+        return NULL;
+    }
+    int got = n ? EVP_DecodeBlock(out, (const unsigned char *)clean, (int)n) : 0;
+    free(clean);
+    if (got < 0 || (size_t)got < pad) {
+        *bad_at = 0;
+        free(out);
+        return NULL;
+    }
+    *outlen = (size_t)got - pad;
+    return out;
+}
+
+struct policy_map {
+    const char *member;       /* "data", "stringData", "binaryData" */
+    bool base64;              /* values are base64 */
+    const char *shadowed_by;  /* a member whose keys replace this one's ("stringData") */
+    const char *plain_member; /* where plain text goes instead, for the base64 hint */
+};
+
+static void check_map_value(const struct kw_schema *global, const struct kw_schema *repo,
+                            const struct policy_map *m, const char *key, const char *value,
+                            size_t len, const char *field, struct kw_result *res)
+{
+    if (!m->base64) {
+        check_file(global, repo, key, value, len, field, res);
+        return;
+    }
+    size_t outlen = 0, bad_at = 0;
+    bool oom;
+    unsigned char *raw = base64_decode(value, len, &outlen, &bad_at, &oom);
+    if (!raw) {
+        if (oom)
+            res->out_of_memory = true;
+        else
+            kw_result_cause(res, KW_CAUSE_INVALID, RULE_BASE64, field, NULL,
+                            "not valid base64 at byte %zu (%s values are base64; use %s for "
+                            "plain text)",
+                            bad_at, m->member, m->plain_member);
+        return;
+    }
+    check_file(global, repo, key, (const char *)raw, outlen, field, res);
+    free(raw);
+}
+
+static void check_map(const struct kw_object_ctx *ctx, const struct kw_schema *global,
+                      const struct kw_schema *repo, const struct policy_map *m,
+                      struct kw_result *res)
+{
+    const json_t *map = kw_obj_get(ctx->object, m->member);
+    if (!map)
+        return;
+    if (!json_is_object(map)) {
+        kw_result_bad_request(res, "%s must be an object", m->member);
+        return;
+    }
+    const json_t *shadow = m->shadowed_by ? kw_obj_get(ctx->object, m->shadowed_by) : NULL;
+    const char *key;
+    const json_t *value;
+    json_object_foreach((json_t *)map, key, value)
+    {
+        if (!is_policy_file(key) || (shadow && kw_obj_has(shadow, key)) || json_is_null(value))
+            continue;
+        if (!json_is_string(value)) {
+            kw_result_bad_request(res, "%s[%s] must be a string", m->member, key);
+            continue;
+        }
+        char *field = NULL;
+        if (asprintf(&field, "%s[%s]", m->member, key) < 0) {
+            res->out_of_memory = true;
+            return;
+        }
+        check_map_value(global, repo, m, key, json_string_value(value), json_string_length(value),
+                        field, res);
+        free(field);
+    }
+}
+
+void kw_validate_policy_object(const struct kw_object_ctx *ctx, struct kw_result *res)
+{
+    const struct kw_schema *global = find_schema(ctx, KW_SCHEMA_GLOBAL_POLICY, res);
+    const struct kw_schema *repo = find_schema(ctx, KW_SCHEMA_REPOSITORY_CONFIG, res);
+    if (!global || !repo)
+        return;
+    /* A Secret's stringData is merged over its data when stored. */
+    static const struct policy_map secret[] = {
+        {"stringData", false, NULL, NULL},
+        {"data", true, "stringData", "stringData"},
+    };
+    static const struct policy_map configmap[] = {
+        {"data", false, NULL, NULL},
+        {"binaryData", true, NULL, "data"},
+    };
+    const struct policy_map *maps = ctx->kind == KW_KIND_SECRET ? secret : configmap;
+    for (size_t i = 0; i < 2; i++)
+        check_map(ctx, global, repo, &maps[i], res);
+}

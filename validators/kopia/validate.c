@@ -1,0 +1,401 @@
+/* kw_validate_kopia (include/kw/kopia/validate.h): the deny and warning rules of a
+ * ReplicationSource/ReplicationDestination with spec.kopia. One schema pass
+ * over spec (validators/kopia/schemas/kopia.yaml: types, formats, ranges, unknown
+ * fields), then additionalArgs (args.c), the cross-field rules of SPEC §4.2
+ * and the warnings of SPEC §7 (the UPDATE-only ones live with defaulting).
+ *
+ * The cross-field rules read a handful of members by key; a member with the
+ * wrong JSON type counts as "set" here so that it is reported once, by the
+ * schema pass, and not again as missing. */
+#include <stdio.h>
+#include <string.h>
+
+#include "kw/kopia/args.h"
+#include "kw/formats/formats.h"
+#include "kw/json/util.h"
+#include "kw/decision/rules.h"
+#include "kw/schema/schema.h"
+#include "kw/kopia/validate.h"
+
+#define DEBUG_MOVER_ANNOTATION "volsync.backube/enable-debug-mover"
+
+/* Present and not null. */
+static bool has(const json_t *obj, const char *key)
+{
+    return kw_obj_has(obj, key);
+}
+
+/* Present, not null and not "" (for the fields where SPEC §4 says an empty
+ * string counts as absent). */
+static bool given(const json_t *obj, const char *key)
+{
+    const json_t *v = kw_obj_get(obj, key);
+    return v && !(json_is_string(v) && json_string_length(v) == 0);
+}
+
+static bool str_is(const json_t *obj, const char *key, const char *want)
+{
+    const char *s = kw_obj_str(obj, key);
+    return s && strcmp(s, want) == 0;
+}
+
+/* A JSON number equal to zero (integers, and reals the schema accepts). */
+static bool is_zero(const json_t *v)
+{
+    return json_is_number(v) && json_number_value(v) == 0.0;
+}
+
+/* ---- both kinds ----------------------------------------------------- */
+
+/* secretName/configMapName exclusivity, shared by customCA and policyConfig. */
+static bool check_exclusive_sources(const json_t *block, const char *path, const char *rule,
+                                    struct kw_result *res)
+{
+    if (!given(block, "secretName") || !given(block, "configMapName"))
+        return false;
+    kw_result_cause(res, KW_CAUSE_FORBIDDEN, rule, path, NULL,
+                    "secretName and configMapName are mutually exclusive; set only one");
+    return true;
+}
+
+static void check_custom_ca(const json_t *kopia, struct kw_result *res)
+{
+    const json_t *ca = kw_obj_get(kopia, "customCA");
+    if (!json_is_object(ca))
+        return;
+    check_exclusive_sources(ca, "spec.kopia.customCA", "customca-exclusive", res);
+    bool source = given(ca, "secretName") || given(ca, "configMapName");
+    if (source && !given(ca, "key"))
+        kw_result_cause(res, KW_CAUSE_REQUIRED, "customca-key-required", "spec.kopia.customCA.key",
+                        NULL, "the key that holds the CA bundle in the %s",
+                        given(ca, "secretName") ? "Secret" : "ConfigMap");
+}
+
+static void check_policy_config(const json_t *kopia, struct kw_result *res)
+{
+    const json_t *pc = kw_obj_get(kopia, "policyConfig");
+    if (!json_is_object(pc))
+        return;
+    check_exclusive_sources(pc, "spec.kopia.policyConfig", "policyconfig-exclusive", res);
+    if (given(pc, "secretName") || given(pc, "configMapName"))
+        return;
+    const char *names[] = {"globalPolicyFilename", "repositoryConfigFilename"};
+    for (size_t i = 0; i < 2; i++)
+        if (given(pc, names[i]))
+            kw_result_warn(res, "policyconfig-filename-without-source",
+                           "spec.kopia.policyConfig.%s: has no effect without secretName or "
+                           "configMapName",
+                           names[i]);
+}
+
+/* A quantity member as the schema accepted it; false when it is not one. */
+static bool quantity_of(const json_t *v, struct kw_quantity *q)
+{
+    char msg[KW_MSGLEN];
+    if (json_is_integer(v)) {
+        kw_quantity_from_int(json_integer_value(v), q);
+        return true;
+    }
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (d != (double)(long long)d)
+            return false;
+        kw_quantity_from_int((long long)d, q);
+        return true;
+    }
+    return json_is_string(v) && kw_quantity_parse(json_string_value(v), q, msg, sizeof(msg));
+}
+
+static void render_quantity(const json_t *v, char *buf, size_t len)
+{
+    if (json_is_string(v))
+        snprintf(buf, len, "%s", json_string_value(v));
+    else if (json_is_integer(v))
+        snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+    else
+        snprintf(buf, len, "%.15g", json_number_value(v));
+}
+
+/* Requests may not exceed limits (exact quantity comparison). Linear: one
+ * lookup of the request per limit. */
+static void check_mover_resources(const json_t *kopia, struct kw_result *res)
+{
+    const json_t *mr = kw_obj_get(kopia, "moverResources");
+    const json_t *limits = kw_obj_get(mr, "limits");
+    const json_t *requests = kw_obj_get(mr, "requests");
+    if (!json_is_object(limits) || !json_is_object(requests))
+        return;
+    const char *name;
+    const json_t *lim;
+    json_object_foreach((json_t *)limits, name, lim)
+    {
+        const json_t *req = kw_obj_get(requests, name);
+        struct kw_quantity ql, qr;
+        if (!req || !quantity_of(lim, &ql) || !quantity_of(req, &qr) ||
+            kw_quantity_cmp(&qr, &ql) <= 0)
+            continue;
+        char path[64 + 256], shown_req[128], shown_lim[128];
+        snprintf(path, sizeof(path), "spec.kopia.moverResources.requests[%.256s]", name);
+        render_quantity(req, shown_req, sizeof(shown_req));
+        render_quantity(lim, shown_lim, sizeof(shown_lim));
+        kw_result_cause_str(res, KW_CAUSE_INVALID, "mover-resources-request-exceeds-limit", path,
+                            shown_req, "must be less than or equal to %.256s limit of %s", name,
+                            shown_lim);
+    }
+}
+
+static void warn_cache(const json_t *kopia, struct kw_result *res)
+{
+    bool capacity = has(kopia, "cacheCapacity");
+    bool sc = has(kopia, "cacheStorageClassName"), modes = has(kopia, "cacheAccessModes");
+    if (capacity && !sc && !modes)
+        kw_result_warn(res, "cache-capacity-emptydir",
+                       "spec.kopia.cacheCapacity: alone it sizes an emptyDir cache; set "
+                       "cacheStorageClassName or cacheAccessModes for a PVC");
+    if (!capacity && (sc || modes))
+        kw_result_warn(res, "cache-without-capacity",
+                       "spec.kopia.%s: without cacheCapacity the cache PVC gets the default 1Gi; "
+                       "set cacheCapacity",
+                       sc ? "cacheStorageClassName" : "cacheAccessModes");
+}
+
+static void warn_common(const struct kw_object_ctx *ctx, const json_t *kopia, struct kw_result *res)
+{
+    warn_cache(kopia, res);
+    if (str_is(kopia, "copyMethod", "None"))
+        kw_result_warn(res, "copymethod-none-deprecated",
+                       "spec.kopia.copyMethod: None is deprecated; use Direct");
+    const json_t *annotations = kw_path_get(ctx->object, "metadata.annotations");
+    if (kw_obj_has(annotations, DEBUG_MOVER_ANNOTATION))
+        kw_result_warn(res, "debug-mover-annotation",
+                       "metadata.annotations[" DEBUG_MOVER_ANNOTATION "]: the mover sleeps "
+                       "instead of running; remove it when done debugging");
+}
+
+/* ---- ReplicationSource ---------------------------------------------- */
+
+/* The names Kopia registers (SPEC §7). */
+static const char *const kopia_compressors[] = {
+    "s2-default",
+    "s2-better",
+    "s2-parallel-4",
+    "s2-parallel-8",
+    "zstd",
+    "zstd-fastest",
+    "zstd-better-compression",
+    "zstd-best-compression",
+    "gzip",
+    "gzip-best-speed",
+    "gzip-best-compression",
+    "pgzip",
+    "pgzip-best-speed",
+    "pgzip-best-compression",
+    "deflate-best-speed",
+    "deflate-default",
+    "deflate-best-compression",
+    "lz4",
+    "none",
+    NULL,
+};
+
+static void warn_compression(const json_t *kopia, struct kw_result *res)
+{
+    const char *c = kw_obj_str(kopia, "compression");
+    if (!c)
+        return;
+    bool known = false;
+    for (const char *const *k = kopia_compressors; *k && !known; k++)
+        known = strcmp(*k, c) == 0;
+    char shown[80];
+    snprintf(shown, sizeof(shown), "%.64s%s", c, strlen(c) > 64 ? "..." : "");
+    if (!known)
+        kw_result_warn(res, "compression-unknown",
+                       "spec.kopia.compression: \"%s\" is not a known Kopia algorithm (e.g. zstd, "
+                       "s2-default, none)",
+                       shown);
+    else if (strcmp(c, "lz4") == 0)
+        kw_result_warn(res, "compression-deprecated",
+                       "spec.kopia.compression: \"lz4\" is refused by Kopia 0.23 and later; use "
+                       "zstd or s2-default");
+    else if (strcmp(c, "zstd-best-compression") == 0)
+        kw_result_warn(res, "compression-deprecated",
+                       "spec.kopia.compression: \"zstd-best-compression\" is deprecated by Kopia; "
+                       "use zstd-better-compression");
+}
+
+static bool retain_set(const json_t *kopia)
+{
+    const json_t *retain = kw_obj_get(kopia, "retain");
+    const char *key;
+    const json_t *v;
+    if (!json_is_object(retain))
+        return false;
+    json_object_foreach((json_t *)retain, key, v) if (!json_is_null(v)) return true;
+    return false;
+}
+
+static void validate_source(const json_t *spec, const json_t *kopia, struct kw_result *res)
+{
+    if (!given(kopia, "repository"))
+        kw_result_cause(res, KW_CAUSE_REQUIRED, "repository-required", "spec.kopia.repository",
+                        NULL, "%s",
+                        given(kopia, "repositoryPVC")
+                            ? "the Secret with the repository password is needed with "
+                              "repositoryPVC too"
+                            : "the Secret with the repository location and password");
+
+    warn_compression(kopia, res);
+    const char *rpvc = kw_obj_str(kopia, "repositoryPVC");
+    const char *spvc = kw_obj_str(spec, "sourcePVC");
+    if (rpvc && spvc && rpvc[0] && strcmp(rpvc, spvc) == 0)
+        kw_result_warn(res, "repositorypvc-equals-sourcepvc",
+                       "spec.kopia.repositoryPVC: is the volume being backed up (spec.sourcePVC); "
+                       "use a separate PVC");
+    const json_t *interval = kw_obj_get(kopia, "maintenanceIntervalDays");
+    if (retain_set(kopia) && (!interval || is_zero(interval)))
+        kw_result_warn(res, "retain-without-maintenance",
+                       "spec.kopia.retain: snapshots are pruned only by maintenance; set "
+                       "maintenanceIntervalDays to 1 or more");
+    const json_t *actions = kw_obj_get(kopia, "actions");
+    if (kw_obj_str_set(actions, "beforeSnapshot") || kw_obj_str_set(actions, "afterSnapshot"))
+        kw_result_warn(res, "actions-present",
+                       "spec.kopia.actions: run shell commands in the mover with the repository "
+                       "credentials; review them");
+}
+
+/* ---- ReplicationDestination ----------------------------------------- */
+
+static void check_destination_identity(const json_t *kopia, struct kw_result *res)
+{
+    bool user = given(kopia, "username"), host = given(kopia, "hostname");
+    if (user == host)
+        return;
+    kw_result_cause(res, KW_CAUSE_REQUIRED, "identity-all-or-nothing",
+                    user ? "spec.kopia.hostname" : "spec.kopia.username", NULL,
+                    "a ReplicationDestination needs both username and hostname, or neither to "
+                    "use the automatic identity");
+}
+
+/* SPEC §4.2: the operator discovers repository from the ReplicationSource
+ * named in sourceIdentity, unless sourcePVCName or an explicit identity is
+ * given. */
+static bool repository_discoverable(const json_t *kopia)
+{
+    const json_t *si = kw_obj_get(kopia, "sourceIdentity");
+    return kw_obj_str_set(si, "sourceName") && !given(si, "sourcePVCName") &&
+           !given(kopia, "username") && !given(kopia, "hostname");
+}
+
+static void check_destination_repository(const struct kw_object_ctx *ctx, const json_t *kopia,
+                                         struct kw_result *res)
+{
+    if (given(kopia, "repository"))
+        return;
+    if (!repository_discoverable(kopia)) {
+        kw_result_cause(res, KW_CAUSE_REQUIRED, "repository-required", "spec.kopia.repository",
+                        NULL,
+                        "set repository, or give sourceIdentity.sourceName without "
+                        "sourcePVCName, username or hostname so the operator can discover it");
+        return;
+    }
+    const json_t *si = kw_obj_get(kopia, "sourceIdentity");
+    const char *ns = kw_obj_str_set(si, "sourceNamespace");
+    if (ns && ctx->namespace && ctx->namespace[0] && strcmp(ns, ctx->namespace) != 0)
+        kw_result_warn(res, "discovery-cross-namespace",
+                       "spec.kopia.repository: discovered from namespace %s; a Secret of that "
+                       "name must exist in %s too",
+                       ns, ctx->namespace);
+}
+
+static void check_destination_volume(const json_t *kopia, struct kw_result *res)
+{
+    bool capacity = has(kopia, "capacity"), modes = has(kopia, "accessModes");
+    if (given(kopia, "destinationPVC")) {
+        if (capacity)
+            kw_result_warn(res, "destinationpvc-ignores-capacity",
+                           "spec.kopia.capacity: ignored because destinationPVC is set (the "
+                           "existing PVC is used as is)");
+        if (modes)
+            kw_result_warn(res, "destinationpvc-ignores-capacity",
+                           "spec.kopia.accessModes: ignored because destinationPVC is set (the "
+                           "existing PVC is used as is)");
+        if (json_is_true(kw_obj_get(kopia, "cleanupTempPVC")))
+            kw_result_warn(res, "cleanup-temp-pvc-no-effect",
+                           "spec.kopia.cleanupTempPVC: has no effect with destinationPVC (no "
+                           "temporary PVC is made)");
+        return;
+    }
+    if (capacity && modes)
+        return;
+    const char *field = capacity ? "spec.kopia.accessModes"
+                        : modes  ? "spec.kopia.capacity"
+                                 : "spec.kopia.destinationPVC";
+    kw_result_cause(res, KW_CAUSE_REQUIRED, "destination-volume-required", field, NULL,
+                    "set destinationPVC, or both capacity and accessModes for a new volume");
+}
+
+static void warn_destination(const json_t *kopia, struct kw_result *res)
+{
+    const json_t *si = kw_obj_get(kopia, "sourceIdentity");
+    if (si && (given(kopia, "username") || given(kopia, "hostname")))
+        kw_result_warn(res, "identity-with-sourceidentity",
+                       "spec.kopia.sourceIdentity: ignored because username/hostname are set; "
+                       "keep only one of the two");
+    if (given(si, "sourcePVCName"))
+        kw_result_warn(res, "sourcepvcname-set",
+                       "spec.kopia.sourceIdentity.sourcePVCName: does not change the identity "
+                       "and turns off discovery; remove it");
+    const json_t *shallow = kw_obj_get(kopia, "shallow");
+    if (is_zero(shallow))
+        kw_result_warn(res, "shallow-zero",
+                       "spec.kopia.shallow: 0 restores nothing; remove it or set 1 or more");
+    if (shallow && has(kopia, "restoreAsOf"))
+        kw_result_warn(res, "shallow-with-restoreasof",
+                       "spec.kopia.shallow: ignored because restoreAsOf is set");
+    if (json_is_true(kw_obj_get(kopia, "enableFileDeletion")))
+        kw_result_warn(res, "enable-file-deletion",
+                       "spec.kopia.enableFileDeletion: deletes files on the destination before a "
+                       "snapshot is even chosen");
+}
+
+static void validate_destination(const struct kw_object_ctx *ctx, const json_t *kopia,
+                                 struct kw_result *res)
+{
+    if (str_is(kopia, "copyMethod", "Clone"))
+        kw_result_cause_str(res, KW_CAUSE_UNSUPPORTED, "copymethod-clone-destination",
+                            "spec.kopia.copyMethod", "Clone",
+                            "supported values: \"Direct\", \"None\", \"Snapshot\"");
+    check_destination_identity(kopia, res);
+    check_destination_repository(ctx, kopia, res);
+    check_destination_volume(kopia, res);
+    warn_destination(kopia, res);
+}
+
+/* ---- entry ---------------------------------------------------------- */
+
+void kw_validate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res)
+{
+    bool source = ctx->kind == KW_KIND_RS;
+    const struct kw_schema *schema =
+        kw_schema_find(ctx->cfg->schemas, source ? KW_SCHEMA_RS_SPEC : KW_SCHEMA_RD_SPEC);
+    if (!schema) {
+        /* A server without its schemas must not allow anything. */
+        kw_result_bad_request(res, "the webhook has no compiled schema for %s",
+                              source ? "ReplicationSource" : "ReplicationDestination");
+        return;
+    }
+    const json_t *spec = kw_obj_get(ctx->object, "spec");
+    const json_t *kopia = kw_obj_get(spec, "kopia");
+    kw_schema_validate(schema, spec, "spec", res);
+    kw_validate_additional_args(ctx, kw_obj_get(kopia, "additionalArgs"), res);
+    check_custom_ca(kopia, res);
+    check_policy_config(kopia, res);
+    kw_validate_repository_config(ctx, kw_path_get(kopia, "policyConfig.repositoryConfig"),
+                                  "spec.kopia.policyConfig.repositoryConfig", res);
+    check_mover_resources(kopia, res);
+    if (source)
+        validate_source(spec, kopia, res);
+    else
+        validate_destination(ctx, kopia, res);
+    warn_common(ctx, kopia, res);
+}
