@@ -11,6 +11,7 @@
 
 #include "kw/server/cli.h"
 #include "kw/admission/core.h"
+#include "kw/decision/rules.h"
 #include "kw/json/patch.h"
 #include "kw/json/util.h"
 #include "kw/server/runtime.h"
@@ -143,18 +144,21 @@ static void print_text(const char *file, const struct kw_review *rv, const struc
 static json_t *result_json(const struct kw_result *res, json_t *errors, json_t *warnings)
 {
     if (res->bad_request)
-        json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "rule", "object-decode", "field",
+        json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "rule",
+                                                kw_rule_id_string(KW_RULE_OBJECT_DECODE), "field",
                                                 "", "message", res->bad_request));
     for (size_t i = 0; i < res->ncauses; i++) {
         char *body = kw_cause_body(&res->causes[i]);
-        json_array_append_new(
-            errors, json_pack("{s:s, s:s, s:s, s:s}", "rule", res->causes[i].rule_id, "field",
-                              res->causes[i].field, "type", kw_cause_word(res->causes[i].type),
-                              "message", body ? body : ""));
+        json_array_append_new(errors, json_pack("{s:s, s:s, s:s, s:s}", "rule",
+                                                kw_rule_id_string(res->causes[i].rule_id), "field",
+                                                res->causes[i].field, "type",
+                                                kw_cause_word(res->causes[i].type), "message",
+                                                body ? body : ""));
         free(body);
     }
     for (size_t i = 0; i < res->nwarnings; i++)
-        json_array_append_new(warnings, json_pack("{s:s, s:s}", "rule", res->warnings[i].rule_id,
+        json_array_append_new(warnings, json_pack("{s:s, s:s}", "rule",
+                                                  kw_rule_id_string(res->warnings[i].rule_id),
                                                   "message", res->warnings[i].text));
     return errors;
 }

@@ -403,12 +403,12 @@ static enum MHD_Result stop_oversized(struct request *rq, struct MHD_Connection 
     return MHD_NO;
 }
 
-static void join_rules(char *buf, size_t buflen, const char *const *ids, size_t n)
+static void join_rules(char *buf, size_t buflen, const enum kw_rule_id *ids, size_t n)
 {
     size_t at = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n && i < KW_SUMMARY_RULES && at < buflen; i++) {
-        int w = snprintf(buf + at, buflen - at, "%s%s", i ? "," : "", ids[i]);
+        int w = snprintf(buf + at, buflen - at, "%s%s", i ? "," : "", kw_rule_id_string(ids[i]));
         if (w < 0)
             break;
         at += (size_t)w;

@@ -1,6 +1,7 @@
 /* The metrics registry and its Prometheus text rendering (see
- * include/kw/server/metrics.h). Counters are relaxed atomics in fixed arrays; the
- * rule-id series are indexed through a table sorted once at creation. */
+ * include/kw/server/metrics.h). Counters are relaxed atomics in fixed arrays
+ * indexed directly by the core's enums: kind and operation
+ * (include/kw/base/kinds.h) and rule (include/kw/decision/rules.h). */
 #include "kw/server/metrics.h"
 
 #include <stdatomic.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kw/base/kinds.h"
 #include "kw/decision/rules.h"
 
 typedef atomic_uint_least64_t counter_t;
@@ -16,13 +18,14 @@ typedef atomic_uint_least64_t counter_t;
 static const char *const hook_names[] = {"validate", "mutate"};
 #define NHOOKS 2
 
-/* Label values for request.kind.kind and request.operation; the last entry
- * of each takes everything else. */
-static const char *const kind_names[] = {"ReplicationSource", "ReplicationDestination", "ConfigMap",
-                                         "Secret", "other"};
-#define NKINDS 5
-static const char *const op_names[] = {"CREATE", "UPDATE", "DELETE", "CONNECT", "other"};
-#define NOPS 5
+/* The kinds in the order the series are rendered: the handled ones in list
+ * order, then KW_KIND_OTHER (first in the enum) last. */
+_Static_assert(KW_KIND_OTHER == 0, "kind_at() puts kind 0 last");
+static enum kw_kind kind_at(size_t i)
+{
+    return (enum kw_kind)((i + 1) % KW_KIND_COUNT);
+}
+
 static const char *const result_names[] = {"allowed", "denied", "error"};
 #define NRESULTS 3
 
@@ -41,14 +44,9 @@ struct histogram {
     counter_t sum_ns;
 };
 
-struct rule_slot {
-    const char *id; /* from kw_rules[] */
-    size_t index;   /* into denials[] / warnings[] */
-};
-
 struct kw_metrics {
     char *version;
-    counter_t requests[NHOOKS][NKINDS][NOPS][NRESULTS];
+    counter_t requests[NHOOKS][KW_KIND_COUNT][KW_OP_COUNT][NRESULTS];
     struct histogram duration[NHOOKS];
     counter_t responses[NCODES + 1];
     atomic_llong in_flight;
@@ -56,11 +54,13 @@ struct kw_metrics {
     counter_t tls_reloads[2]; /* success, failure */
     counter_t config_reloads[2];
     atomic_llong cert_expiry;
-    /* Rule series: kw_nrules entries plus one "other" for ids not in the table. */
-    struct rule_slot *rules_sorted;
-    counter_t *denials;
-    counter_t *warnings;
+    /* Rule series by enum kw_rule_id, plus one "other" (RULE_OTHER) for a
+     * value outside the list, which the core does not produce. */
+    counter_t denials[KW_RULE_COUNT + 1];
+    counter_t warnings[KW_RULE_COUNT + 1];
 };
+
+#define RULE_OTHER KW_RULE_COUNT
 
 static void inc(counter_t *c)
 {
@@ -72,27 +72,16 @@ static uint64_t get(counter_t *c)
     return atomic_load_explicit(c, memory_order_relaxed);
 }
 
-static int rule_slot_cmp(const void *a, const void *b)
-{
-    return strcmp(((const struct rule_slot *)a)->id, ((const struct rule_slot *)b)->id);
-}
-
 struct kw_metrics *kw_metrics_new(const char *version)
 {
     struct kw_metrics *m = calloc(1, sizeof(*m));
     if (!m)
         return NULL;
     m->version = strdup(version ? version : "");
-    m->rules_sorted = calloc(kw_nrules + 1, sizeof(*m->rules_sorted));
-    m->denials = calloc(kw_nrules + 1, sizeof(*m->denials));
-    m->warnings = calloc(kw_nrules + 1, sizeof(*m->warnings));
-    if (!m->version || !m->rules_sorted || !m->denials || !m->warnings) {
+    if (!m->version) {
         kw_metrics_free(m);
         return NULL;
     }
-    for (size_t i = 0; i < kw_nrules; i++)
-        m->rules_sorted[i] = (struct rule_slot){kw_rules[i].id, i};
-    qsort(m->rules_sorted, kw_nrules, sizeof(*m->rules_sorted), rule_slot_cmp);
     return m;
 }
 
@@ -101,30 +90,14 @@ void kw_metrics_free(struct kw_metrics *m)
     if (!m)
         return;
     free(m->version);
-    free(m->rules_sorted);
-    free(m->denials);
-    free(m->warnings);
     free(m);
 }
 
-static size_t name_index(const char *const *names, size_t n, const char *value)
+/* Index into denials[]/warnings[]: the rule itself, RULE_OTHER when out of
+ * range. */
+static size_t rule_index(enum kw_rule_id rule)
 {
-    if (value)
-        for (size_t i = 0; i + 1 < n; i++)
-            if (strcmp(names[i], value) == 0)
-                return i;
-    return n - 1;
-}
-
-/* Index into denials[]/warnings[]; kw_nrules is the "other" slot. */
-static size_t rule_index(const struct kw_metrics *m, const char *id)
-{
-    if (!id)
-        return kw_nrules;
-    struct rule_slot key = {id, 0};
-    const struct rule_slot *hit =
-        bsearch(&key, m->rules_sorted, kw_nrules, sizeof(*m->rules_sorted), rule_slot_cmp);
-    return hit ? hit->index : kw_nrules;
+    return (unsigned)rule < KW_RULE_COUNT ? (size_t)rule : RULE_OTHER;
 }
 
 static void observe(struct histogram *h, double seconds)
@@ -143,8 +116,9 @@ void kw_metrics_record_review(struct kw_metrics *m, enum kw_webhook hook,
 {
     size_t h = hook == KW_HOOK_MUTATE ? 1 : 0;
     bool decoded = summary && summary->decoded && http_status == 200;
-    size_t kind = name_index(kind_names, NKINDS, decoded ? summary->kind : NULL);
-    size_t op = name_index(op_names, NOPS, decoded ? summary->operation : NULL);
+    size_t kind =
+        decoded && (unsigned)summary->kind_id < KW_KIND_COUNT ? summary->kind_id : KW_KIND_OTHER;
+    size_t op = decoded && (unsigned)summary->op_id < KW_OP_COUNT ? summary->op_id : KW_OP_OTHER;
     size_t res = !decoded           ? KW_RESULT_ERROR
                  : summary->allowed ? KW_RESULT_ALLOWED
                                     : KW_RESULT_DENIED;
@@ -153,9 +127,9 @@ void kw_metrics_record_review(struct kw_metrics *m, enum kw_webhook hook,
     if (!decoded)
         return;
     for (size_t i = 0; i < summary->ndeny && i < KW_SUMMARY_RULES; i++)
-        inc(&m->denials[rule_index(m, summary->deny_rules[i])]);
+        inc(&m->denials[rule_index(summary->deny_rules[i])]);
     for (size_t i = 0; i < summary->nwarn && i < KW_SUMMARY_RULES; i++)
-        inc(&m->warnings[rule_index(m, summary->warn_rules[i])]);
+        inc(&m->warnings[rule_index(summary->warn_rules[i])]);
 }
 
 void kw_metrics_http_response(struct kw_metrics *m, unsigned code)
@@ -221,14 +195,16 @@ static void render_requests(struct kw_metrics *m, FILE *f)
     put_header(f, "kopia_webhook_requests_total", "counter",
                "Requests to a webhook path by webhook, kind, operation and result.");
     for (size_t h = 0; h < NHOOKS; h++)
-        for (size_t k = 0; k < NKINDS; k++)
-            for (size_t o = 0; o < NOPS; o++)
+        for (size_t i = 0; i < KW_KIND_COUNT; i++)
+            for (int o = 0; o < KW_OP_COUNT; o++)
                 for (size_t r = 0; r < NRESULTS; r++) {
+                    enum kw_kind k = kind_at(i);
                     uint64_t v = get(&m->requests[h][k][o][r]);
                     fprintf(f,
                             "kopia_webhook_requests_total{webhook=\"%s\",kind=\"%s\","
                             "operation=\"%s\",result=\"%s\"} %llu\n",
-                            hook_names[h], kind_names[k], op_names[o], result_names[r],
+                            hook_names[h], kw_kind_label(k),
+                            kw_operation_label((enum kw_operation)o), result_names[r],
                             (unsigned long long)v);
                 }
 }
@@ -260,9 +236,9 @@ static void render_duration(struct kw_metrics *m, FILE *f)
 static void render_rule_counter(FILE *f, const char *name, const char *help, counter_t *values)
 {
     put_header(f, name, "counter", help);
-    for (size_t i = 0; i <= kw_nrules; i++) {
+    for (size_t i = 0; i <= RULE_OTHER; i++) {
         fprintf(f, "%s{rule=\"", name);
-        put_label_value(f, i < kw_nrules ? kw_rules[i].id : "other");
+        put_label_value(f, i < RULE_OTHER ? kw_rule_id_string((enum kw_rule_id)i) : "other");
         fprintf(f, "\"} %llu\n", (unsigned long long)get(&values[i]));
     }
 }

@@ -126,10 +126,10 @@ json_t *kwt_patched(const json_t *object, const struct kwt_admission *a)
     return doc;
 }
 
-size_t kwt_warn_count(const struct kwt_admission *a, const char *rule_id)
+size_t kwt_warn_count(const struct kwt_admission *a, enum kw_rule_id rule_id)
 {
     size_t n = 0;
     for (size_t i = 0; i < a->summary.nwarn; i++)
-        n += strcmp(a->summary.warn_rules[i], rule_id) == 0;
+        n += a->summary.warn_rules[i] == rule_id;
     return n;
 }

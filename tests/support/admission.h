@@ -38,6 +38,6 @@ void kwt_admission_free(struct kwt_admission *a);
 json_t *kwt_patched(const json_t *object, const struct kwt_admission *a);
 
 /* Number of warnings with this rule id. */
-size_t kwt_warn_count(const struct kwt_admission *a, const char *rule_id);
+size_t kwt_warn_count(const struct kwt_admission *a, enum kw_rule_id rule_id);
 
 #endif

@@ -35,22 +35,23 @@ static int same_results(const struct kw_result *tree, const struct kw_result *te
             return oracle_fail(why, whylen, "%zu causes from the tree, %zu from the text",
                                tree->ncauses, text->ncauses);
         const struct kw_cause *a = &tree->causes[i], *b = &text->causes[i];
-        if (a->type != b->type || !same_str(a->rule_id, b->rule_id) ||
-            !same_str(a->field, b->field) || !same_str(a->value, b->value) ||
-            !same_str(a->detail, b->detail))
+        if (a->type != b->type || a->rule_id != b->rule_id || !same_str(a->field, b->field) ||
+            !same_str(a->value, b->value) || !same_str(a->detail, b->detail))
             return oracle_fail(
                 why, whylen, "cause %zu: tree {%d %s %s %s %s}, text {%d %s %s %s %s}", i,
-                (int)a->type, a->rule_id, a->field, a->value ? a->value : "-", a->detail,
-                (int)b->type, b->rule_id, b->field, b->value ? b->value : "-", b->detail);
+                (int)a->type, kw_rule_id_string(a->rule_id), a->field, a->value ? a->value : "-",
+                a->detail, (int)b->type, kw_rule_id_string(b->rule_id), b->field,
+                b->value ? b->value : "-", b->detail);
     }
     for (size_t i = 0; i < tree->nwarnings || i < text->nwarnings; i++) {
         if (i >= tree->nwarnings || i >= text->nwarnings)
             return oracle_fail(why, whylen, "%zu warnings from the tree, %zu from the text",
                                tree->nwarnings, text->nwarnings);
         const struct kw_warning *a = &tree->warnings[i], *b = &text->warnings[i];
-        if (!same_str(a->rule_id, b->rule_id) || !same_str(a->text, b->text))
+        if (a->rule_id != b->rule_id || !same_str(a->text, b->text))
             return oracle_fail(why, whylen, "warning %zu: tree [%s] %s, text [%s] %s", i,
-                               a->rule_id, a->text, b->rule_id, b->text);
+                               kw_rule_id_string(a->rule_id), a->text,
+                               kw_rule_id_string(b->rule_id), b->text);
     }
     if (tree->out_of_memory != text->out_of_memory)
         return oracle_fail(why, whylen, "out_of_memory differs");
@@ -99,7 +100,7 @@ static int compare_invalid(const struct kw_schema *schema, const struct kw_json_
 {
     struct kw_result text;
     kw_result_init(&text);
-    kw_result_warn(&text, "unknown-field", "a finding from before");
+    kw_result_warn(&text, KW_RULE_UNKNOWN_FIELD, "a finding from before");
     struct kw_json_error err;
     int rc = kw_schema_validate_text(schema, buf, len, path, KW_TEXT_AS_TREE, &text, &err, NULL);
     int out = 0;

@@ -1,11 +1,13 @@
-/* The metrics registry (include/kw/server/metrics.h): fixed label sets, mapping of
- * client-sent values onto them, rule-id series from the rule table,
- * histogram buckets, escaping, and text that a strict parser accepts. */
+/* The metrics registry (include/kw/server/metrics.h): fixed label sets, series
+ * indexed by the core's kind, operation and rule enums (anything outside
+ * them counted as "other"), the series order, histogram buckets, escaping,
+ * and text that a strict parser accepts. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
 
 #include "kw/server/metrics.h"
+#include "kw/base/kinds.h"
 #include "kw/decision/rules.h"
 #include "kwtest.h"
 
@@ -41,15 +43,24 @@ static void render(void)
 
 #define V(...) kwt_metric(&parsed, __VA_ARGS__, NULL)
 
-static struct kw_summary summary(const char *kind, const char *op, bool allowed)
+static struct kw_summary summary(enum kw_kind kind, enum kw_operation op, bool allowed)
 {
     struct kw_summary s;
     memset(&s, 0, sizeof(s));
     s.decoded = true;
-    snprintf(s.kind, sizeof(s.kind), "%s", kind);
-    snprintf(s.operation, sizeof(s.operation), "%s", op);
+    snprintf(s.kind, sizeof(s.kind), "%s", kw_kind_label(kind));
+    snprintf(s.operation, sizeof(s.operation), "%s", kw_operation_label(op));
+    s.kind_id = kind;
+    s.op_id = op;
     s.allowed = allowed;
     return s;
+}
+
+/* "rule=<id>" for kwt_metric. */
+static const char *rule_label(enum kw_rule_id r, char *buf, size_t len)
+{
+    snprintf(buf, len, "rule=%s", kw_rule_id_string(r));
+    return buf;
 }
 
 Test(metrics, a_fresh_registry_has_every_series_at_zero)
@@ -63,20 +74,22 @@ Test(metrics, a_fresh_registry_has_every_series_at_zero)
             cr_expect_eq(parsed.samples[i].value, 0);
         }
     cr_expect_eq(n, 150);
-    for (size_t i = 0; i < kw_nrules; i++) {
+    for (int r = 0; r < KW_RULE_COUNT; r++) {
         char rule[160];
-        snprintf(rule, sizeof(rule), "rule=%s", kw_rules[i].id);
+        rule_label((enum kw_rule_id)r, rule, sizeof(rule));
         cr_expect_eq(V("kopia_webhook_denials_total", rule), 0, "%s", rule);
         cr_expect_eq(V("kopia_webhook_warnings_total", rule), 0, "%s", rule);
     }
+    cr_expect_eq(V("kopia_webhook_denials_total", "rule=other"), 0);
+    cr_expect_eq(V("kopia_webhook_warnings_total", "rule=other"), 0);
     cr_expect_eq(V("kopia_webhook_build_info", "version=1.2.3"), 1);
     cr_expect_eq(V("kopia_webhook_in_flight_requests"), 0);
 }
 
 Test(metrics, reviews_are_counted_by_webhook_kind_operation_and_result)
 {
-    struct kw_summary a = summary("ReplicationSource", "CREATE", true);
-    struct kw_summary d = summary("ReplicationDestination", "UPDATE", false);
+    struct kw_summary a = summary(KW_KIND_RS, KW_OP_CREATE, true);
+    struct kw_summary d = summary(KW_KIND_RD, KW_OP_UPDATE, false);
     kw_metrics_record_review(m, KW_HOOK_VALIDATE, &a, 200, 0.0002);
     kw_metrics_record_review(m, KW_HOOK_VALIDATE, &a, 200, 0.0002);
     kw_metrics_record_review(m, KW_HOOK_MUTATE, &d, 200, 0.003);
@@ -93,33 +106,86 @@ Test(metrics, reviews_are_counted_by_webhook_kind_operation_and_result)
     cr_expect_eq(V(r, "webhook=validate", "kind=other", "operation=other", "result=error"), 2);
 }
 
-Test(metrics, client_values_outside_the_fixed_sets_count_as_other)
+/* The core maps what a client sends onto KW_KIND_OTHER / KW_OP_OTHER; the
+ * registry also takes a value outside the enums as "other" rather than
+ * index out of bounds. The label strings of the summary are not read. */
+Test(metrics, kinds_and_operations_outside_the_lists_count_as_other)
 {
-    struct kw_summary s = summary("Pod\"}\n", "PATCH", true);
+    struct kw_summary s = summary(KW_KIND_OTHER, KW_OP_OTHER, true);
+    snprintf(s.kind, sizeof(s.kind), "Pod\"}\n");
+    snprintf(s.operation, sizeof(s.operation), "PATCH");
+    kw_metrics_record_review(m, KW_HOOK_VALIDATE, &s, 200, 0.001);
+    s = summary((enum kw_kind)KW_KIND_COUNT, (enum kw_operation) - 1, true);
+    kw_metrics_record_review(m, KW_HOOK_VALIDATE, &s, 200, 0.001);
+    /* The strings say ReplicationSource/CREATE; the enums decide. */
+    s = summary(KW_KIND_SECRET, KW_OP_DELETE, true);
+    snprintf(s.kind, sizeof(s.kind), "ReplicationSource");
+    snprintf(s.operation, sizeof(s.operation), "CREATE");
     kw_metrics_record_review(m, KW_HOOK_VALIDATE, &s, 200, 0.001);
     render();
-    cr_expect_eq(V("kopia_webhook_requests_total", "webhook=validate", "kind=other",
-                   "operation=other", "result=allowed"),
-                 1);
+    const char *r = "kopia_webhook_requests_total";
+    cr_expect_eq(V(r, "webhook=validate", "kind=other", "operation=other", "result=allowed"), 2);
+    cr_expect_eq(V(r, "webhook=validate", "kind=Secret", "operation=DELETE", "result=allowed"), 1);
+    cr_expect_eq(
+        V(r, "webhook=validate", "kind=ReplicationSource", "operation=CREATE", "result=allowed"),
+        0);
 }
 
-Test(metrics, rules_are_counted_and_unknown_ids_go_to_other)
+Test(metrics, rules_are_counted_by_enum_and_values_outside_the_list_go_to_other)
 {
-    cr_assert_geq(kw_nrules, 1);
-    struct kw_summary s = summary("ReplicationSource", "CREATE", false);
-    s.deny_rules[0] = kw_rules[0].id;
-    s.deny_rules[1] = "no-such-rule";
-    s.ndeny = 2;
-    s.warn_rules[0] = kw_rules[kw_nrules - 1].id;
+    struct kw_summary s = summary(KW_KIND_RS, KW_OP_CREATE, false);
+    s.deny_rules[0] = (enum kw_rule_id)0;
+    s.deny_rules[1] = KW_RULE_NONE;
+    s.deny_rules[2] = (enum kw_rule_id)KW_RULE_COUNT;
+    s.deny_rules[3] = KW_RULE_MOVER_REQUIRED;
+    s.ndeny = 4;
+    s.warn_rules[0] = (enum kw_rule_id)(KW_RULE_COUNT - 1);
     s.nwarn = 1;
     kw_metrics_record_review(m, KW_HOOK_VALIDATE, &s, 200, 0.001);
     render();
     char rule[160];
-    snprintf(rule, sizeof(rule), "rule=%s", kw_rules[0].id);
-    cr_expect_eq(V("kopia_webhook_denials_total", rule), 1);
-    cr_expect_eq(V("kopia_webhook_denials_total", "rule=other"), 1);
-    snprintf(rule, sizeof(rule), "rule=%s", kw_rules[kw_nrules - 1].id);
-    cr_expect_eq(V("kopia_webhook_warnings_total", rule), 1);
+    cr_expect_eq(
+        V("kopia_webhook_denials_total", rule_label((enum kw_rule_id)0, rule, sizeof(rule))), 1);
+    cr_expect_eq(V("kopia_webhook_denials_total", "rule=mover-required"), 1);
+    cr_expect_eq(V("kopia_webhook_denials_total", "rule=other"), 2);
+    cr_expect_eq(V("kopia_webhook_warnings_total",
+                   rule_label((enum kw_rule_id)(KW_RULE_COUNT - 1), rule, sizeof(rule))),
+                 1);
+    cr_expect_eq(V("kopia_webhook_warnings_total", "rule=other"), 0);
+}
+
+/* The order of the series is part of the output: kinds as the exposition
+ * has always listed them (the handled kinds, then other), operations in list
+ * order, rules in KW_RULE_LIST order, then other. */
+Test(metrics, series_come_in_a_fixed_order)
+{
+    render();
+    const char *kinds[] = {"ReplicationSource", "ReplicationDestination", "ConfigMap", "Secret",
+                           "other"};
+    const char *ops[] = {"CREATE", "UPDATE", "DELETE", "CONNECT", "other"};
+    size_t k = 0, o = 0, r = 0, nreq = 0;
+    for (size_t i = 0; i < parsed.n; i++) {
+        const struct kwt_sample *smp = &parsed.samples[i];
+        if (strcmp(smp->name, "kopia_webhook_requests_total") == 0 &&
+            strcmp(smp->labels[0][1], "validate") == 0 &&
+            strcmp(smp->labels[3][1], "allowed") == 0) {
+            cr_assert_lt(k, 5);
+            cr_expect_str_eq(smp->labels[1][1], kinds[k], "series %zu", nreq);
+            cr_expect_str_eq(smp->labels[2][1], ops[o], "series %zu", nreq);
+            nreq++;
+            if (++o == 5) {
+                o = 0;
+                k++;
+            }
+        } else if (strcmp(smp->name, "kopia_webhook_denials_total") == 0) {
+            cr_assert_leq(r, KW_RULE_COUNT);
+            cr_expect_str_eq(smp->labels[0][1],
+                             r < KW_RULE_COUNT ? kw_rule_id_string((enum kw_rule_id)r) : "other");
+            r++;
+        }
+    }
+    cr_expect_eq(nreq, 25);
+    cr_expect_eq(r, KW_RULE_COUNT + 1);
 }
 
 Test(metrics, histogram_buckets_are_cumulative)

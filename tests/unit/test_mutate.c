@@ -79,7 +79,7 @@ static void expect_warnings(struct run *r, size_t n, ...)
     va_list ap;
     va_start(ap, n);
     for (size_t i = 0; i < n; i++)
-        cr_expect_str_eq(r->a.summary.warn_rules[i], va_arg(ap, const char *));
+        cr_expect_eq(r->a.summary.warn_rules[i], (enum kw_rule_id)va_arg(ap, int));
     va_end(ap);
 }
 
@@ -111,7 +111,7 @@ Test(mutate_rs, minimal_create_gets_everything)
                        "\"spec\":{\"sourcePVC\":\"mydata\",\"kopia\":{\"repository\":"
                        "\"kopia-config\",\"username\":\"mydata-backup-default\","
                        "\"hostname\":\"default\",\"copyMethod\":\"Direct\"}}}");
-    expect_warnings(&r, 1, "copymethod-defaulted");
+    expect_warnings(&r, 1, KW_RULE_COPYMETHOD_DEFAULTED);
     cr_expect(strstr(warning_text(&r, 0), "spec.kopia.copyMethod: ") == warning_text(&r, 0));
     cr_expect_not_null(strstr(warning_text(&r, 0), "Snapshot"));
     run_free(&r);
@@ -199,7 +199,7 @@ Test(mutate_rs, generate_name_create_skips_identity)
                "\"username\":\"\"}}}",
                NULL);
     expect_ops(&r, "add /spec/kopia/copyMethod");
-    expect_warnings(&r, 1, "copymethod-defaulted");
+    expect_warnings(&r, 1, KW_RULE_COPYMETHOD_DEFAULTED);
     run_free(&r);
 }
 
@@ -398,7 +398,7 @@ static void expect_restore_as_of(const char *written, const char *want)
     expect_patched(&r, patched);
     if (want) {
         expect_ops(&r, "replace /spec/kopia/restoreAsOf");
-        expect_warnings(&r, 1, "restoreasof-normalized");
+        expect_warnings(&r, 1, KW_RULE_RESTOREASOF_NORMALIZED);
         cr_expect_not_null(strstr(warning_text(&r, 0), want));
         cr_expect(strncmp(warning_text(&r, 0), "spec.kopia.restoreAsOf: ", 24) == 0);
     } else {

@@ -70,7 +70,7 @@ static void expect_findings(const char *config, size_t len, const char *const *c
     cr_expect_eq(res.ncauses, ncauses, "%.80s: %zu causes, want %zu", config, res.ncauses, ncauses);
     for (size_t i = 0; i < res.ncauses; i++) {
         char *got = cause_line(&res.causes[i]), *tagged = NULL;
-        cr_assert(asprintf(&tagged, "[%s] %s", res.causes[i].rule_id, got) > 0);
+        cr_assert(asprintf(&tagged, "[%s] %s", kw_rule_id_string(res.causes[i].rule_id), got) > 0);
         cr_expect(i < ncauses && strcmp(tagged, causes[i]) == 0, "cause %zu: got\n  %s\nwant\n  %s",
                   i, tagged, i < ncauses ? causes[i] : "(none)");
         free(tagged);
@@ -80,7 +80,8 @@ static void expect_findings(const char *config, size_t len, const char *const *c
                  nwarnings);
     for (size_t i = 0; i < res.nwarnings; i++) {
         char *tagged = NULL;
-        cr_assert(asprintf(&tagged, "[%s] %s", res.warnings[i].rule_id, res.warnings[i].text) > 0);
+        cr_assert(asprintf(&tagged, "[%s] %s", kw_rule_id_string(res.warnings[i].rule_id),
+                           res.warnings[i].text) > 0);
         cr_expect(i < nwarnings && strcmp(tagged, warnings[i]) == 0,
                   "warning %zu: got\n  %s\nwant\n  %s", i, tagged,
                   i < nwarnings ? warnings[i] : "(none)");
@@ -374,7 +375,7 @@ Test(inline_config, a_wrong_json_type_of_repository_config_itself_is_the_spec_sc
     cr_expect_eq(res.ncauses + res.nwarnings, 0);
     kw_validate_kopia(&ctx, &res);
     cr_assert_eq(res.ncauses, 1);
-    cr_expect_str_eq(res.causes[0].rule_id, "field-type");
+    cr_expect_eq(res.causes[0].rule_id, KW_RULE_FIELD_TYPE);
     kw_result_free(&res);
     json_decref(obj);
 }
@@ -437,9 +438,9 @@ Test(inline_config, the_780_kb_review_is_validated_in_one_pass)
      * keys; description is unknown. */
     size_t env = 0, ignored = 0, unknown = 0;
     for (size_t i = 0; i < res.nwarnings; i++) {
-        env += strcmp(res.warnings[i].rule_id, "repository-config-env-too-large") == 0;
-        ignored += strcmp(res.warnings[i].rule_id, "policy-key-ignored") == 0;
-        unknown += strcmp(res.warnings[i].rule_id, "policy-unknown-key") == 0;
+        env += res.warnings[i].rule_id == KW_RULE_REPOSITORY_CONFIG_ENV_TOO_LARGE;
+        ignored += res.warnings[i].rule_id == KW_RULE_POLICY_KEY_IGNORED;
+        unknown += res.warnings[i].rule_id == KW_RULE_POLICY_UNKNOWN_KEY;
     }
     cr_expect_eq(env, 1);
     cr_expect_eq(ignored, 3);

@@ -670,7 +670,7 @@ Test(stream, embedded_causes_name_the_field_the_member_and_its_position)
     expect_cause(&r, 5, "data[p.json]: Required value: need (line 1, column 1)");
     cr_assert_eq(r.nwarnings, 2);
     cr_expect_str_eq(r.warnings[0].text, "data[p.json]: old: the mover ignores this key; use i");
-    cr_expect_str_eq(r.warnings[0].rule_id, "policy-key-ignored");
+    cr_expect_eq(r.warnings[0].rule_id, KW_RULE_POLICY_KEY_IGNORED);
     cr_expect_str_eq(r.warnings[1].text,
                      "data[p.json]: unk: unknown field; it has no effect, check the spelling");
     for (size_t i = 0; i < r.ncauses; i++) {
@@ -750,7 +750,7 @@ Test(stream, ignored_warnings_default_to_the_unknown_rule)
     kw_result_init(&r);
     kw_schema_validate(kw_schema_find(set, "t"), v, "spec", &r);
     cr_assert_eq(r.nwarnings, 1);
-    cr_expect_str_eq(r.warnings[0].rule_id, "policy-unknown-key");
+    cr_expect_eq(r.warnings[0].rule_id, KW_RULE_POLICY_UNKNOWN_KEY);
     cr_expect_str_eq(r.warnings[0].text, "spec.k: the mover ignores this key; use j");
     kw_result_free(&r);
     json_decref(v);

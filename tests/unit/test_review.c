@@ -332,10 +332,10 @@ Test(review, several_causes_are_listed_in_the_message_and_details)
     struct kw_review rv = sample_review();
     struct kw_result res;
     kw_result_init(&res);
-    kw_result_cause_str(&res, KW_CAUSE_INVALID, "x", "spec.kopia.username", "-x",
-                        "must start and end with an alphanumeric character");
-    kw_result_cause(&res, KW_CAUSE_TOO_MANY, "y", "spec.kopia.additionalArgs", "21",
-                    "must have at most 20 items");
+    kw_result_cause_str(&res, KW_CAUSE_INVALID, KW_RULE_IDENTITY_INVALID, "spec.kopia.username",
+                        "-x", "must start and end with an alphanumeric character");
+    kw_result_cause(&res, KW_CAUSE_TOO_MANY, KW_RULE_ADDITIONAL_ARGS_TOO_MANY,
+                    "spec.kopia.additionalArgs", "21", "must have at most 20 items");
     size_t len;
     char *text = kw_review_encode(&rv, &res, false, &len);
     json_t *doc = json_loads(text, 0, NULL);
@@ -375,7 +375,8 @@ Test(review, patches_are_base64_json_patch_on_mutate_only)
     kw_result_init(&res);
     kw_result_patch(&res, KW_PATCH_ADD, "/metadata/annotations/kopia-webhook.io~1identity", NULL,
                     json_string("r-ns@ns"));
-    kw_result_warn(&res, "w", "spec.kopia.copyMethod: defaulted\nto \"Direct\"\x01");
+    kw_result_warn(&res, KW_RULE_COPYMETHOD_DEFAULTED,
+                   "spec.kopia.copyMethod: defaulted\nto \"Direct\"\x01");
     size_t len;
     char *text = kw_review_encode(&rv, &res, true, &len);
     json_t *doc = json_loads(text, 0, NULL);
@@ -436,7 +437,47 @@ Test(review, summary_reports_rule_ids)
     cr_assert_str_eq(out.summary.namespace, "ns");
     cr_assert(!out.summary.allowed);
     cr_assert_eq(out.summary.ndeny, 1);
-    cr_assert_str_eq(out.summary.deny_rules[0], KW_RULE_MOVER_REQUIRED);
+    cr_assert_eq(out.summary.deny_rules[0], KW_RULE_MOVER_REQUIRED);
+    cr_assert_eq(out.summary.kind_id, KW_KIND_RS);
+    cr_assert_eq(out.summary.op_id, KW_OP_CREATE);
     kw_outcome_free(&out);
     free(body);
+}
+
+/* What metrics count by: the kind and operation as the core classified them,
+ * next to the strings as sent (for logs). */
+Test(review, summary_classifies_kind_and_operation)
+{
+    static const struct {
+        const char *kind, *op;
+        enum kw_kind kind_id;
+        enum kw_operation op_id;
+    } cases[] = {
+        {"{\"group\":\"volsync.backube\",\"version\":\"v1alpha1\",\"kind\":"
+         "\"ReplicationDestination\"}",
+         "UPDATE", KW_KIND_RD, KW_OP_UPDATE},
+        {"{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Secret\"}", "DELETE", KW_KIND_SECRET,
+         KW_OP_DELETE},
+        {"{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"}", "PATCH", KW_KIND_OTHER,
+         KW_OP_OTHER},
+        /* Another group's kind of the same name is not the one handled. */
+        {"{\"group\":\"example.com\",\"version\":\"v1\",\"kind\":\"ReplicationSource\"}", "CONNECT",
+         KW_KIND_OTHER, KW_OP_CONNECT},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char fields[1024];
+        snprintf(fields, sizeof(fields),
+                 "\"uid\":\"k\",\"kind\":%s,\"operation\":\"%s\",\"namespace\":\"ns\","
+                 "\"object\":{\"metadata\":{\"name\":\"x\"}}",
+                 cases[i].kind, cases[i].op);
+        char *body = review_json("admission.k8s.io/v1", fields);
+        struct kw_outcome out;
+        kw_handle(&cfg, KW_HOOK_VALIDATE, body, strlen(body), &out);
+        cr_assert(out.summary.decoded, "%s", fields);
+        cr_expect_eq(out.summary.kind_id, cases[i].kind_id, "%s", fields);
+        cr_expect_eq(out.summary.op_id, cases[i].op_id, "%s", fields);
+        cr_expect_str_eq(out.summary.operation, cases[i].op);
+        kw_outcome_free(&out);
+        free(body);
+    }
 }

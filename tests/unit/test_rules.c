@@ -1,7 +1,10 @@
-/* docs/rules.md against the rule table (validators/decision/rules.c): the same ids,
+/* The one list of rules (KW_RULE_LIST in include/kw/decision/rules.h): every
+ * enum value has a unique kebab-case id that its enum name spells and that
+ * kw_rule_find maps back; and docs/rules.md against it: the same ids,
  * severities and kinds, and every documented example, run through the core's
  * validating path, produces exactly the documented message under its id. */
 #include <criterion/criterion.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,26 +101,96 @@ static const struct doc_rule *doc_find(const char *id)
     return NULL;
 }
 
+/* "ReplicationSource, ReplicationDestination": the kinds of a kind-bit mask
+ * in list order, as the doc's severity line names them. */
 static void kinds_text(unsigned kinds, char *buf, size_t len)
 {
-    static const struct {
-        unsigned bit;
-        const char *name;
-    } names[] = {{KW_KB_RS, "ReplicationSource"},
-                 {KW_KB_RD, "ReplicationDestination"},
-                 {KW_KB_CONFIGMAP, "ConfigMap"},
-                 {KW_KB_SECRET, "Secret"}};
     size_t o = 0;
     buf[0] = 0;
-    for (size_t i = 0; i < 4; i++)
-        if (kinds & names[i].bit)
-            o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "", names[i].name);
+    for (int k = KW_KIND_OTHER + 1; k < KW_KIND_COUNT; k++)
+        if (kinds & (1u << k))
+            o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "",
+                                  kw_kind_label((enum kw_kind)k));
+}
+
+/* A stable id: lower-case letters and digits in words joined by single '-'. */
+static bool kebab_case(const char *id)
+{
+    if (!id || !islower((unsigned char)id[0]))
+        return false;
+    for (const char *p = id; *p; p++) {
+        bool word = islower((unsigned char)*p) || isdigit((unsigned char)*p);
+        if (!word && !(*p == '-' && p[1] && p[1] != '-'))
+            return false;
+    }
+    return true;
+}
+
+Test(rules, every_rule_has_a_unique_kebab_case_id_and_a_row)
+{
+    cr_assert_gt(KW_RULE_COUNT, 0);
+    for (int i = 0; i < KW_RULE_COUNT; i++) {
+        const struct kw_rule *r = &kw_rules[i];
+        cr_expect(kebab_case(r->id), "rule %d: id \"%s\" is not kebab-case", i,
+                  r->id ? r->id : "(null)");
+        if (!r->id)
+            continue;
+        cr_expect_eq(kw_rule_id_string((enum kw_rule_id)i), r->id);
+        cr_expect(r->summary && r->summary[0] && !strchr(r->summary, '\n'), "%s: summary", r->id);
+        cr_expect(r->severity == KW_SEV_DENY || r->severity == KW_SEV_WARN ||
+                      r->severity == KW_SEV_DEFAULT,
+                  "%s: severity", r->id);
+        cr_expect(r->kinds && !(r->kinds & ~(unsigned)(KW_KB_KOPIA | KW_KB_POLICY)), "%s: kinds",
+                  r->id);
+        for (int j = i + 1; j < KW_RULE_COUNT; j++)
+            cr_expect(!kw_rules[j].id || strcmp(r->id, kw_rules[j].id) != 0,
+                      "rule %s is in the list twice", r->id);
+    }
+}
+
+/* The enum constant spells the id (KW_RULE_MOVER_REQUIRED: "mover-required"),
+ * so code that names a rule reads as its id, and the list's rows are the
+ * enum's values in order. */
+Test(rules, every_enum_name_spells_its_id)
+{
+    static const struct {
+        int value;
+        const char *name, *id;
+    } rows[] = {
+#define KW_X_RULE_NAME(name, id, kinds, severity, summary) {KW_RULE_##name, #name, id},
+        KW_RULE_LIST(KW_X_RULE_NAME)
+#undef KW_X_RULE_NAME
+    };
+    cr_assert_eq(sizeof(rows) / sizeof(rows[0]), (size_t)KW_RULE_COUNT);
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        cr_expect_eq(rows[i].value, (int)i, "KW_RULE_%s", rows[i].name);
+        char spelt[128];
+        size_t n = 0;
+        for (const char *p = rows[i].name; *p && n + 1 < sizeof(spelt); p++)
+            spelt[n++] = *p == '_' ? '-' : (char)tolower((unsigned char)*p);
+        spelt[n] = '\0';
+        cr_expect_str_eq(spelt, rows[i].id, "KW_RULE_%s", rows[i].name);
+    }
+}
+
+Test(rules, kw_rule_find_round_trips_and_knows_nothing_else)
+{
+    for (int i = 0; i < KW_RULE_COUNT; i++) {
+        enum kw_rule_id r = (enum kw_rule_id)i;
+        cr_expect_eq(kw_rule_find(kw_rule_id_string(r)), r, "%s", kw_rule_id_string(r));
+    }
+    cr_expect_eq(kw_rule_find("no-such-rule"), KW_RULE_NONE);
+    cr_expect_eq(kw_rule_find("Mover-Required"), KW_RULE_NONE);
+    cr_expect_eq(kw_rule_find(""), KW_RULE_NONE);
+    cr_expect_eq(kw_rule_find(NULL), KW_RULE_NONE);
+    cr_expect_str_eq(kw_rule_id_string(KW_RULE_NONE), "");
+    cr_expect_str_eq(kw_rule_id_string((enum kw_rule_id)KW_RULE_COUNT), "");
 }
 
 Test(rules, the_doc_lists_every_rule_of_the_table_and_nothing_else)
 {
     static const char *const sev_names[] = {"Deny", "Warn", "Default"};
-    for (size_t i = 0; i < kw_nrules; i++) {
+    for (int i = 0; i < KW_RULE_COUNT; i++) {
         const struct kw_rule *r = &kw_rules[i];
         const struct doc_rule *d = doc_find(r->id);
         cr_expect(d, "rule %s is not in docs/rules.md", r->id);
@@ -127,12 +200,10 @@ Test(rules, the_doc_lists_every_rule_of_the_table_and_nothing_else)
         char kinds[160];
         kinds_text(r->kinds, kinds, sizeof(kinds));
         cr_expect_str_eq(d->kinds, kinds, "%s: kinds", r->id);
-        for (size_t j = i + 1; j < kw_nrules; j++)
-            cr_expect(strcmp(r->id, kw_rules[j].id) != 0, "rule %s is in the table twice", r->id);
     }
     for (size_t i = 0; i < ndocs; i++) {
-        cr_expect(kw_rule_find(docs[i].id), "docs/rules.md documents %s, which is not a rule",
-                  docs[i].id);
+        cr_expect(kw_rule_find(docs[i].id) != KW_RULE_NONE,
+                  "docs/rules.md documents %s, which is not a rule", docs[i].id);
         for (size_t j = i + 1; j < ndocs; j++)
             cr_expect(strcmp(docs[i].id, docs[j].id) != 0, "%s is documented twice", docs[i].id);
     }
@@ -163,14 +234,15 @@ static bool example_gives(const struct kw_config *cfg, const struct doc_rule *d,
     struct kw_result res;
     kw_result_init(&res);
     kw_evaluate(cfg, KW_HOOK_VALIDATE, &rv, &res);
+    enum kw_rule_id want = kw_rule_find(d->id);
     bool found = false;
     snprintf(got, gotlen, "(nothing under that id)");
-    if (strcmp(d->id, KW_RULE_DECODE) == 0 && res.bad_request) {
+    if (want == KW_RULE_OBJECT_DECODE && res.bad_request) {
         snprintf(got, gotlen, "%s", res.bad_request);
         found = strcmp(res.bad_request, d->message) == 0;
     }
     for (size_t i = 0; i < res.ncauses && !found; i++) {
-        if (strcmp(res.causes[i].rule_id, d->id) != 0)
+        if (res.causes[i].rule_id != want)
             continue;
         char *b = kw_cause_body(&res.causes[i]);
         snprintf(got, gotlen, "%s: %s", res.causes[i].field, b);
@@ -178,7 +250,7 @@ static bool example_gives(const struct kw_config *cfg, const struct doc_rule *d,
         found = strcmp(got, d->message) == 0;
     }
     for (size_t i = 0; i < res.nwarnings && !found; i++) {
-        if (strcmp(res.warnings[i].rule_id, d->id) != 0)
+        if (res.warnings[i].rule_id != want)
             continue;
         snprintf(got, gotlen, "%s", res.warnings[i].text);
         found = strcmp(got, d->message) == 0;

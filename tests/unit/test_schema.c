@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kw/decision/rules.h"
 #include "kw/schema/schema.h"
 
 /* A document with one schema "t" whose root is `root_json`; the schema's
@@ -112,6 +113,96 @@ Test(schema, compile_errors_name_the_place)
         cr_expect_null(kw_schema_find(set, "t"));
         kw_schema_set_free(set);
     }
+}
+
+/* The schema files name rules by id; the compiler resolves each id to the
+ * rule list (include/kw/decision/rules.h) once, so a misspelt rule fails the
+ * compile, naming the place, wherever a rule can be named. */
+Test(schema, an_unknown_rule_id_is_a_compile_error_wherever_a_rule_is_named)
+{
+    const char *defs = "{\"name\": {\"type\": \"string\"}}";
+    struct {
+        const char *root, *extra, *want;
+    } cases[] = {
+        {"{\"type\": \"string\", \"rule\": \"sourcepvc_invalid\"}", NULL,
+         "test.yaml: schemas.t.root.rule: rule id \"sourcepvc_invalid\" is not in the rule table"},
+        {"{\"type\": \"object\", \"properties\": {\"a\": {\"$ref\": \"name\", \"rule\": "
+         "\"Repository-Invalid\"}}}",
+         NULL,
+         "test.yaml: schemas.t.root.properties.a: rule id \"Repository-Invalid\" is not in the "
+         "rule table"},
+        {"{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"string\", \"only\": "
+         "\"ReplicationDestination\", \"otherVariant\": \"forbid\", \"otherVariantRule\": "
+         "\"repositorypvc-on-destinaton\"}}}",
+         NULL,
+         "test.yaml: schemas.t.root.properties.a: rule id \"repositorypvc-on-destinaton\" is not "
+         "in the rule table"},
+        {"{\"type\": \"object\", \"required\": [\"a\"], \"properties\": {\"a\": {\"type\": "
+         "\"string\", \"requiredRule\": \"sourcepvc-requried\"}}}",
+         NULL,
+         "test.yaml: schemas.t.root.properties.a: rule id \"sourcepvc-requried\" is not in the "
+         "rule table"},
+        {"{\"type\": \"string\"}", ", \"ignoredRule\": \"policy-key-ignore\"",
+         "test.yaml: schemas.t.ignoredRule: rule id \"policy-key-ignore\" is not in the rule "
+         "table"},
+        {"{\"type\": \"string\", \"rule\": 7}", NULL,
+         "test.yaml: schemas.t.root.rule: a rule id must be a string"},
+        {"{\"type\": \"string\", \"rule\": \"\"}", NULL,
+         "test.yaml: schemas.t.root.rule: rule id \"\" is not in the rule table"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct kw_schema_set *set = kw_schema_set_new();
+        char err[512] = "";
+        cr_expect_eq(compile(set, defs, cases[i].root, cases[i].extra, err, sizeof(err)), -1,
+                     "case %zu compiled", i);
+        cr_expect_str_eq(err, cases[i].want, "case %zu", i);
+        cr_expect_null(kw_schema_find(set, "t"));
+        kw_schema_set_free(set);
+    }
+    /* The schema-level rules, which the helper above writes correctly. */
+    const char *keys[] = {"rule", "typeRule", "unknownRule"};
+    for (size_t i = 0; i < 3; i++) {
+        char doc[512], want[256];
+        snprintf(doc, sizeof(doc),
+                 "{\"schemas\": {\"t\": {\"rule\": \"field-type\", \"typeRule\": \"field-type\", "
+                 "\"unknownRule\": \"unknown-field\", \"%s\": \"field-typo\", \"root\": "
+                 "{\"type\": \"string\"}}}}",
+                 keys[i]);
+        snprintf(want, sizeof(want),
+                 "test.yaml: schemas.t.%s: rule id \"field-typo\" is not in the rule table",
+                 keys[i]);
+        json_t *d = json_loads(doc, 0, NULL);
+        cr_assert(d, "%s", doc);
+        struct kw_schema_set *set = kw_schema_set_new();
+        char err[512] = "";
+        cr_expect_eq(kw_schema_set_add(set, "test.yaml", d, err, sizeof(err)), -1, "%s", keys[i]);
+        cr_expect_str_eq(err, want);
+        kw_schema_set_free(set);
+    }
+}
+
+/* A resolved id becomes the rule's enum value in what the schema reports. */
+Test(schema, rule_ids_resolve_to_the_rule_enum)
+{
+    struct kw_schema_set *set = kw_schema_set_new();
+    char err[512];
+    cr_assert_eq(compile(set, NULL,
+                         "{\"type\": \"object\", \"properties\": {\"n\": {\"type\": "
+                         "\"integer\", \"minimum\": 0, \"rule\": \"policy-value-invalid\"}}}",
+                         ", \"ignoredRule\": \"policy-key-ignored\"", err, sizeof(err)),
+                 0, "%s", err);
+    struct kw_result res;
+    validate(set, "{\"n\": -1, \"m\": 1}", &res);
+    cr_assert_eq(res.ncauses, 1);
+    cr_expect_eq(res.causes[0].rule_id, KW_RULE_POLICY_VALUE_INVALID);
+    cr_assert_eq(res.nwarnings, 1);
+    cr_expect_eq(res.warnings[0].rule_id, KW_RULE_UNKNOWN_FIELD);
+    kw_result_free(&res);
+    validate(set, "{\"n\": \"x\"}", &res);
+    cr_assert_eq(res.ncauses, 1);
+    cr_expect_eq(res.causes[0].rule_id, KW_RULE_FIELD_TYPE);
+    kw_result_free(&res);
+    kw_schema_set_free(set);
 }
 
 Test(schema, document_level_errors)
@@ -242,7 +333,7 @@ Test(schema, strings_lengths_patterns_and_formats)
     validate(set, "{\"d\": \"a.b\", \"f\": \"/a\\u0000b\"}", &res);
     cr_expect_eq(res.ncauses, 2);
     cr_expect_str_eq(res.causes[0].field, "spec.d");
-    cr_expect_str_eq(res.causes[0].rule_id, "repository-invalid");
+    cr_expect_eq(res.causes[0].rule_id, KW_RULE_REPOSITORY_INVALID);
     cr_expect_str_eq(res.causes[1].detail, "must not contain a NUL character");
     kw_result_free(&res);
     kw_schema_set_free(set);
@@ -270,7 +361,7 @@ Test(schema, arrays_maps_and_paths)
              &res);
     cr_expect_eq(res.ncauses, 2);
     cr_expect_str_eq(res.causes[0].field, "spec.labels[x]");
-    cr_expect_str_eq(res.causes[0].rule_id, "mover-pod-labels-invalid");
+    cr_expect_eq(res.causes[0].rule_id, KW_RULE_MOVER_POD_LABELS_INVALID);
     cr_expect_str_eq(res.causes[1].field, "spec.labels");
     cr_expect_str_eq(res.causes[1].value, "\"a b\"");
     kw_result_free(&res);
@@ -295,12 +386,12 @@ Test(schema, required_empty_is_absent_and_rule_inheritance)
     validate(set, "{\"a\": \"\", \"b\": \"\", \"c\": \"C\", \"d\": \"D\"}", &res);
     cr_assert_eq(res.ncauses, 3);
     cr_expect_str_eq(res.causes[0].field, "spec.c");
-    cr_expect_str_eq(res.causes[0].rule_id, "repository-invalid");
+    cr_expect_eq(res.causes[0].rule_id, KW_RULE_REPOSITORY_INVALID);
     cr_expect_str_eq(res.causes[1].field, "spec.d");
-    cr_expect_str_eq(res.causes[1].rule_id, "customca-invalid");
+    cr_expect_eq(res.causes[1].rule_id, KW_RULE_CUSTOMCA_INVALID);
     char *l = line(&res, 2);
     cr_expect_str_eq(l, "spec.a: Required value: the volume");
-    cr_expect_str_eq(res.causes[2].rule_id, "sourcepvc-required");
+    cr_expect_eq(res.causes[2].rule_id, KW_RULE_SOURCEPVC_REQUIRED);
     free(l);
     kw_result_free(&res);
     validate(set, "{\"b\": null}", &res);
@@ -334,7 +425,7 @@ Test(schema, unknown_fields_variants_and_the_warning_cap)
     cr_assert_eq(res.nwarnings, 5);
     for (size_t i = 0; i < 5; i++) {
         cr_expect_str_eq(res.warnings[i].text, want[i]);
-        cr_expect_str_eq(res.warnings[i].rule_id, "unknown-field");
+        cr_expect_eq(res.warnings[i].rule_id, KW_RULE_UNKNOWN_FIELD);
     }
     cr_assert_eq(res.ncauses, 1);
     char *l = line(&res, 0);

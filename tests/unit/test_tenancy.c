@@ -24,15 +24,15 @@ static struct kw_result run(const struct kw_config *cfg, enum kw_kind kind, cons
 }
 
 static void expect(const struct kw_config *cfg, enum kw_kind kind, const char *kopia,
-                   const char *rule, const char *field)
+                   enum kw_rule_id rule, const char *field)
 {
     struct kw_result res = run(cfg, kind, "team-a", kopia);
-    if (!rule) {
+    if (rule == KW_RULE_NONE) {
         cr_assert_eq(res.ncauses, 0, "%s: unexpected %s", kopia,
                      res.ncauses ? res.causes[0].detail : "");
     } else {
-        cr_assert_eq(res.ncauses, 1, "%s: want %s", kopia, rule);
-        cr_assert_str_eq(res.causes[0].rule_id, rule);
+        cr_assert_eq(res.ncauses, 1, "%s: want %s", kopia, kw_rule_id_string(rule));
+        cr_assert_eq(res.causes[0].rule_id, rule);
         cr_assert_str_eq(res.causes[0].field, field);
         cr_assert_eq(res.causes[0].type, KW_CAUSE_FORBIDDEN);
     }
@@ -44,9 +44,10 @@ Test(tenancy, everything_is_allowed_by_default)
     struct kw_config cfg;
     kw_config_defaults(&cfg);
     expect(&cfg, KW_KIND_RS, "{\"actions\":{\"beforeSnapshot\":\"x\"},\"hostname\":\"other\"}",
-           NULL, NULL);
+           KW_RULE_NONE, NULL);
     expect(&cfg, KW_KIND_RD,
-           "{\"sourceIdentity\":{\"sourceName\":\"s\",\"sourceNamespace\":\"b\"}}", NULL, NULL);
+           "{\"sourceIdentity\":{\"sourceName\":\"s\",\"sourceNamespace\":\"b\"}}", KW_RULE_NONE,
+           NULL);
 }
 
 Test(tenancy, deny_actions)
@@ -54,10 +55,10 @@ Test(tenancy, deny_actions)
     struct kw_config cfg;
     kw_config_defaults(&cfg);
     cfg.deny_actions = true;
-    expect(&cfg, KW_KIND_RS, "{\"actions\":{\"beforeSnapshot\":\"x\"}}", KW_RULE_ADMIN_ACTIONS,
+    expect(&cfg, KW_KIND_RS, "{\"actions\":{\"beforeSnapshot\":\"x\"}}", KW_RULE_ADMIN_DENY_ACTIONS,
            "spec.kopia.actions");
-    expect(&cfg, KW_KIND_RS, "{\"actions\":null}", NULL, NULL);
-    expect(&cfg, KW_KIND_RS, "{}", NULL, NULL);
+    expect(&cfg, KW_KIND_RS, "{\"actions\":null}", KW_RULE_NONE, NULL);
+    expect(&cfg, KW_KIND_RS, "{}", KW_RULE_NONE, NULL);
 }
 
 Test(tenancy, deny_foreign_hostname)
@@ -65,12 +66,12 @@ Test(tenancy, deny_foreign_hostname)
     struct kw_config cfg;
     kw_config_defaults(&cfg);
     cfg.deny_foreign_hostname = true;
-    expect(&cfg, KW_KIND_RS, "{\"hostname\":\"team-b\"}", KW_RULE_ADMIN_HOSTNAME,
+    expect(&cfg, KW_KIND_RS, "{\"hostname\":\"team-b\"}", KW_RULE_ADMIN_HOSTNAME_IS_NAMESPACE,
            "spec.kopia.hostname");
-    expect(&cfg, KW_KIND_RD, "{\"hostname\":\"team-b\",\"username\":\"u\"}", KW_RULE_ADMIN_HOSTNAME,
-           "spec.kopia.hostname");
-    expect(&cfg, KW_KIND_RS, "{\"hostname\":\"team-a\"}", NULL, NULL);
-    expect(&cfg, KW_KIND_RS, "{\"hostname\":\"\"}", NULL, NULL);
+    expect(&cfg, KW_KIND_RD, "{\"hostname\":\"team-b\",\"username\":\"u\"}",
+           KW_RULE_ADMIN_HOSTNAME_IS_NAMESPACE, "spec.kopia.hostname");
+    expect(&cfg, KW_KIND_RS, "{\"hostname\":\"team-a\"}", KW_RULE_NONE, NULL);
+    expect(&cfg, KW_KIND_RS, "{\"hostname\":\"\"}", KW_RULE_NONE, NULL);
     struct kw_result res = run(&cfg, KW_KIND_RS, "team-a", "{\"hostname\":\"team-b\"}");
     cr_assert(strstr(res.causes[0].detail, "(\"team-a\"), not \"team-b\""), "%s",
               res.causes[0].detail);
@@ -90,12 +91,13 @@ Test(tenancy, deny_cross_namespace_source_with_allowed_list)
            "{\"sourceIdentity\":{\"sourceName\":\"s\",\"sourceNamespace\":\"b\"}}",
            KW_RULE_ADMIN_SOURCE_NAMESPACE, field);
     expect(&cfg, KW_KIND_RD,
-           "{\"sourceIdentity\":{\"sourceName\":\"s\",\"sourceNamespace\":\"team-a\"}}", NULL,
-           NULL);
+           "{\"sourceIdentity\":{\"sourceName\":\"s\",\"sourceNamespace\":\"team-a\"}}",
+           KW_RULE_NONE, NULL);
     expect(&cfg, KW_KIND_RD,
            "{\"sourceIdentity\":{\"sourceName\":\"s\",\"sourceNamespace\":\"shared-backups\"}}",
-           NULL, NULL);
-    expect(&cfg, KW_KIND_RD, "{\"sourceIdentity\":{\"sourceName\":\"s\"}}", NULL, NULL);
+           KW_RULE_NONE, NULL);
+    expect(&cfg, KW_KIND_RD, "{\"sourceIdentity\":{\"sourceName\":\"s\"}}", KW_RULE_NONE, NULL);
     /* Only restores read another namespace's backups. */
-    expect(&cfg, KW_KIND_RS, "{\"sourceIdentity\":{\"sourceNamespace\":\"b\"}}", NULL, NULL);
+    expect(&cfg, KW_KIND_RS, "{\"sourceIdentity\":{\"sourceNamespace\":\"b\"}}", KW_RULE_NONE,
+           NULL);
 }

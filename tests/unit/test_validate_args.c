@@ -50,14 +50,13 @@ static json_t *args_of(const char *const *items, size_t n)
     return a;
 }
 
-static size_t count(const struct kw_result *res, const char *rule, const char *field)
+static size_t count(const struct kw_result *res, enum kw_rule_id rule, const char *field)
 {
     size_t n = 0;
     for (size_t i = 0; i < res->ncauses; i++)
-        n += strcmp(res->causes[i].rule_id, rule) == 0 &&
-             (!field || strcmp(res->causes[i].field, field) == 0);
+        n += res->causes[i].rule_id == rule && (!field || strcmp(res->causes[i].field, field) == 0);
     for (size_t i = 0; i < res->nwarnings; i++)
-        n += strcmp(res->warnings[i].rule_id, rule) == 0 &&
+        n += res->warnings[i].rule_id == rule &&
              (!field || strncmp(res->warnings[i].text, field, strlen(field)) == 0);
     return n;
 }
@@ -94,7 +93,7 @@ Test(validate_args, twenty_items_pass_and_twenty_one_are_too_many)
             json_array_append_new(a, json_string("--one-file-system"));
         struct kw_result res;
         run_args(KW_KIND_RS, a, &res);
-        cr_expect_eq(count(&res, "additional-args-too-many", "spec.kopia.additionalArgs"),
+        cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_TOO_MANY, "spec.kopia.additionalArgs"),
                      n == 21 ? 1 : 0, "n=%zu", n);
         if (n == 21) {
             char *b = kw_cause_body(&res.causes[0]);
@@ -122,8 +121,8 @@ Test(validate_args, every_forbidden_flag_in_every_form)
                 struct kw_result res;
                 run_args(k, a, &res);
                 cr_expect_eq(
-                    count(&res, "additional-args-forbidden", "spec.kopia.additionalArgs[1]"), 1,
-                    "%s form %zu", forbidden[i], f);
+                    count(&res, KW_RULE_ADDITIONAL_ARGS_FORBIDDEN, "spec.kopia.additionalArgs[1]"),
+                    1, "%s form %zu", forbidden[i], f);
                 cr_expect(kw_result_denied(&res));
                 for (size_t c = 0; c < res.ncauses; c++)
                     cr_expect(!strstr(res.causes[c].detail, "secret-value"),
@@ -151,7 +150,7 @@ Test(validate_args, matching_is_exact_and_case_sensitive)
     const char *exclude[] = {"--exclude", "--password"};
     a = args_of(exclude, 2);
     run_args(KW_KIND_RS, a, &res);
-    cr_expect_eq(count(&res, "additional-args-forbidden", "spec.kopia.additionalArgs[1]"), 1);
+    cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_FORBIDDEN, "spec.kopia.additionalArgs[1]"), 1);
     cr_expect_eq(res.ncauses, 1);
     char *b = kw_cause_body(&res.causes[0]);
     cr_expect_str_eq(b, "Forbidden: --password may not be passed in additionalArgs: the mover sets "
@@ -168,9 +167,9 @@ Test(validate_args, empty_and_multi_line_items_are_denied)
     json_array_append_new(a, json_stringn("--x\0y", 5));
     struct kw_result res;
     run_args(KW_KIND_RS, a, &res);
-    cr_expect_eq(count(&res, "additional-args-empty", "spec.kopia.additionalArgs[0]"), 1);
-    cr_expect_eq(count(&res, "additional-args-newline", "spec.kopia.additionalArgs[1]"), 1);
-    cr_expect_eq(count(&res, "additional-args-newline", "spec.kopia.additionalArgs[4]"), 1);
+    cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_EMPTY, "spec.kopia.additionalArgs[0]"), 1);
+    cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_NEWLINE, "spec.kopia.additionalArgs[1]"), 1);
+    cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_NEWLINE, "spec.kopia.additionalArgs[4]"), 1);
     cr_expect_eq(res.ncauses, 3);
     kw_result_free(&res);
     json_decref(a);
@@ -183,12 +182,12 @@ Test(validate_args, separator_characters_warn_and_smuggled_flags_deny)
     json_t *a = args_of(items, 5);
     struct kw_result res;
     run_args(KW_KIND_RS, a, &res);
-    cr_expect_eq(count(&res, "additional-args-separator", "spec.kopia.additionalArgs[0]"), 1);
-    cr_expect_eq(count(&res, "additional-args-forbidden", "spec.kopia.additionalArgs[1]"), 1);
-    cr_expect_eq(count(&res, "additional-args-separator", "spec.kopia.additionalArgs[1]"), 0);
-    cr_expect_eq(count(&res, "additional-args-separator", "spec.kopia.additionalArgs[2]"), 1);
-    cr_expect_eq(count(&res, "additional-args-separator", "spec.kopia.additionalArgs[3]"), 1);
-    cr_expect_eq(count(&res, "additional-args-separator", "spec.kopia.additionalArgs[4]"), 0);
+    cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_SEPARATOR, "spec.kopia.additionalArgs[0]"), 1);
+    cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_FORBIDDEN, "spec.kopia.additionalArgs[1]"), 1);
+    cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_SEPARATOR, "spec.kopia.additionalArgs[1]"), 0);
+    cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_SEPARATOR, "spec.kopia.additionalArgs[2]"), 1);
+    cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_SEPARATOR, "spec.kopia.additionalArgs[3]"), 1);
+    cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_SEPARATOR, "spec.kopia.additionalArgs[4]"), 0);
     for (size_t c = 0; c < res.ncauses; c++)
         cr_expect(!strstr(res.causes[c].detail, "hunter2"), "%s", res.causes[c].detail);
     for (size_t w = 0; w < res.nwarnings; w++)
@@ -201,7 +200,7 @@ Test(validate_args, separator_characters_warn_and_smuggled_flags_deny)
     const char *hidden[] = {"xE--key=k", "xP--key-id", "--key_id"};
     a = args_of(hidden, 3);
     run_args(KW_KIND_RD, a, &res);
-    cr_expect_eq(count(&res, "additional-args-forbidden", NULL), 3);
+    cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_FORBIDDEN, NULL), 3);
     kw_result_free(&res);
     json_decref(a);
 }
@@ -212,14 +211,16 @@ Test(validate_args, native_field_duplicates_warn_on_a_source)
     json_t *a = args_of(items, 4);
     struct kw_result res;
     run_args(KW_KIND_RS, a, &res);
-    cr_expect_eq(count(&res, "additional-args-native-field", "spec.kopia.additionalArgs[0]"), 1);
-    cr_expect_eq(count(&res, "additional-args-native-field", "spec.kopia.additionalArgs[1]"), 1);
-    cr_expect_eq(count(&res, "additional-args-native-field", NULL), 2);
+    cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_NATIVE_FIELD, "spec.kopia.additionalArgs[0]"),
+                 1);
+    cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_NATIVE_FIELD, "spec.kopia.additionalArgs[1]"),
+                 1);
+    cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_NATIVE_FIELD, NULL), 2);
     cr_expect_eq(res.ncauses, 0);
     kw_result_free(&res);
     /* A ReplicationDestination has no parallelism field to duplicate. */
     run_args(KW_KIND_RD, a, &res);
-    cr_expect_eq(count(&res, "additional-args-native-field", NULL), 0);
+    cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_NATIVE_FIELD, NULL), 0);
     kw_result_free(&res);
     json_decref(a);
 }
@@ -233,8 +234,8 @@ Test(validate_args, extra_forbidden_flags_come_from_the_configuration)
     json_t *a = args_of(items, 3);
     struct kw_result res;
     run_args(KW_KIND_RS, a, &res);
-    cr_expect_eq(count(&res, "additional-args-forbidden", NULL), 2);
-    cr_expect_eq(count(&res, "additional-args-forbidden", "spec.kopia.additionalArgs[2]"), 0);
+    cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_FORBIDDEN, NULL), 2);
+    cr_expect_eq(count(&res, KW_RULE_ADDITIONAL_ARGS_FORBIDDEN, "spec.kopia.additionalArgs[2]"), 0);
     kw_result_free(&res);
     json_decref(a);
 }

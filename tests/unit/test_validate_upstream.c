@@ -48,7 +48,8 @@ static void rule_list(const struct kw_result *res, bool deny, char *out, size_t 
     const char *ids[64];
     size_t n = 0, total = deny ? res->ncauses : res->nwarnings;
     for (size_t i = 0; i < total && n < 64; i++) {
-        const char *id = deny ? res->causes[i].rule_id : res->warnings[i].rule_id;
+        const char *id =
+            kw_rule_id_string(deny ? res->causes[i].rule_id : res->warnings[i].rule_id);
         size_t j = 0;
         while (j < n && strcmp(ids[j], id) != 0)
             j++;

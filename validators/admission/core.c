@@ -150,13 +150,15 @@ static void summarize(const struct kw_review *rv, const struct kw_result *res, b
     copy_field(s->uid, sizeof(s->uid), rv->uid);
     copy_field(s->kind, sizeof(s->kind), rv->kind_name);
     copy_field(s->operation, sizeof(s->operation), rv->operation);
+    s->kind_id = rv->kind;
+    s->op_id = rv->op;
     copy_field(s->namespace, sizeof(s->namespace), rv->namespace);
     copy_field(s->name, sizeof(s->name), rv->name);
     s->dry_run = rv->dry_run;
     s->allowed = !kw_result_denied(res);
     s->patched = patched;
     if (res->bad_request && s->ndeny < KW_SUMMARY_RULES)
-        s->deny_rules[s->ndeny++] = KW_RULE_DECODE;
+        s->deny_rules[s->ndeny++] = KW_RULE_OBJECT_DECODE;
     for (size_t i = 0; i < res->ncauses && s->ndeny < KW_SUMMARY_RULES; i++)
         s->deny_rules[s->ndeny++] = res->causes[i].rule_id;
     for (size_t i = 0; i < res->nwarnings && s->nwarn < KW_SUMMARY_RULES; i++)

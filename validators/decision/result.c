@@ -61,7 +61,7 @@ __attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_l
     return out;
 }
 
-static void add_cause(struct kw_result *res, enum kw_cause_type type, const char *rule_id,
+static void add_cause(struct kw_result *res, enum kw_cause_type type, enum kw_rule_id rule_id,
                       const char *field, char *value_owned, char *detail_owned)
 {
     char *f = strdup(field ? field : "");
@@ -77,7 +77,7 @@ static void add_cause(struct kw_result *res, enum kw_cause_type type, const char
         .type = type, .rule_id = rule_id, .field = f, .value = value_owned, .detail = detail_owned};
 }
 
-void kw_result_cause(struct kw_result *res, enum kw_cause_type type, const char *rule_id,
+void kw_result_cause(struct kw_result *res, enum kw_cause_type type, enum kw_rule_id rule_id,
                      const char *field, const char *value, const char *detail_fmt, ...)
 {
     va_list ap;
@@ -90,7 +90,7 @@ void kw_result_cause(struct kw_result *res, enum kw_cause_type type, const char 
     add_cause(res, type, rule_id, field, v, detail);
 }
 
-void kw_result_cause_str(struct kw_result *res, enum kw_cause_type type, const char *rule_id,
+void kw_result_cause_str(struct kw_result *res, enum kw_cause_type type, enum kw_rule_id rule_id,
                          const char *field, const char *bad_value, const char *detail_fmt, ...)
 {
     va_list ap;
@@ -103,7 +103,7 @@ void kw_result_cause_str(struct kw_result *res, enum kw_cause_type type, const c
     add_cause(res, type, rule_id, field, v, detail);
 }
 
-void kw_result_warn(struct kw_result *res, const char *rule_id, const char *fmt, ...)
+void kw_result_warn(struct kw_result *res, enum kw_rule_id rule_id, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kw/decision/rules.h"
+
 #define ARGS_PATH "spec.kopia.additionalArgs"
 
 struct flag_rule {
@@ -109,7 +111,7 @@ static void check_native_field(struct kw_result *res, const char *path, const ch
 {
     for (size_t i = 0; i < sizeof(native_fields) / sizeof(native_fields[0]); i++) {
         if (is_flag(s, len, native_fields[i].flag))
-            kw_result_warn(res, "additional-args-native-field",
+            kw_result_warn(res, KW_RULE_ADDITIONAL_ARGS_NATIVE_FIELD,
                            "%s: %s duplicates %s; use the field", path, native_fields[i].flag,
                            native_fields[i].field);
     }
@@ -121,29 +123,29 @@ static void check_item(const struct kw_object_ctx *ctx, struct kw_result *res, c
     const char *s = json_string_value(item);
     size_t len = json_string_length(item);
     if (len == 0) {
-        kw_result_cause_str(res, KW_CAUSE_INVALID, "additional-args-empty", path, "",
+        kw_result_cause_str(res, KW_CAUSE_INVALID, KW_RULE_ADDITIONAL_ARGS_EMPTY, path, "",
                             "must not be empty");
         return;
     }
     const char *why;
     const char *flag = forbidden_flag(ctx->cfg, s, len, &why);
     if (flag)
-        kw_result_cause(res, KW_CAUSE_FORBIDDEN, "additional-args-forbidden", path, NULL,
+        kw_result_cause(res, KW_CAUSE_FORBIDDEN, KW_RULE_ADDITIONAL_ARGS_FORBIDDEN, path, NULL,
                         "%s may not be passed in additionalArgs: %s", flag, why);
     if (memchr(s, '\n', len) || memchr(s, 0, len))
-        kw_result_cause(res, KW_CAUSE_INVALID, "additional-args-newline", path, NULL,
+        kw_result_cause(res, KW_CAUSE_INVALID, KW_RULE_ADDITIONAL_ARGS_NEWLINE, path, NULL,
                         "must be one line without NUL characters (the mover reads only the first "
                         "line)");
     char sep = first_separator(s, len);
     if (sep && !flag) {
         const char *hidden = smuggled_flag(ctx->cfg, s, len);
         if (hidden)
-            kw_result_cause(res, KW_CAUSE_FORBIDDEN, "additional-args-forbidden", path, NULL,
+            kw_result_cause(res, KW_CAUSE_FORBIDDEN, KW_RULE_ADDITIONAL_ARGS_FORBIDDEN, path, NULL,
                             "the mover splits this item at each character of %s, and one piece "
                             "is the forbidden flag %s",
                             KW_MOVER_ARG_SEPARATOR, hidden);
         else
-            kw_result_warn(res, "additional-args-separator",
+            kw_result_warn(res, KW_RULE_ADDITIONAL_ARGS_SEPARATOR,
                            "%s: would be split by the mover at \"%c\" (it splits on each "
                            "character of %s)",
                            path, sep, KW_MOVER_ARG_SEPARATOR);

@@ -11,11 +11,9 @@
 
 #include "kw/formats/formats.h"
 #include "kw/kopia/identity.h"
+#include "kw/decision/rules.h"
 #include "kw/json/util.h"
 #include "kw/kopia/validate.h"
-
-#define RULE_COPYMETHOD_DEFAULTED  "copymethod-defaulted"
-#define RULE_RESTOREASOF_NORMALIZE "restoreasof-normalized"
 
 /* How a string field is written in an object. */
 enum field_state {
@@ -179,7 +177,7 @@ static void default_copy_method(const struct kw_object_ctx *ctx, const json_t *k
     if (state == FIELD_SET)
         return;
     patch_string(res, state, "/spec/kopia/copyMethod", "Direct");
-    kw_result_warn(res, RULE_COPYMETHOD_DEFAULTED,
+    kw_result_warn(res, KW_RULE_COPYMETHOD_DEFAULTED,
                    "spec.kopia.copyMethod: defaulted to Direct, which %s the live volume; "
                    "Snapshot gives a point-in-time copy",
                    ctx->kind == KW_KIND_RD ? "restores into" : "backs up");
@@ -213,7 +211,7 @@ static void normalize_restore_as_of(const struct kw_object_ctx *ctx, const json_
         !kw_datetime_needs_rewrite(&dt) || !kw_datetime_utc(&dt, utc, sizeof(utc)))
         return;
     patch_string(res, FIELD_SET, "/spec/kopia/restoreAsOf", utc);
-    kw_result_warn(res, RULE_RESTOREASOF_NORMALIZE,
+    kw_result_warn(res, KW_RULE_RESTOREASOF_NORMALIZED,
                    "spec.kopia.restoreAsOf: rewritten from \"%s\" to \"%s\": the mover compares "
                    "timestamps as text in UTC",
                    value, utc);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "kw/json/json.h"
+#include "kw/decision/rules.h"
 #include "kw/json/util.h"
 #include "kw/schema/schema.h"
 #include "kw/schema/stream.h"
@@ -30,12 +31,6 @@
 #define REPOSITORY_CONFIG_ENV "KOPIA_STRUCTURED_REPOSITORY_CONFIG"
 #define LINUX_MAX_ARG_STRLEN  131072u
 #define ENV_MAX_VALUE_BYTES   (LINUX_MAX_ARG_STRLEN - sizeof(REPOSITORY_CONFIG_ENV "="))
-
-#define RULE_TOO_LARGE    "policy-too-large"
-#define RULE_INVALID_JSON "policy-invalid-json"
-#define RULE_NOT_OBJECT   "policy-not-object"
-#define RULE_ENV_TOO_BIG  "repository-config-env-too-large"
-#define RULE_BASE64       "policy-base64-invalid"
 
 #define GLOBAL_POLICY_FILE     "global-policy.json"
 #define REPOSITORY_CONFIG_FILE "repository.config"
@@ -71,7 +66,7 @@ static void invalid_json(const char *field, const char *name, const struct kw_js
 {
     char what[sizeof(err->text)];
     error_class(err->text, what, sizeof(what));
-    kw_result_cause(res, KW_CAUSE_INVALID, RULE_INVALID_JSON, field, NULL,
+    kw_result_cause(res, KW_CAUSE_INVALID, KW_RULE_POLICY_INVALID_JSON, field, NULL,
                     "invalid JSON in %s at line %zu, column %zu: %s", name, err->line, err->column,
                     what);
 }
@@ -80,7 +75,7 @@ static bool within_size_limit(const char *field, size_t len, struct kw_result *r
 {
     if (len <= POLICY_MAX_BYTES)
         return true;
-    kw_result_cause(res, KW_CAUSE_TOO_LONG, RULE_TOO_LARGE, field, NULL,
+    kw_result_cause(res, KW_CAUSE_TOO_LONG, KW_RULE_POLICY_TOO_LARGE, field, NULL,
                     "policy configuration too large (%zu bytes, max %u)", len, POLICY_MAX_BYTES);
     return false;
 }
@@ -130,7 +125,8 @@ static void not_an_object(const char *field, const char *type, struct kw_result 
 {
     char shown[16];
     snprintf(shown, sizeof(shown), "\"%s\"", type);
-    kw_result_cause(res, KW_CAUSE_TYPE, RULE_NOT_OBJECT, field, shown, "must be a JSON object");
+    kw_result_cause(res, KW_CAUSE_TYPE, KW_RULE_POLICY_NOT_OBJECT, field, shown,
+                    "must be a JSON object");
 }
 
 enum check_outcome { CHECKED, NOT_JSON, NOT_OBJECT };
@@ -189,7 +185,7 @@ void kw_validate_repository_config(const struct kw_object_ctx *ctx, const json_t
     if (!within_size_limit(field_path, len, res) || len == 0)
         return; /* the empty string is allowed (no inline config) */
     if (len > ENV_MAX_VALUE_BYTES)
-        kw_result_warn(res, RULE_ENV_TOO_BIG,
+        kw_result_warn(res, KW_RULE_REPOSITORY_CONFIG_ENV_TOO_LARGE,
                        "%s: %zu bytes exceed the environment limit (%zu); the mover would not "
                        "start",
                        field_path, len, (size_t)ENV_MAX_VALUE_BYTES);
@@ -254,7 +250,7 @@ static void check_file(const struct kw_schema *global, const struct kw_schema *r
     if (!within_size_limit(field, len, res))
         return;
     if (len == 0) {
-        kw_result_cause(res, KW_CAUSE_INVALID, RULE_INVALID_JSON, field, NULL,
+        kw_result_cause(res, KW_CAUSE_INVALID, KW_RULE_POLICY_INVALID_JSON, field, NULL,
                         "invalid JSON in %s: the file is empty", key);
         return;
     }
@@ -342,7 +338,7 @@ static void check_map_value(const struct kw_schema *global, const struct kw_sche
         if (oom)
             res->out_of_memory = true;
         else
-            kw_result_cause(res, KW_CAUSE_INVALID, RULE_BASE64, field, NULL,
+            kw_result_cause(res, KW_CAUSE_INVALID, KW_RULE_POLICY_BASE64_INVALID, field, NULL,
                             "not valid base64 at byte %zu (%s values are base64; use %s for "
                             "plain text)",
                             bad_at, m->member, m->plain_member);

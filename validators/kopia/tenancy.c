@@ -22,7 +22,7 @@ static void deny_actions(const struct kw_object_ctx *ctx, const json_t *kopia,
 {
     if (!ctx->cfg->deny_actions || !kw_obj_has(kopia, "actions"))
         return;
-    kw_result_cause(res, KW_CAUSE_FORBIDDEN, KW_RULE_ADMIN_ACTIONS, "spec.kopia.actions", NULL,
+    kw_result_cause(res, KW_CAUSE_FORBIDDEN, KW_RULE_ADMIN_DENY_ACTIONS, "spec.kopia.actions", NULL,
                     "snapshot actions are disabled by the cluster's admission policy "
                     "(they run shell commands with the repository credentials)");
 }
@@ -34,7 +34,8 @@ static void deny_foreign_hostname(const struct kw_object_ctx *ctx, const json_t 
     if (!ctx->cfg->deny_foreign_hostname || !hostname || !ctx->namespace[0] ||
         strcmp(hostname, ctx->namespace) == 0)
         return;
-    kw_result_cause(res, KW_CAUSE_FORBIDDEN, KW_RULE_ADMIN_HOSTNAME, "spec.kopia.hostname", NULL,
+    kw_result_cause(res, KW_CAUSE_FORBIDDEN, KW_RULE_ADMIN_HOSTNAME_IS_NAMESPACE,
+                    "spec.kopia.hostname", NULL,
                     "the cluster's admission policy requires the hostname to be the namespace "
                     "(\"%s\"), not \"%s\"; remove the field to use it",
                     ctx->namespace, hostname);

@@ -10,16 +10,9 @@
 #include <string.h>
 
 #include "kw/kopia/identity.h"
+#include "kw/decision/rules.h"
 #include "kw/json/util.h"
 #include "kw/kopia/validate.h"
-
-#define RULE_IDENTITY_WARN    "identity-change-after-sync"
-#define RULE_IDENTITY_DENY    "identity-change-forbidden"
-#define RULE_PATH_WARN        "source-path-change-after-sync"
-#define RULE_PATH_DENY        "source-path-change-forbidden"
-#define RULE_REPOSITORY_WARN  "repository-change-after-sync"
-#define RULE_REPOSITORY_DENY  "repository-change-forbidden"
-#define RULE_COMPRESSION_WARN "compression-change-after-sync"
 
 /* Rendered values longer than this are cut with "..." to keep warnings short. */
 #define SHOWN_MAX 48
@@ -68,13 +61,14 @@ static char *shown(const json_t *v)
 
 /* Reports that `field` changed from `before` to `after` (rendered values;
  * `what` names the thing that changed, "" for the field itself): a Forbidden
- * cause under `deny_rule` when given, else a warning; both end with `why`. */
-static void report_change(struct kw_result *res, const char *warn_rule, const char *deny_rule,
-                          const char *field, const char *what, const char *before,
-                          const char *after, const char *why)
+ * cause under `deny_rule` unless it is KW_RULE_NONE, else a warning under
+ * `warn_rule`; both end with `why`. */
+static void report_change(struct kw_result *res, enum kw_rule_id warn_rule,
+                          enum kw_rule_id deny_rule, const char *field, const char *what,
+                          const char *before, const char *after, const char *why)
 {
     const char *sep = what[0] ? " " : "";
-    if (deny_rule)
+    if (deny_rule != KW_RULE_NONE)
         kw_result_cause(res, KW_CAUSE_FORBIDDEN, deny_rule, field, NULL,
                         "%s%smay not change after the first sync (from %s to %s): %s", what, sep,
                         before, after, why);
@@ -110,7 +104,8 @@ static void report_identity_change(const struct kw_object_ctx *ctx, bool deny,
     if (!sb || !sa)
         res->out_of_memory = true;
     else
-        report_change(res, RULE_IDENTITY_WARN, deny ? RULE_IDENTITY_DENY : NULL, field, "identity",
+        report_change(res, KW_RULE_IDENTITY_CHANGE_AFTER_SYNC,
+                      deny ? KW_RULE_IDENTITY_CHANGE_FORBIDDEN : KW_RULE_NONE, field, "identity",
                       sb, sa, consequence(ctx, deny));
     free(sb);
     free(sa);
@@ -152,7 +147,7 @@ static const json_t *compared(const json_t *object, const char *dotted, bool emp
 
 /* Compares one field of the old and new object and reports a change. */
 static void compare_field(const struct kw_object_ctx *ctx, const char *dotted, bool empty_is_absent,
-                          const char *warn_rule, const char *deny_rule, const char *why,
+                          enum kw_rule_id warn_rule, enum kw_rule_id deny_rule, const char *why,
                           struct kw_result *res)
 {
     const json_t *before = compared(ctx->old_object, dotted, empty_is_absent);
@@ -178,13 +173,14 @@ void kw_validate_kopia_update(const struct kw_object_ctx *ctx, struct kw_result 
     compare_identity(ctx, deny, res);
     compare_field(
         ctx, rs ? "spec.kopia.sourcePathOverride" : "spec.kopia.sourceIdentity.sourcePathOverride",
-        false, RULE_PATH_WARN, deny ? RULE_PATH_DENY : NULL, why, res);
-    compare_field(ctx, "spec.kopia.repository", true, RULE_REPOSITORY_WARN,
-                  deny ? RULE_REPOSITORY_DENY : NULL, why, res);
+        false, KW_RULE_SOURCE_PATH_CHANGE_AFTER_SYNC,
+        deny ? KW_RULE_SOURCE_PATH_CHANGE_FORBIDDEN : KW_RULE_NONE, why, res);
+    compare_field(ctx, "spec.kopia.repository", true, KW_RULE_REPOSITORY_CHANGE_AFTER_SYNC,
+                  deny ? KW_RULE_REPOSITORY_CHANGE_FORBIDDEN : KW_RULE_NONE, why, res);
     if (!rs)
         return;
-    compare_field(ctx, "spec.kopia.repositoryPVC", false, RULE_REPOSITORY_WARN,
-                  deny ? RULE_REPOSITORY_DENY : NULL, why, res);
-    compare_field(ctx, "spec.kopia.compression", false, RULE_COMPRESSION_WARN, NULL,
-                  "existing data keeps its old compression", res);
+    compare_field(ctx, "spec.kopia.repositoryPVC", false, KW_RULE_REPOSITORY_CHANGE_AFTER_SYNC,
+                  deny ? KW_RULE_REPOSITORY_CHANGE_FORBIDDEN : KW_RULE_NONE, why, res);
+    compare_field(ctx, "spec.kopia.compression", false, KW_RULE_COMPRESSION_CHANGE_AFTER_SYNC,
+                  KW_RULE_NONE, "existing data keeps its old compression", res);
 }

@@ -48,7 +48,7 @@ static bool is_zero(const json_t *v)
 /* ---- both kinds ----------------------------------------------------- */
 
 /* secretName/configMapName exclusivity, shared by customCA and policyConfig. */
-static bool check_exclusive_sources(const json_t *block, const char *path, const char *rule,
+static bool check_exclusive_sources(const json_t *block, const char *path, enum kw_rule_id rule,
                                     struct kw_result *res)
 {
     if (!given(block, "secretName") || !given(block, "configMapName"))
@@ -63,11 +63,12 @@ static void check_custom_ca(const json_t *kopia, struct kw_result *res)
     const json_t *ca = kw_obj_get(kopia, "customCA");
     if (!json_is_object(ca))
         return;
-    check_exclusive_sources(ca, "spec.kopia.customCA", "customca-exclusive", res);
+    check_exclusive_sources(ca, "spec.kopia.customCA", KW_RULE_CUSTOMCA_EXCLUSIVE, res);
     bool source = given(ca, "secretName") || given(ca, "configMapName");
     if (source && !given(ca, "key"))
-        kw_result_cause(res, KW_CAUSE_REQUIRED, "customca-key-required", "spec.kopia.customCA.key",
-                        NULL, "the key that holds the CA bundle in the %s",
+        kw_result_cause(res, KW_CAUSE_REQUIRED, KW_RULE_CUSTOMCA_KEY_REQUIRED,
+                        "spec.kopia.customCA.key", NULL,
+                        "the key that holds the CA bundle in the %s",
                         given(ca, "secretName") ? "Secret" : "ConfigMap");
 }
 
@@ -76,13 +77,13 @@ static void check_policy_config(const json_t *kopia, struct kw_result *res)
     const json_t *pc = kw_obj_get(kopia, "policyConfig");
     if (!json_is_object(pc))
         return;
-    check_exclusive_sources(pc, "spec.kopia.policyConfig", "policyconfig-exclusive", res);
+    check_exclusive_sources(pc, "spec.kopia.policyConfig", KW_RULE_POLICYCONFIG_EXCLUSIVE, res);
     if (given(pc, "secretName") || given(pc, "configMapName"))
         return;
     const char *names[] = {"globalPolicyFilename", "repositoryConfigFilename"};
     for (size_t i = 0; i < 2; i++)
         if (given(pc, names[i]))
-            kw_result_warn(res, "policyconfig-filename-without-source",
+            kw_result_warn(res, KW_RULE_POLICYCONFIG_FILENAME_WITHOUT_SOURCE,
                            "spec.kopia.policyConfig.%s: has no effect without secretName or "
                            "configMapName",
                            names[i]);
@@ -138,9 +139,9 @@ static void check_mover_resources(const json_t *kopia, struct kw_result *res)
         snprintf(path, sizeof(path), "spec.kopia.moverResources.requests[%.256s]", name);
         render_quantity(req, shown_req, sizeof(shown_req));
         render_quantity(lim, shown_lim, sizeof(shown_lim));
-        kw_result_cause_str(res, KW_CAUSE_INVALID, "mover-resources-request-exceeds-limit", path,
-                            shown_req, "must be less than or equal to %.256s limit of %s", name,
-                            shown_lim);
+        kw_result_cause_str(res, KW_CAUSE_INVALID, KW_RULE_MOVER_RESOURCES_REQUEST_EXCEEDS_LIMIT,
+                            path, shown_req, "must be less than or equal to %.256s limit of %s",
+                            name, shown_lim);
     }
 }
 
@@ -149,11 +150,11 @@ static void warn_cache(const json_t *kopia, struct kw_result *res)
     bool capacity = has(kopia, "cacheCapacity");
     bool sc = has(kopia, "cacheStorageClassName"), modes = has(kopia, "cacheAccessModes");
     if (capacity && !sc && !modes)
-        kw_result_warn(res, "cache-capacity-emptydir",
+        kw_result_warn(res, KW_RULE_CACHE_CAPACITY_EMPTYDIR,
                        "spec.kopia.cacheCapacity: alone it sizes an emptyDir cache; set "
                        "cacheStorageClassName or cacheAccessModes for a PVC");
     if (!capacity && (sc || modes))
-        kw_result_warn(res, "cache-without-capacity",
+        kw_result_warn(res, KW_RULE_CACHE_WITHOUT_CAPACITY,
                        "spec.kopia.%s: without cacheCapacity the cache PVC gets the default 1Gi; "
                        "set cacheCapacity",
                        sc ? "cacheStorageClassName" : "cacheAccessModes");
@@ -163,11 +164,11 @@ static void warn_common(const struct kw_object_ctx *ctx, const json_t *kopia, st
 {
     warn_cache(kopia, res);
     if (str_is(kopia, "copyMethod", "None"))
-        kw_result_warn(res, "copymethod-none-deprecated",
+        kw_result_warn(res, KW_RULE_COPYMETHOD_NONE_DEPRECATED,
                        "spec.kopia.copyMethod: None is deprecated; use Direct");
     const json_t *annotations = kw_path_get(ctx->object, "metadata.annotations");
     if (kw_obj_has(annotations, DEBUG_MOVER_ANNOTATION))
-        kw_result_warn(res, "debug-mover-annotation",
+        kw_result_warn(res, KW_RULE_DEBUG_MOVER_ANNOTATION,
                        "metadata.annotations[" DEBUG_MOVER_ANNOTATION "]: the mover sleeps "
                        "instead of running; remove it when done debugging");
 }
@@ -209,16 +210,16 @@ static void warn_compression(const json_t *kopia, struct kw_result *res)
     char shown[80];
     snprintf(shown, sizeof(shown), "%.64s%s", c, strlen(c) > 64 ? "..." : "");
     if (!known)
-        kw_result_warn(res, "compression-unknown",
+        kw_result_warn(res, KW_RULE_COMPRESSION_UNKNOWN,
                        "spec.kopia.compression: \"%s\" is not a known Kopia algorithm (e.g. zstd, "
                        "s2-default, none)",
                        shown);
     else if (strcmp(c, "lz4") == 0)
-        kw_result_warn(res, "compression-deprecated",
+        kw_result_warn(res, KW_RULE_COMPRESSION_DEPRECATED,
                        "spec.kopia.compression: \"lz4\" is refused by Kopia 0.23 and later; use "
                        "zstd or s2-default");
     else if (strcmp(c, "zstd-best-compression") == 0)
-        kw_result_warn(res, "compression-deprecated",
+        kw_result_warn(res, KW_RULE_COMPRESSION_DEPRECATED,
                        "spec.kopia.compression: \"zstd-best-compression\" is deprecated by Kopia; "
                        "use zstd-better-compression");
 }
@@ -237,8 +238,8 @@ static bool retain_set(const json_t *kopia)
 static void validate_source(const json_t *spec, const json_t *kopia, struct kw_result *res)
 {
     if (!given(kopia, "repository"))
-        kw_result_cause(res, KW_CAUSE_REQUIRED, "repository-required", "spec.kopia.repository",
-                        NULL, "%s",
+        kw_result_cause(res, KW_CAUSE_REQUIRED, KW_RULE_REPOSITORY_REQUIRED,
+                        "spec.kopia.repository", NULL, "%s",
                         given(kopia, "repositoryPVC")
                             ? "the Secret with the repository password is needed with "
                               "repositoryPVC too"
@@ -248,17 +249,17 @@ static void validate_source(const json_t *spec, const json_t *kopia, struct kw_r
     const char *rpvc = kw_obj_str(kopia, "repositoryPVC");
     const char *spvc = kw_obj_str(spec, "sourcePVC");
     if (rpvc && spvc && rpvc[0] && strcmp(rpvc, spvc) == 0)
-        kw_result_warn(res, "repositorypvc-equals-sourcepvc",
+        kw_result_warn(res, KW_RULE_REPOSITORYPVC_EQUALS_SOURCEPVC,
                        "spec.kopia.repositoryPVC: is the volume being backed up (spec.sourcePVC); "
                        "use a separate PVC");
     const json_t *interval = kw_obj_get(kopia, "maintenanceIntervalDays");
     if (retain_set(kopia) && (!interval || is_zero(interval)))
-        kw_result_warn(res, "retain-without-maintenance",
+        kw_result_warn(res, KW_RULE_RETAIN_WITHOUT_MAINTENANCE,
                        "spec.kopia.retain: snapshots are pruned only by maintenance; set "
                        "maintenanceIntervalDays to 1 or more");
     const json_t *actions = kw_obj_get(kopia, "actions");
     if (kw_obj_str_set(actions, "beforeSnapshot") || kw_obj_str_set(actions, "afterSnapshot"))
-        kw_result_warn(res, "actions-present",
+        kw_result_warn(res, KW_RULE_ACTIONS_PRESENT,
                        "spec.kopia.actions: run shell commands in the mover with the repository "
                        "credentials; review them");
 }
@@ -270,7 +271,7 @@ static void check_destination_identity(const json_t *kopia, struct kw_result *re
     bool user = given(kopia, "username"), host = given(kopia, "hostname");
     if (user == host)
         return;
-    kw_result_cause(res, KW_CAUSE_REQUIRED, "identity-all-or-nothing",
+    kw_result_cause(res, KW_CAUSE_REQUIRED, KW_RULE_IDENTITY_ALL_OR_NOTHING,
                     user ? "spec.kopia.hostname" : "spec.kopia.username", NULL,
                     "a ReplicationDestination needs both username and hostname, or neither to "
                     "use the automatic identity");
@@ -292,8 +293,8 @@ static void check_destination_repository(const struct kw_object_ctx *ctx, const 
     if (given(kopia, "repository"))
         return;
     if (!repository_discoverable(kopia)) {
-        kw_result_cause(res, KW_CAUSE_REQUIRED, "repository-required", "spec.kopia.repository",
-                        NULL,
+        kw_result_cause(res, KW_CAUSE_REQUIRED, KW_RULE_REPOSITORY_REQUIRED,
+                        "spec.kopia.repository", NULL,
                         "set repository, or give sourceIdentity.sourceName without "
                         "sourcePVCName, username or hostname so the operator can discover it");
         return;
@@ -301,7 +302,7 @@ static void check_destination_repository(const struct kw_object_ctx *ctx, const 
     const json_t *si = kw_obj_get(kopia, "sourceIdentity");
     const char *ns = kw_obj_str_set(si, "sourceNamespace");
     if (ns && ctx->namespace && ctx->namespace[0] && strcmp(ns, ctx->namespace) != 0)
-        kw_result_warn(res, "discovery-cross-namespace",
+        kw_result_warn(res, KW_RULE_DISCOVERY_CROSS_NAMESPACE,
                        "spec.kopia.repository: discovered from namespace %s; a Secret of that "
                        "name must exist in %s too",
                        ns, ctx->namespace);
@@ -312,15 +313,15 @@ static void check_destination_volume(const json_t *kopia, struct kw_result *res)
     bool capacity = has(kopia, "capacity"), modes = has(kopia, "accessModes");
     if (given(kopia, "destinationPVC")) {
         if (capacity)
-            kw_result_warn(res, "destinationpvc-ignores-capacity",
+            kw_result_warn(res, KW_RULE_DESTINATIONPVC_IGNORES_CAPACITY,
                            "spec.kopia.capacity: ignored because destinationPVC is set (the "
                            "existing PVC is used as is)");
         if (modes)
-            kw_result_warn(res, "destinationpvc-ignores-capacity",
+            kw_result_warn(res, KW_RULE_DESTINATIONPVC_IGNORES_CAPACITY,
                            "spec.kopia.accessModes: ignored because destinationPVC is set (the "
                            "existing PVC is used as is)");
         if (json_is_true(kw_obj_get(kopia, "cleanupTempPVC")))
-            kw_result_warn(res, "cleanup-temp-pvc-no-effect",
+            kw_result_warn(res, KW_RULE_CLEANUP_TEMP_PVC_NO_EFFECT,
                            "spec.kopia.cleanupTempPVC: has no effect with destinationPVC (no "
                            "temporary PVC is made)");
         return;
@@ -330,7 +331,7 @@ static void check_destination_volume(const json_t *kopia, struct kw_result *res)
     const char *field = capacity ? "spec.kopia.accessModes"
                         : modes  ? "spec.kopia.capacity"
                                  : "spec.kopia.destinationPVC";
-    kw_result_cause(res, KW_CAUSE_REQUIRED, "destination-volume-required", field, NULL,
+    kw_result_cause(res, KW_CAUSE_REQUIRED, KW_RULE_DESTINATION_VOLUME_REQUIRED, field, NULL,
                     "set destinationPVC, or both capacity and accessModes for a new volume");
 }
 
@@ -338,22 +339,22 @@ static void warn_destination(const json_t *kopia, struct kw_result *res)
 {
     const json_t *si = kw_obj_get(kopia, "sourceIdentity");
     if (si && (given(kopia, "username") || given(kopia, "hostname")))
-        kw_result_warn(res, "identity-with-sourceidentity",
+        kw_result_warn(res, KW_RULE_IDENTITY_WITH_SOURCEIDENTITY,
                        "spec.kopia.sourceIdentity: ignored because username/hostname are set; "
                        "keep only one of the two");
     if (given(si, "sourcePVCName"))
-        kw_result_warn(res, "sourcepvcname-set",
+        kw_result_warn(res, KW_RULE_SOURCEPVCNAME_SET,
                        "spec.kopia.sourceIdentity.sourcePVCName: does not change the identity "
                        "and turns off discovery; remove it");
     const json_t *shallow = kw_obj_get(kopia, "shallow");
     if (is_zero(shallow))
-        kw_result_warn(res, "shallow-zero",
+        kw_result_warn(res, KW_RULE_SHALLOW_ZERO,
                        "spec.kopia.shallow: 0 restores nothing; remove it or set 1 or more");
     if (shallow && has(kopia, "restoreAsOf"))
-        kw_result_warn(res, "shallow-with-restoreasof",
+        kw_result_warn(res, KW_RULE_SHALLOW_WITH_RESTOREASOF,
                        "spec.kopia.shallow: ignored because restoreAsOf is set");
     if (json_is_true(kw_obj_get(kopia, "enableFileDeletion")))
-        kw_result_warn(res, "enable-file-deletion",
+        kw_result_warn(res, KW_RULE_ENABLE_FILE_DELETION,
                        "spec.kopia.enableFileDeletion: deletes files on the destination before a "
                        "snapshot is even chosen");
 }
@@ -362,7 +363,7 @@ static void validate_destination(const struct kw_object_ctx *ctx, const json_t *
                                  struct kw_result *res)
 {
     if (str_is(kopia, "copyMethod", "Clone"))
-        kw_result_cause_str(res, KW_CAUSE_UNSUPPORTED, "copymethod-clone-destination",
+        kw_result_cause_str(res, KW_CAUSE_UNSUPPORTED, KW_RULE_COPYMETHOD_CLONE_DESTINATION,
                             "spec.kopia.copyMethod", "Clone",
                             "supported values: \"Direct\", \"None\", \"Snapshot\"");
     check_destination_identity(kopia, res);

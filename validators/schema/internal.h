@@ -3,7 +3,9 @@
  * text validator (validators/schema/stream.c, JSON text through
  * kw_json_scan). Only these two files include this header; everyone else
  * uses include/kw/schema/schema.h and include/kw/schema/stream.h. Compiled nodes
- * are read-only after kw_schema_set_add returns. */
+ * are read-only after kw_schema_set_add returns. Rules are enum kw_rule_id,
+ * resolved from the documents' ids when compiled; an absent one is
+ * KW_RULE_NONE, which the compiler sets explicitly (zero is a rule). */
 #ifndef KW_SCHEMA_INTERNAL_H
 #define KW_SCHEMA_INTERNAL_H
 
@@ -15,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kw/decision/rules.h"
 #include "kw/formats/formats.h"
 
 #include "kw/schema/schema.h"
@@ -56,13 +59,13 @@ struct prop {
     struct node *node;
     unsigned variants;          /* 0: every variant */
     const char *variants_label; /* "ReplicationSource", for messages */
-    const char *rule;           /* `rule` next to $ref: this use's rule id */
+    enum kw_rule_id rule;       /* `rule` next to $ref: this use's rule id */
     bool empty_is_absent;
     bool other_variant_forbidden;
-    const char *other_variant_rule;
+    enum kw_rule_id other_variant_rule;
     bool required;
-    const char *required_rule;    /* NULL: the property's own rule */
-    const char *required_message; /* detail after "Required value"; may be NULL */
+    enum kw_rule_id required_rule; /* KW_RULE_NONE: the property's own rule */
+    const char *required_message;  /* detail after "Required value"; may be NULL */
     /* `ignored: HINT`: a documented key the consumer does not read; its value
      * is not checked, its presence is warned with this hint. NULL: read. */
     const char *ignored;
@@ -75,7 +78,7 @@ struct stale_name {
 struct node {
     unsigned types; /* 0: any type */
     enum format format;
-    const char *rule; /* NULL: inherited from the parent */
+    enum kw_rule_id rule; /* KW_RULE_NONE: inherited from the parent */
     /* object */
     struct prop *props; /* sorted by name (strcmp) */
     size_t nprops;
@@ -102,9 +105,9 @@ struct kw_schema {
     const char *name;
     struct node *root;
     unsigned variant; /* bit of this schema's variant; 0 when none */
-    const char *type_rule, *unknown_rule, *default_rule;
-    const char *ignored_rule; /* rule id of `ignored` warnings; NULL: unknown_rule */
-    bool integral_reals;      /* a real with no fraction counts as an integer */
+    enum kw_rule_id type_rule, unknown_rule, default_rule;
+    enum kw_rule_id ignored_rule; /* rule of `ignored` warnings; KW_RULE_NONE: unknown_rule */
+    bool integral_reals;          /* a real with no fraction counts as an integer */
 };
 
 /* Helpers of validators/schema/schema.c that the text validator shares, so that

@@ -162,22 +162,23 @@ static struct node *new_node(struct compiler *cc)
         return NULL;
     }
     n->min_items = n->max_items = n->min_length = n->max_length = -1;
+    n->rule = KW_RULE_NONE; /* zero is a rule */
     s->nodes[s->nnodes++] = n;
     return n;
 }
 
-static const char *rule_id(struct compiler *cc, const json_t *v)
+/* A rule named by its id in the document, resolved to the rule list once,
+ * here: an id that is not in KW_RULE_LIST fails the compile. */
+static enum kw_rule_id rule_id(struct compiler *cc, const json_t *v)
 {
     if (!json_is_string(v)) {
         fail(cc, "a rule id must be a string");
-        return NULL;
+        return KW_RULE_NONE;
     }
-    const struct kw_rule *r = kw_rule_find(json_string_value(v));
-    if (!r) {
+    enum kw_rule_id r = kw_rule_find(json_string_value(v));
+    if (r == KW_RULE_NONE)
         fail(cc, "rule id \"%s\" is not in the rule table", json_string_value(v));
-        return NULL;
-    }
-    return r->id; /* the table's static string */
+    return r;
 }
 
 static unsigned variant_bit(struct compiler *cc, const json_t *v)
@@ -348,6 +349,7 @@ static void compile_property(struct compiler *cc, struct prop *p, const char *na
                              const json_t *spec)
 {
     p->name = name;
+    p->rule = p->other_variant_rule = p->required_rule = KW_RULE_NONE; /* zero is a rule */
     size_t mark = kw_fieldpath_push_field(&cc->where, name);
     if (!json_is_object(spec)) {
         fail(cc, "a property must be a mapping");
@@ -382,7 +384,7 @@ static void compile_property(struct compiler *cc, struct prop *p, const char *na
                 fail(cc, "ignored must be a non-empty hint (what is read instead)");
         }
     }
-    if (p->other_variant_forbidden && (!p->variants || !p->other_variant_rule))
+    if (p->other_variant_forbidden && (!p->variants || p->other_variant_rule == KW_RULE_NONE))
         fail(cc, "otherVariant: forbid needs only and otherVariantRule");
     if (json_object_get(spec, "$ref") && json_object_get(spec, "rule"))
         p->rule = rule_id(cc, json_object_get(spec, "rule"));
@@ -631,7 +633,11 @@ static void compile_schema(struct compiler *cc, const char *name, const json_t *
         fail(cc, "a schema must be a mapping");
         return;
     }
-    struct kw_schema sc = {.name = name};
+    struct kw_schema sc = {.name = name,
+                           .type_rule = KW_RULE_NONE,
+                           .unknown_rule = KW_RULE_NONE,
+                           .default_rule = KW_RULE_NONE,
+                           .ignored_rule = KW_RULE_NONE};
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)spec, k, v)
@@ -655,7 +661,8 @@ static void compile_schema(struct compiler *cc, const char *name, const json_t *
             fail(cc, "unknown schema keyword");
         kw_fieldpath_pop(&cc->where, mark);
     }
-    if (!cc->failed && (!sc.root || !sc.type_rule || !sc.unknown_rule || !sc.default_rule))
+    if (!cc->failed && (!sc.root || sc.type_rule == KW_RULE_NONE ||
+                        sc.unknown_rule == KW_RULE_NONE || sc.default_rule == KW_RULE_NONE))
         fail(cc, "a schema needs root, rule, typeRule and unknownRule");
     if (cc->failed)
         return;
@@ -856,8 +863,8 @@ static void render_scalar(const json_t *v, char *buf, size_t len)
         snprintf(buf, len, "%s", json_type_name(v));
 }
 
-static void cause_value(struct walk *w, enum kw_cause_type type, const char *rule, const json_t *v,
-                        const char *detail)
+static void cause_value(struct walk *w, enum kw_cause_type type, enum kw_rule_id rule,
+                        const json_t *v, const char *detail)
 {
     if (json_is_string(v)) {
         kw_result_cause_str(w->res, type, rule, w->path.buf, json_string_value(v), "%s", detail);
@@ -883,8 +890,8 @@ static struct scalar scalar_of(const json_t *v)
 
 /* Reports the first bound a number or quantity breaks (`q`: the parsed
  * string quantity, or NULL for a JSON number). */
-static void check_bounds(struct walk *w, const struct node *n, const char *rule, const json_t *v,
-                         const struct kw_quantity *q)
+static void check_bounds(struct walk *w, const struct node *n, enum kw_rule_id rule,
+                         const json_t *v, const struct kw_quantity *q)
 {
     struct scalar sv = scalar_of(v);
     bool is_min;
@@ -942,7 +949,8 @@ static bool format_valid(enum format f, const char *s, char *msg, size_t msglen)
     }
 }
 
-static void check_format(struct walk *w, const struct node *n, const char *rule, const json_t *v)
+static void check_format(struct walk *w, const struct node *n, enum kw_rule_id rule,
+                         const json_t *v)
 {
     const char *s = json_string_value(v);
     char msg[KW_MSGLEN];
@@ -976,7 +984,8 @@ static bool pattern_matches(struct walk *w, const struct node *n, const json_t *
     return rc >= 0;
 }
 
-static void check_string(struct walk *w, const struct node *n, const char *rule, const json_t *v)
+static void check_string(struct walk *w, const struct node *n, enum kw_rule_id rule,
+                         const json_t *v)
 {
     char detail[KW_MSGLEN];
     if (n->min_length >= 0 || n->max_length >= 0) {
@@ -1003,9 +1012,10 @@ static void check_string(struct walk *w, const struct node *n, const char *rule,
         check_format(w, n, rule, v);
 }
 
-static void validate_node(struct walk *w, const struct node *n, const json_t *v, const char *rule);
+static void validate_node(struct walk *w, const struct node *n, const json_t *v,
+                          enum kw_rule_id rule);
 
-static void check_array(struct walk *w, const struct node *n, const char *rule, const json_t *v)
+static void check_array(struct walk *w, const struct node *n, enum kw_rule_id rule, const json_t *v)
 {
     size_t size = json_array_size(v);
     char count[24];
@@ -1132,7 +1142,7 @@ static void warn_unknown(struct walk *w, const struct node *n, const char *key,
     char shown[72];
     key_excerpt(key, shown, sizeof(shown));
     const char *sep = w->path.len ? "." : "";
-    const char *rule = w->schema->unknown_rule;
+    enum kw_rule_id rule = w->schema->unknown_rule;
     if (other_variant) {
         kw_result_warn(w->res, rule, "%s%s%s: unknown field; %s is only supported on %s",
                        w->path.buf, sep, shown, other_variant->name, other_variant->variants_label);
@@ -1153,7 +1163,8 @@ static void warn_unknown(struct walk *w, const struct node *n, const char *key,
 
 static void warn_ignored(struct walk *w, const struct prop *p)
 {
-    const char *rule = w->schema->ignored_rule ? w->schema->ignored_rule : w->schema->unknown_rule;
+    enum kw_rule_id rule =
+        w->schema->ignored_rule != KW_RULE_NONE ? w->schema->ignored_rule : w->schema->unknown_rule;
     kw_result_warn(w->res, rule, "%s%s%s: the mover ignores this key; %s", w->path.buf,
                    w->path.len ? "." : "", p->name, p->ignored);
 }
@@ -1176,8 +1187,8 @@ static void check_other_variant(struct walk *w, const struct node *n, const stru
     kw_fieldpath_pop(&w->path, mark);
 }
 
-static void check_map_entry(struct walk *w, const struct node *n, const char *rule, const char *key,
-                            const json_t *v)
+static void check_map_entry(struct walk *w, const struct node *n, enum kw_rule_id rule,
+                            const char *key, const json_t *v)
 {
     if (n->key_format != FMT_NONE) {
         char msg[KW_MSGLEN];
@@ -1191,17 +1202,18 @@ static void check_map_entry(struct walk *w, const struct node *n, const char *ru
     }
 }
 
-static void check_required(struct walk *w, const struct node *n, const char *rule, const json_t *v)
+static void check_required(struct walk *w, const struct node *n, enum kw_rule_id rule,
+                           const json_t *v)
 {
     for (size_t i = 0; i < n->nprops; i++) {
         const struct prop *p = &n->props[i];
         if (!p->required || !applies(p, w->schema->variant) ||
             !absent(p, json_object_get(v, p->name)))
             continue;
-        const char *r = p->required_rule ? p->required_rule
-                        : p->node->rule  ? p->node->rule
-                        : p->rule        ? p->rule
-                                         : rule;
+        enum kw_rule_id r = p->required_rule != KW_RULE_NONE ? p->required_rule
+                            : p->node->rule != KW_RULE_NONE  ? p->node->rule
+                            : p->rule != KW_RULE_NONE        ? p->rule
+                                                             : rule;
         size_t mark = kw_fieldpath_push_field(&w->path, p->name);
         kw_result_cause(w->res, KW_CAUSE_REQUIRED, r, w->path.buf, NULL, "%s",
                         p->required_message ? p->required_message : "");
@@ -1209,7 +1221,8 @@ static void check_required(struct walk *w, const struct node *n, const char *rul
     }
 }
 
-static void check_object(struct walk *w, const struct node *n, const char *rule, const json_t *v)
+static void check_object(struct walk *w, const struct node *n, enum kw_rule_id rule,
+                         const json_t *v)
 {
     const char *key;
     json_t *item;
@@ -1226,7 +1239,7 @@ static void check_object(struct walk *w, const struct node *n, const char *rule,
             if (absent(p, item))
                 continue;
             size_t mark = kw_fieldpath_push_field(&w->path, key);
-            validate_node(w, p->node, item, p->rule ? p->rule : rule);
+            validate_node(w, p->node, item, p->rule != KW_RULE_NONE ? p->rule : rule);
             kw_fieldpath_pop(&w->path, mark);
         } else if (n->additional || n->key_format != FMT_NONE) {
             check_map_entry(w, n, rule, key, item);
@@ -1238,9 +1251,9 @@ static void check_object(struct walk *w, const struct node *n, const char *rule,
 }
 
 static void validate_node(struct walk *w, const struct node *n, const json_t *v,
-                          const char *inherited_rule)
+                          enum kw_rule_id inherited_rule)
 {
-    const char *rule = n->rule ? n->rule : inherited_rule;
+    enum kw_rule_id rule = n->rule != KW_RULE_NONE ? n->rule : inherited_rule;
     if (n->types && !(type_bits(w, v) & n->types)) {
         report_type(w, n, v);
         return;

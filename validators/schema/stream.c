@@ -23,12 +23,12 @@
 /* A container value that has a schema node, open on the stack. */
 struct frame {
     const struct node *node;
-    const char *rule;    /* the node's rule, or the inherited one */
-    size_t path_mark;    /* path length before this value's segment */
-    size_t seen;         /* object: offset of its per-property flags in walk.seen */
-    size_t count;        /* array: items so far */
-    size_t cause_mark;   /* array: res->ncauses when it began */
-    size_t line, column; /* of its '{' or '[' */
+    enum kw_rule_id rule; /* the node's rule, or the inherited one */
+    size_t path_mark;     /* path length before this value's segment */
+    size_t seen;          /* object: offset of its per-property flags in walk.seen */
+    size_t count;         /* array: items so far */
+    size_t cause_mark;    /* array: res->ncauses when it began */
+    size_t line, column;  /* of its '{' or '[' */
     bool object;
 };
 
@@ -140,9 +140,9 @@ enum value_kind {
 
 /* Appends a cause at the current path; `value` is already rendered (quoted
  * for strings) or NULL. */
-static void add_cause(struct walk *w, enum kw_cause_type type, const char *rule, const char *value,
-                      enum value_kind vk, enum detail_kind dk, const struct kw_json_token *at,
-                      const char *detail)
+static void add_cause(struct walk *w, enum kw_cause_type type, enum kw_rule_id rule,
+                      const char *value, enum value_kind vk, enum detail_kind dk,
+                      const struct kw_json_token *at, const char *detail)
 {
     if (w->style == KW_TEXT_AS_TREE) {
         kw_result_cause(w->res, type, rule, w->path.buf, value, "%s", detail);
@@ -155,7 +155,7 @@ static void add_cause(struct walk *w, enum kw_cause_type type, const char *rule,
 }
 
 __attribute__((format(printf, 8, 9))) static void
-add_causef(struct walk *w, enum kw_cause_type type, const char *rule, const char *value,
+add_causef(struct walk *w, enum kw_cause_type type, enum kw_rule_id rule, const char *value,
            enum value_kind vk, enum detail_kind dk, const struct kw_json_token *at, const char *fmt,
            ...)
 {
@@ -204,7 +204,7 @@ static const char *render_value(struct walk *w, const struct kw_json_token *t, c
 }
 
 /* A cause about the value `t` itself (cause_value in schema.c). */
-static void cause_value(struct walk *w, enum kw_cause_type type, const char *rule,
+static void cause_value(struct walk *w, enum kw_cause_type type, enum kw_rule_id rule,
                         const struct kw_json_token *t, enum detail_kind dk, const char *detail)
 {
     char buf[48], *owned;
@@ -234,7 +234,7 @@ static void report_type(struct walk *w, const struct node *n, const struct kw_js
                    "%s in body must be of type %s: \"%s\"", w->path.buf, expected, actual);
 }
 
-__attribute__((format(printf, 3, 4))) static void add_warning(struct walk *w, const char *rule,
+__attribute__((format(printf, 3, 4))) static void add_warning(struct walk *w, enum kw_rule_id rule,
                                                               const char *fmt, ...)
 {
     va_list ap;
@@ -264,7 +264,7 @@ static void warn_unknown(struct walk *w, const struct node *n, const char *key,
     char shown[72];
     kw_schema_key_excerpt(key, shown, sizeof(shown));
     const char *sep = w->path.len ? "." : "";
-    const char *rule = w->schema->unknown_rule;
+    enum kw_rule_id rule = w->schema->unknown_rule;
     if (other_variant) {
         add_warning(w, rule, "%s%s%s: unknown field; %s is only supported on %s", w->path.buf, sep,
                     shown, other_variant->name, other_variant->variants_label);
@@ -281,7 +281,8 @@ static void warn_unknown(struct walk *w, const struct node *n, const char *key,
 
 static void warn_ignored(struct walk *w, const struct prop *p)
 {
-    const char *rule = w->schema->ignored_rule ? w->schema->ignored_rule : w->schema->unknown_rule;
+    enum kw_rule_id rule =
+        w->schema->ignored_rule != KW_RULE_NONE ? w->schema->ignored_rule : w->schema->unknown_rule;
     add_warning(w, rule, "%s%s%s: the mover ignores this key; %s", w->path.buf,
                 w->path.len ? "." : "", p->name, p->ignored);
 }
@@ -311,7 +312,7 @@ static bool enum_has(const struct node *n, const struct kw_json_token *t)
 
 /* Reports the first bound a number or quantity breaks (`q`: the parsed
  * string quantity, or NULL for a JSON number). */
-static void check_bounds(struct walk *w, const struct node *n, const char *rule,
+static void check_bounds(struct walk *w, const struct node *n, enum kw_rule_id rule,
                          const struct kw_json_token *t, const struct kw_quantity *q)
 {
     struct scalar sv = scalar_of(t);
@@ -337,7 +338,7 @@ static bool pattern_matches(struct walk *w, const struct node *n, const struct k
     return pcre2_match(n->pattern, (PCRE2_SPTR)t->text, t->len, 0, 0, w->match, NULL) >= 0;
 }
 
-static void check_format(struct walk *w, const struct node *n, const char *rule,
+static void check_format(struct walk *w, const struct node *n, enum kw_rule_id rule,
                          const struct kw_json_token *t)
 {
     char msg[KW_MSGLEN];
@@ -362,7 +363,7 @@ static void check_format(struct walk *w, const struct node *n, const char *rule,
         cause_value(w, KW_CAUSE_INVALID, rule, t, DETAIL_BARE, msg);
 }
 
-static void check_string(struct walk *w, const struct node *n, const char *rule,
+static void check_string(struct walk *w, const struct node *n, enum kw_rule_id rule,
                          const struct kw_json_token *t)
 {
     char detail[KW_MSGLEN];
@@ -392,7 +393,7 @@ static void check_string(struct walk *w, const struct node *n, const char *rule,
 
 /* ---- containers ----------------------------------------------------- */
 
-static void push_frame(struct walk *w, const struct node *n, const char *rule,
+static void push_frame(struct walk *w, const struct node *n, enum kw_rule_id rule,
                        const struct kw_json_token *t, size_t path_mark)
 {
     bool object = t->ev == KW_JSON_OBJECT_BEGIN;
@@ -419,10 +420,10 @@ static void push_frame(struct walk *w, const struct node *n, const char *rule,
 
 /* Validates the value that starts with `t` against `n`; the caller has
  * pushed the value's path segment (`mark` undoes it). */
-static void begin_value(struct walk *w, const struct node *n, const char *inherited_rule,
+static void begin_value(struct walk *w, const struct node *n, enum kw_rule_id inherited_rule,
                         const struct kw_json_token *t, size_t mark)
 {
-    const char *rule = n->rule ? n->rule : inherited_rule;
+    enum kw_rule_id rule = n->rule != KW_RULE_NONE ? n->rule : inherited_rule;
     if (n->types && !(type_bits(w, t) & n->types)) {
         report_type(w, n, t);
         skip_value(w, t);
@@ -472,7 +473,7 @@ static void other_variant(struct walk *w, const struct node *n, const struct pro
     kw_fieldpath_pop(&w->path, mark);
 }
 
-static void map_entry(struct walk *w, const struct node *n, const char *rule,
+static void map_entry(struct walk *w, const struct node *n, enum kw_rule_id rule,
                       const struct kw_json_token *t)
 {
     const char *key = terminated(w, w->key, w->keylen);
@@ -513,7 +514,7 @@ static void member_value(struct walk *w, const struct frame *f, const struct kw_
         } else if (p->ignored) {
             warn_ignored(w, p);
         } else if (!absent) {
-            const char *rule = p->rule ? p->rule : f->rule; /* before f moves */
+            enum kw_rule_id rule = p->rule != KW_RULE_NONE ? p->rule : f->rule; /* before f moves */
             size_t mark = kw_fieldpath_push_field(&w->path, p->name);
             begin_value(w, p->node, rule, t, mark);
             return;
@@ -541,7 +542,7 @@ static void item_value(struct walk *w, struct frame *f, const struct kw_json_tok
         return;
     }
     const struct node *items = f->node->items;
-    const char *rule = f->rule;
+    enum kw_rule_id rule = f->rule;
     size_t mark = kw_fieldpath_push_index(&w->path, index);
     begin_value(w, items, rule, t, mark);
 }
@@ -555,10 +556,10 @@ static void end_object(struct walk *w, const struct frame *f)
         const struct prop *p = &n->props[i];
         if (!p->required || !applies(p, w->schema->variant) || w->seen[f->seen + i])
             continue;
-        const char *r = p->required_rule ? p->required_rule
-                        : p->node->rule  ? p->node->rule
-                        : p->rule        ? p->rule
-                                         : f->rule;
+        enum kw_rule_id r = p->required_rule != KW_RULE_NONE ? p->required_rule
+                            : p->node->rule != KW_RULE_NONE  ? p->node->rule
+                            : p->rule != KW_RULE_NONE        ? p->rule
+                                                             : f->rule;
         size_t mark = kw_fieldpath_push_field(&w->path, p->name);
         add_cause(w, KW_CAUSE_REQUIRED, r, NULL, VALUE_DOCUMENT, DETAIL_BARE, &at,
                   p->required_message ? p->required_message : "");

@@ -8,7 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kw/base/kinds.h"
 #include "kw/kopia/config.h"
+#include "kw/decision/rules.h"
 #include "kw/decision/result.h"
 #include "kw/admission/review.h"
 
@@ -21,16 +23,20 @@ enum kw_webhook { KW_HOOK_VALIDATE, KW_HOOK_MUTATE };
 struct kw_summary {
     bool decoded; /* false: transport-level 400 */
     char uid[64];
-    char kind[64];
-    char operation[16];
+    char kind[64];      /* request.kind.kind as sent (cut to fit), for logs */
+    char operation[16]; /* request.operation as sent (cut to fit), for logs */
+    /* The two as the core classified them (KW_KIND_OTHER, KW_OP_OTHER for
+     * anything it does not handle): what metrics count by. Set when decoded. */
+    enum kw_kind kind_id;
+    enum kw_operation op_id;
     char namespace[64];
     char name[254];
     bool dry_run;
     bool allowed;
     bool patched;
-    const char *deny_rules[KW_SUMMARY_RULES]; /* static rule ids */
+    enum kw_rule_id deny_rules[KW_SUMMARY_RULES]; /* KW_RULE_OBJECT_DECODE first if undecodable */
     size_t ndeny;
-    const char *warn_rules[KW_SUMMARY_RULES];
+    enum kw_rule_id warn_rules[KW_SUMMARY_RULES];
     size_t nwarn;
 };
 

@@ -1,5 +1,6 @@
 /* The decision of the pure core about one object: field errors ("causes"),
- * warnings and JSON Patch operations, each tagged with a stable rule id.
+ * warnings and JSON Patch operations, each tagged with its rule
+ * (include/kw/decision/rules.h; kw_rule_id_string gives the stable id).
  * Validators and defaulters only append to a kw_result; the review codec turns
  * it into an AdmissionReview response and the CLI prints it.
  *
@@ -12,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kw/decision/rules.h"
 #include "kw/json/patch.h"
 
 /* Kubernetes field.ErrorType: the words of `field: <Word>: detail`. */
@@ -28,15 +30,15 @@ enum kw_cause_type {
 
 struct kw_cause {
     enum kw_cause_type type;
-    const char *rule_id; /* static string from the rule table */
-    char *field;         /* "spec.kopia.username" */
-    char *value;         /* rendered bad value, e.g. "\"-x\"" or "21"; NULL = none */
-    char *detail;        /* "must start and end with an alphanumeric character" */
+    enum kw_rule_id rule_id;
+    char *field;  /* "spec.kopia.username" */
+    char *value;  /* rendered bad value, e.g. "\"-x\"" or "21"; NULL = none */
+    char *detail; /* "must start and end with an alphanumeric character" */
 };
 
 struct kw_warning {
-    const char *rule_id; /* static string from the rule table */
-    char *text;          /* one line: "spec.kopia.compression: ..." */
+    enum kw_rule_id rule_id;
+    char *text; /* one line: "spec.kopia.compression: ..." */
 };
 
 struct kw_result {
@@ -59,19 +61,19 @@ void kw_result_free(struct kw_result *res);
 bool kw_result_denied(const struct kw_result *res);
 
 /* Appends a field error. `value` may be NULL. printf-style detail. */
-void kw_result_cause(struct kw_result *res, enum kw_cause_type type, const char *rule_id,
+void kw_result_cause(struct kw_result *res, enum kw_cause_type type, enum kw_rule_id rule_id,
                      const char *field, const char *value, const char *detail_fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
 /* Appends a field error whose bad value is a string: rendered quoted and
  * escaped as Kubernetes does (`Invalid value: "-x": ...`). */
-void kw_result_cause_str(struct kw_result *res, enum kw_cause_type type, const char *rule_id,
+void kw_result_cause_str(struct kw_result *res, enum kw_cause_type type, enum kw_rule_id rule_id,
                          const char *field, const char *bad_value, const char *detail_fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
 /* Appends a warning; the text is cleaned to one line (control characters
  * become spaces). printf-style. */
-void kw_result_warn(struct kw_result *res, const char *rule_id, const char *fmt, ...)
+void kw_result_warn(struct kw_result *res, enum kw_rule_id rule_id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Appends a patch operation; takes over `value_stolen` (may be NULL). */

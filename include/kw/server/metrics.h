@@ -1,13 +1,14 @@
 /* Prometheus metrics of the server (text exposition format 0.0.4).
  *
  * Every series is preallocated when the registry is made: label values come
- * from fixed sets (webhook, kind, operation, result, HTTP code, reload
- * result) and from the rule table (include/kw/decision/rules.h), so recording is a
- * handful of relaxed C11 atomic increments with no lock and no allocation.
- * Values a client sends (request.kind.kind, request.operation) are mapped
- * onto the fixed sets ("other" for anything unknown), so a client cannot
- * grow the number of series. Rendering allocates. All functions are
- * thread-safe. */
+ * from fixed sets (webhook, result, HTTP code, reload result) and from the
+ * core's lists of kinds, operations (include/kw/base/kinds.h) and rules
+ * (include/kw/decision/rules.h), whose enums index the counters directly, so
+ * recording is a handful of relaxed C11 atomic increments with no lock, no
+ * lookup and no allocation. Values a client sends (request.kind,
+ * request.operation) reach the registry as the enums the core mapped them
+ * to (KW_KIND_OTHER, KW_OP_OTHER: label "other"), so a client cannot grow
+ * the number of series. Rendering allocates. All functions are thread-safe. */
 #ifndef KW_METRICS_H
 #define KW_METRICS_H
 
@@ -29,8 +30,9 @@ void kw_metrics_free(struct kw_metrics *m);
 /* One request to a webhook path: `http_status` is what the client got (200
  * for a processed review, allowed or denied; anything else counts as
  * result="error"). `summary` may be NULL when the request never reached the
- * core (405, 413, 415). Counts requests_total, the duration histogram, and
- * for a processed review its denial and warning rule ids. */
+ * core (405, 413, 415). Counts requests_total (by summary->kind_id and
+ * op_id), the duration histogram, and for a processed review its denial and
+ * warning rules (a value outside the rule list counts as rule="other"). */
 void kw_metrics_record_review(struct kw_metrics *m, enum kw_webhook hook,
                               const struct kw_summary *summary, int http_status, double seconds);
 
