@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kw/server/cli.h"
+#include "kw/server/readfile.h"
 #include "kw/admission/core.h"
 #include "kw/json/patch.h"
 #include "kw/json/util.h"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kw/server/cli.h"
+#include "kw/server/readfile.h"
 #include "kw/admission/core.h"
 #include "kw/server/runtime.h"
 

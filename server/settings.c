@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/server/cli.h"
+#include "kw/server/readfile.h"
 #include "kw/json/yaml.h"
 
 enum key_type { K_SECTION, K_STRING, K_UINT, K_BOOL, K_STRING_LIST, K_LOG_LEVEL, K_SCHEME };
