@@ -286,7 +286,7 @@ static int serve(const struct kw_server_options *o, const struct kw_runtime *rt,
         kw_log(KW_LOG_ERROR, "cannot start", KW_LS("error", "out of memory"), KW_LEND);
         return 1;
     }
-    int rc = kw_server_run_holder(o, holder, err, sizeof(err));
+    int rc = kw_server_run(o, holder, err, sizeof(err));
     kw_config_holder_free(holder);
     if (rc != 0) {
         kw_log(KW_LOG_ERROR, "cannot start", KW_LS("error", err), KW_LEND);

@@ -300,8 +300,8 @@ static void drain(struct server *s)
     kw_log(left ? KW_LOG_WARN : KW_LOG_INFO, "stopped", KW_LI("unfinished", left), KW_LEND);
 }
 
-int kw_server_run_holder(const struct kw_server_options *o, struct kw_config_holder *holder,
-                         char *err, size_t errlen)
+int kw_server_run(const struct kw_server_options *o, struct kw_config_holder *holder, char *err,
+                  size_t errlen)
 {
     if (kw_server_options_check(o, err, errlen) != 0)
         return -1;
@@ -316,18 +316,4 @@ int kw_server_run_holder(const struct kw_server_options *o, struct kw_config_hol
     drain(&s);
     server_teardown(&s);
     return 0;
-}
-
-int kw_server_run(const struct kw_server_options *o, const struct kw_config *cfg, char *err,
-                  size_t errlen)
-{
-    /* The holder never frees or changes `cfg` (no free or load function). */
-    struct kw_config_holder *h = kw_config_holder_new((struct kw_config *)cfg, NULL, NULL, NULL);
-    if (!h) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    int rc = kw_server_run_holder(o, h, err, errlen);
-    kw_config_holder_free(h);
-    return rc;
 }

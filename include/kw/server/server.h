@@ -83,16 +83,12 @@ int kw_config_holder_reload(struct kw_config_holder *h, char *err, size_t errlen
 /* --- Running the server -------------------------------------------------- */
 
 /* Runs until SIGTERM/SIGINT (then drains and returns 0) or a fatal start-up
- * error (returns -1 with a message in err). `cfg` is borrowed and must
- * outlive the call; it is never reloaded (use kw_server_run_holder for
- * that). The calling thread blocks SIGTERM, SIGINT and SIGHUP and receives
+ * error (returns -1 with a message in err). Each request reads the holder's
+ * current config; SIGHUP reloads the certificates and the configuration
+ * (kw_config_holder_reload). The holder is borrowed and must outlive the
+ * call. The calling thread blocks SIGTERM, SIGINT and SIGHUP and receives
  * them through a signalfd, so call it before starting other threads. */
-int kw_server_run(const struct kw_server_options *o, const struct kw_config *cfg, char *err,
+int kw_server_run(const struct kw_server_options *o, struct kw_config_holder *holder, char *err,
                   size_t errlen);
-
-/* As kw_server_run, with a holder: SIGHUP also reloads the configuration
- * through kw_config_holder_reload. The holder is borrowed. */
-int kw_server_run_holder(const struct kw_server_options *o, struct kw_config_holder *holder,
-                         char *err, size_t errlen);
 
 #endif
