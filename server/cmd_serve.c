@@ -214,12 +214,10 @@ static void resolve_options(const struct cli *cli, const struct kw_settings *s,
 /* --- Configuration reload (SIGHUP) --------------------------------------- */
 
 /* What a reload needs besides the file: the schemas compiled at start (they
- * are built into the binary and never change) and the body limit, which
- * belongs to the listener and stays as started. */
+ * are built into the binary and never change). */
 struct reload_source {
     const char *path;
     const struct kw_schema_set *schemas;
-    size_t max_body_bytes;
 };
 
 static void free_config(struct kw_config *cfg_owned, void *cls)
@@ -229,7 +227,7 @@ static void free_config(struct kw_config *cfg_owned, void *cls)
     free(cfg_owned);
 }
 
-/* An owned copy of `src` with the start-up schemas and body limit. */
+/* An owned copy of `src` with the start-up schemas. */
 static struct kw_config *owned_config(const struct kw_config *src, const struct reload_source *from)
 {
     struct kw_config *c = malloc(sizeof(*c));
@@ -238,7 +236,6 @@ static struct kw_config *owned_config(const struct kw_config *src, const struct 
         return NULL;
     }
     c->schemas = from->schemas;
-    c->max_body_bytes = from->max_body_bytes;
     return c;
 }
 
@@ -274,7 +271,7 @@ static int serve(const struct kw_server_options *o, const struct kw_runtime *rt,
 {
     tune_allocator(o->max_body_bytes);
     char err[512] = "";
-    struct reload_source from = {config_path, rt->schemas, o->max_body_bytes};
+    struct reload_source from = {config_path, rt->schemas};
     struct kw_config *initial = owned_config(&rt->cfg, &from);
     struct kw_config_holder *holder =
         initial ? kw_config_holder_new(initial, free_config,

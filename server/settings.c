@@ -69,14 +69,6 @@ static void free_list(char **items, size_t n)
     free(items);
 }
 
-void kw_config_free_arrays(struct kw_config *cfg)
-{
-    free_list(cfg->extra_forbidden_args, cfg->n_extra_forbidden_args);
-    free_list(cfg->allowed_source_namespaces, cfg->n_allowed_source_namespaces);
-    cfg->extra_forbidden_args = cfg->allowed_source_namespaces = NULL;
-    cfg->n_extra_forbidden_args = cfg->n_allowed_source_namespaces = 0;
-}
-
 void kw_settings_free(struct kw_settings *s)
 {
     free(s->listen);
@@ -87,31 +79,6 @@ void kw_settings_free(struct kw_settings *s)
     free(s->log_level);
     kw_config_free_arrays(&s->core);
     kw_settings_init(s);
-}
-
-static char **copy_list(char *const *items, size_t n)
-{
-    char **out = calloc(n ? n : 1, sizeof(*out));
-    for (size_t i = 0; out && i < n; i++) {
-        if (!(out[i] = strdup(items[i]))) {
-            free_list(out, i);
-            return NULL;
-        }
-    }
-    return out;
-}
-
-int kw_config_copy(struct kw_config *dst, const struct kw_config *src)
-{
-    *dst = *src;
-    dst->extra_forbidden_args = copy_list(src->extra_forbidden_args, src->n_extra_forbidden_args);
-    dst->allowed_source_namespaces =
-        copy_list(src->allowed_source_namespaces, src->n_allowed_source_namespaces);
-    if (!dst->extra_forbidden_args || !dst->allowed_source_namespaces) {
-        kw_config_free_arrays(dst);
-        return -1;
-    }
-    return 0;
 }
 
 /* ---- parsing ---- */

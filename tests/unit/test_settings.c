@@ -71,7 +71,6 @@ Test(settings, defaults_when_silent_and_empty_file)
     cr_assert_null(s.listen);
     cr_assert_eq(s.threads, KW_UNSET);
     cr_assert_eq(s.core.identity_scheme, KW_IDENTITY_NAME_NAMESPACE);
-    cr_assert_eq(s.core.max_body_bytes, KW_DEFAULT_MAX_BODY_BYTES);
     cr_assert(!s.core.deny_actions);
     kw_settings_free(&s);
 }

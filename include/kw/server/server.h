@@ -30,6 +30,7 @@ struct kw_server_options {
 };
 
 #define KW_SERVER_DEFAULT_LISTEN         "0.0.0.0:8443"
+#define KW_DEFAULT_MAX_BODY_BYTES        (7u * 1024u * 1024u)
 #define KW_SERVER_DEFAULT_IDLE_TIMEOUT_S 120u
 #define KW_SERVER_DEFAULT_REQ_TIMEOUT_S  10u
 #define KW_SERVER_DEFAULT_DRAIN_S        10u

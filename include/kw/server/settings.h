@@ -45,10 +45,4 @@ int kw_settings_parse(struct kw_settings *s, const char *name, const char *buf, 
 /* Reads and parses a file. */
 int kw_settings_load_file(struct kw_settings *s, const char *path, char *err, size_t errlen);
 
-/* Copies the core part, duplicating its arrays (for a config the server can
- * own and free independently). Returns -1 on allocation failure. */
-int kw_config_copy(struct kw_config *dst, const struct kw_config *src);
-/* Frees the arrays of a config made by kw_config_copy or the parser. */
-void kw_config_free_arrays(struct kw_config *cfg);
-
 #endif
