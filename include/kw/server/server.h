@@ -36,13 +36,18 @@ struct kw_server_options {
 #define KW_SERVER_DEFAULT_DRAIN_S        10u
 #define KW_SERVER_DEFAULT_CERT_POLL_S    10u
 
-/* Fills `o` with the defaults above (listen KW_SERVER_DEFAULT_LISTEN, no
- * health listener, no files, threads 0, max body KW_DEFAULT_MAX_BODY_BYTES). */
+/* The defaults and checks come from the settings table (server/settings.c,
+ * include/kw/server/settings.h), which holds every limit. */
+
+/* Fills `o` with the defaults (listen KW_SERVER_DEFAULT_LISTEN, no health
+ * listener, no files, threads 0, max body KW_DEFAULT_MAX_BODY_BYTES, the
+ * other defaults above); its strings are literals. */
 void kw_server_options_defaults(struct kw_server_options *o);
 
-/* Checks option values (timeouts > 0, a body limit >= 1 KiB, an address that
- * parses, files named). Returns 0, or -1 with a message naming the flag in
- * err ("--request-timeout: Invalid value: 0: must be at least 1"). */
+/* Checks option values (files named, addresses that parse, numbers within
+ * the table's range: timeouts > 0, a body limit >= 1 KiB, ...). Returns 0, or
+ * -1 with a message naming the flag in err ("--request-timeout: Invalid
+ * value: 0: must be at least 1"). */
 int kw_server_options_check(const struct kw_server_options *o, char *err, size_t errlen);
 
 /* --- Configuration holder ------------------------------------------------ */
