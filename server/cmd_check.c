@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kw/server/cli.h"
+#include "kw/server/readfile.h"
 #include "kw/admission/core.h"
 #include "kw/decision/rules.h"
 #include "kw/json/patch.h"

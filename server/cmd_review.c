@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "kw/server/cli.h"
+#include "kw/server/readfile.h"
 #include "kw/admission/core.h"
 #include "kw/server/runtime.h"
+#include "kw/server/server.h"
 
 int kw_cmd_review(int argc, char **argv)
 {
@@ -33,7 +35,7 @@ int kw_cmd_review(int argc, char **argv)
         return 2;
     }
     size_t len = 0;
-    char *body = kw_read_file("-", rt.cfg.max_body_bytes, &len, err, sizeof(err));
+    char *body = kw_read_file("-", KW_DEFAULT_MAX_BODY_BYTES, &len, err, sizeof(err));
     if (!body) {
         fprintf(stderr, "kopia-webhook review: %s\n", err);
         kw_runtime_free(&rt);

@@ -12,19 +12,34 @@
 #include <time.h>
 #include <unistd.h>
 
-static atomic_int min_level = KW_LOG_INFO;
+static atomic_int min_level = KW_LOG_DEFAULT_LEVEL;
 
-static const char *const level_names[] = {"debug", "info", "warn", "error"};
+/* The one list of level names (indexed by enum kw_log_level). */
+static const char *const level_names[KW_LOG_LEVELS] = {"debug", "info", "warn", "error"};
 
-int kw_log_set_level_name(const char *name)
+const char *kw_log_level_name(enum kw_log_level level)
 {
-    for (int i = 0; i < 4; i++) {
+    return (unsigned)level < KW_LOG_LEVELS ? level_names[level] : NULL;
+}
+
+int kw_log_level_parse(const char *name, enum kw_log_level *level_out)
+{
+    for (int i = 0; i < KW_LOG_LEVELS; i++) {
         if (strcmp(name, level_names[i]) == 0) {
-            atomic_store(&min_level, i);
+            *level_out = (enum kw_log_level)i;
             return 0;
         }
     }
     return -1;
+}
+
+int kw_log_set_level_name(const char *name)
+{
+    enum kw_log_level level;
+    if (kw_log_level_parse(name, &level) != 0)
+        return -1;
+    kw_log_set_level(level);
+    return 0;
 }
 
 void kw_log_set_level(enum kw_log_level level)

@@ -1,4 +1,7 @@
-/* Whole-file reads for the CLI (manifests, reviews on stdin, config files). */
+/* Whole-file reads for the CLI (manifests, reviews on stdin, config files);
+ * see include/kw/server/readfile.h. */
+#include "kw/server/readfile.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -6,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include "kw/server/cli.h"
 
 char *kw_read_file(const char *path, size_t max_bytes, size_t *len_out, char *err, size_t errlen)
 {

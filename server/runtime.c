@@ -1,6 +1,7 @@
 /* Builds the core's read-only configuration for a command (see runtime.h). */
 #include "kw/server/runtime.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "kw/schema/schema.h"
@@ -8,7 +9,11 @@
 int kw_runtime_init(struct kw_runtime *rt, const char *config_path, char *err, size_t errlen)
 {
     memset(rt, 0, sizeof(*rt));
-    kw_settings_init(&rt->settings);
+    if (kw_settings_init(&rt->settings) != 0) {
+        snprintf(err, errlen, "out of memory");
+        kw_settings_free(&rt->settings);
+        return -1;
+    }
     if (config_path && kw_settings_load_file(&rt->settings, config_path, err, errlen) != 0) {
         kw_settings_free(&rt->settings);
         return -1;

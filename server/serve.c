@@ -1,5 +1,5 @@
-/* kw_server_run (include/kw/server/server.h): option defaults and checks, start-up
- * of the listeners, and the run loop on the calling thread, which waits on a
+/* kw_server_run (include/kw/server/server.h): start-up of the listeners, and
+ * the run loop on the calling thread, which waits on a
  * signalfd (SIGTERM, SIGINT, SIGHUP), the certificate directory watch and a
  * poll timer, and carries out reloads and the drain. */
 #include "kw/server/server.h"
@@ -29,54 +29,6 @@
 #define KW_RELOAD_QUIET_MS 200
 /* How often the drain checks for in-flight requests. */
 #define KW_DRAIN_TICK_MS 50
-
-void kw_server_options_defaults(struct kw_server_options *o)
-{
-    memset(o, 0, sizeof(*o));
-    o->listen = KW_SERVER_DEFAULT_LISTEN;
-    o->idle_timeout_s = KW_SERVER_DEFAULT_IDLE_TIMEOUT_S;
-    o->request_timeout_s = KW_SERVER_DEFAULT_REQ_TIMEOUT_S;
-    o->max_body_bytes = KW_DEFAULT_MAX_BODY_BYTES;
-    o->drain_s = KW_SERVER_DEFAULT_DRAIN_S;
-    o->cert_poll_s = KW_SERVER_DEFAULT_CERT_POLL_S;
-}
-
-static int at_least(char *err, size_t errlen, const char *flag, unsigned long long v,
-                    unsigned long long min)
-{
-    if (v >= min)
-        return 0;
-    snprintf(err, errlen, "%s: Invalid value: %llu: must be at least %llu", flag, v, min);
-    return -1;
-}
-
-int kw_server_options_check(const struct kw_server_options *o, char *err, size_t errlen)
-{
-    struct sockaddr_storage sa;
-    socklen_t len;
-    if (!o->tls_cert || !*o->tls_cert) {
-        snprintf(err, errlen, "--tls-cert: Required value: the serving certificate file");
-        return -1;
-    }
-    if (!o->tls_key || !*o->tls_key) {
-        snprintf(err, errlen, "--tls-key: Required value: the serving key file");
-        return -1;
-    }
-    if (kw_listen_parse("--listen", o->listen, &sa, &len, err, errlen) != 0)
-        return -1;
-    if (o->health_listen &&
-        kw_listen_parse("--health-listen", o->health_listen, &sa, &len, err, errlen) != 0)
-        return -1;
-    if (at_least(err, errlen, "--idle-timeout", o->idle_timeout_s, 1) ||
-        at_least(err, errlen, "--request-timeout", o->request_timeout_s, 1) ||
-        at_least(err, errlen, "--max-body-bytes", o->max_body_bytes, 1024))
-        return -1;
-    if (o->threads > 1024) {
-        snprintf(err, errlen, "--threads: Invalid value: %u: must be at most 1024", o->threads);
-        return -1;
-    }
-    return 0;
-}
 
 static unsigned usable_cores(void)
 {
@@ -300,8 +252,8 @@ static void drain(struct server *s)
     kw_log(left ? KW_LOG_WARN : KW_LOG_INFO, "stopped", KW_LI("unfinished", left), KW_LEND);
 }
 
-int kw_server_run_holder(const struct kw_server_options *o, struct kw_config_holder *holder,
-                         char *err, size_t errlen)
+int kw_server_run(const struct kw_server_options *o, struct kw_config_holder *holder, char *err,
+                  size_t errlen)
 {
     if (kw_server_options_check(o, err, errlen) != 0)
         return -1;
@@ -316,18 +268,4 @@ int kw_server_run_holder(const struct kw_server_options *o, struct kw_config_hol
     drain(&s);
     server_teardown(&s);
     return 0;
-}
-
-int kw_server_run(const struct kw_server_options *o, const struct kw_config *cfg, char *err,
-                  size_t errlen)
-{
-    /* The holder never frees or changes `cfg` (no free or load function). */
-    struct kw_config_holder *h = kw_config_holder_new((struct kw_config *)cfg, NULL, NULL, NULL);
-    if (!h) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    int rc = kw_server_run_holder(o, h, err, errlen);
-    kw_config_holder_free(h);
-    return rc;
 }

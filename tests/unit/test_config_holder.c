@@ -19,11 +19,13 @@ static void free_cfg(struct kw_config *cfg, void *cls)
     free(cfg);
 }
 
-static struct kw_config *new_cfg(size_t max_body)
+/* A config told apart from the others by `tag`, kept in a count field (no
+ * array behind it: free_cfg frees only the struct). */
+static struct kw_config *new_cfg(size_t tag)
 {
     struct kw_config *c = malloc(sizeof(*c));
     kw_config_defaults(c);
-    c->max_body_bytes = max_body;
+    c->n_extra_forbidden_args = tag;
     return c;
 }
 
@@ -49,12 +51,12 @@ Test(config_holder, a_reference_outlives_a_swap)
     struct kw_config_holder *h = kw_config_holder_new(new_cfg(1), free_cfg, NULL, NULL);
     struct kw_config_ref *ref;
     const struct kw_config *c = kw_config_acquire(h, &ref);
-    cr_expect_eq(c->max_body_bytes, 1);
+    cr_expect_eq(c->n_extra_forbidden_args, 1);
     cr_assert_eq(kw_config_holder_swap(h, new_cfg(2)), 0);
     cr_expect_eq(atomic_load(&freed), 0, "freed while referenced");
-    cr_expect_eq(c->max_body_bytes, 1);
+    cr_expect_eq(c->n_extra_forbidden_args, 1);
     struct kw_config_ref *ref2;
-    cr_expect_eq(kw_config_acquire(h, &ref2)->max_body_bytes, 2);
+    cr_expect_eq(kw_config_acquire(h, &ref2)->n_extra_forbidden_args, 2);
     kw_config_release(ref);
     cr_expect_eq(atomic_load(&freed), 1);
     kw_config_release(ref2);
@@ -70,14 +72,14 @@ Test(config_holder, reload_swaps_or_keeps_the_current_config)
     char err[256];
     cr_expect_eq(kw_config_holder_reload(h, err, sizeof(err)), 0);
     struct kw_config_ref *ref;
-    cr_expect_eq(kw_config_acquire(h, &ref)->max_body_bytes, 1000);
+    cr_expect_eq(kw_config_acquire(h, &ref)->n_extra_forbidden_args, 1000);
     kw_config_release(ref);
     kw_config_holder_free(h);
 
     h = kw_config_holder_new(new_cfg(7), free_cfg, load_bad, NULL);
     cr_expect_eq(kw_config_holder_reload(h, err, sizeof(err)), -1);
     cr_expect_str_eq(err, "config.yaml: line 3, column 1: unknown key");
-    cr_expect_eq(kw_config_acquire(h, &ref)->max_body_bytes, 7);
+    cr_expect_eq(kw_config_acquire(h, &ref)->n_extra_forbidden_args, 7);
     kw_config_release(ref);
     kw_config_holder_free(h);
 
@@ -100,7 +102,7 @@ static void *reader(void *cls)
         struct kw_config_ref *ref;
         const struct kw_config *c = kw_config_acquire(r->h, &ref);
         /* A freed config would be caught by AddressSanitizer/valgrind here. */
-        cr_assert_geq(c->max_body_bytes, 1);
+        cr_assert_geq(c->n_extra_forbidden_args, 1);
         kw_config_release(ref);
     }
     return NULL;

@@ -90,3 +90,19 @@ Test(log, level_names)
     cr_assert_eq(kw_log_set_level_name("verbose"), -1);
     kw_log_set_level(KW_LOG_INFO);
 }
+
+Test(log, names_and_levels_round_trip)
+{
+    for (int i = 0; i < KW_LOG_LEVELS; i++) {
+        enum kw_log_level level = KW_LOG_ERROR;
+        const char *name = kw_log_level_name((enum kw_log_level)i);
+        cr_assert_not_null(name);
+        cr_assert_eq(kw_log_level_parse(name, &level), 0, "%s", name);
+        cr_assert_eq(level, i);
+    }
+    cr_assert_str_eq(kw_log_level_name(KW_LOG_DEFAULT_LEVEL), "info");
+    cr_assert_null(kw_log_level_name((enum kw_log_level)KW_LOG_LEVELS));
+    enum kw_log_level untouched = KW_LOG_WARN;
+    cr_assert_eq(kw_log_level_parse("Info", &untouched), -1);
+    cr_assert_eq(untouched, KW_LOG_WARN);
+}

@@ -28,7 +28,7 @@ struct run {
 static void run_mutate(struct run *r, const char *kind, const char *op, const char *name,
                        const char *ns, const char *object, const char *old_object)
 {
-    if (r->cfg.max_body_bytes == 0)
+    if (!r->cfg.schemas)
         kwt_config(&r->cfg);
     r->object = parse(object);
     r->old_object = old_object ? parse(old_object) : NULL;

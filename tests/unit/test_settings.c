@@ -35,22 +35,22 @@ Test(settings, every_key_is_read)
                        "  allowedSourceNamespaces: [shared]\n"
                        "  denyIdentityChange: true\n";
     struct kw_settings s;
-    kw_settings_init(&s);
+    cr_assert_eq(kw_settings_init(&s), 0);
     char err[512] = "";
     cr_assert_eq(parse(&s, text, err), 0, "%s", err);
-    cr_assert_str_eq(s.listen, "0.0.0.0:9443");
-    cr_assert_str_eq(s.health_listen, "127.0.0.1:9080");
-    cr_assert_eq(s.threads, 4);
-    cr_assert_eq(s.max_body_bytes, 1048576);
-    cr_assert_str_eq(s.log_level, "debug");
+    cr_assert_str_eq(s.server.listen, "0.0.0.0:9443");
+    cr_assert_str_eq(s.server.health_listen, "127.0.0.1:9080");
+    cr_assert_eq(s.server.threads, 4);
+    cr_assert_eq(s.server.max_body_bytes, 1048576);
+    cr_assert_eq(s.log_level, KW_LOG_DEBUG);
     cr_assert_eq(s.core.identity_scheme, KW_IDENTITY_OBJECT_NAME);
-    cr_assert_str_eq(s.tls_cert, "/tls/tls.crt");
-    cr_assert_str_eq(s.tls_key, "/tls/tls.key");
-    cr_assert_str_eq(s.client_ca, "/tls/ca.crt");
-    cr_assert_eq(s.cert_poll_s, 30);
-    cr_assert_eq(s.idle_timeout_s, 200);
-    cr_assert_eq(s.request_timeout_s, 5);
-    cr_assert_eq(s.drain_s, 15);
+    cr_assert_str_eq(s.server.tls_cert, "/tls/tls.crt");
+    cr_assert_str_eq(s.server.tls_key, "/tls/tls.key");
+    cr_assert_str_eq(s.server.client_ca, "/tls/ca.crt");
+    cr_assert_eq(s.server.cert_poll_s, 30);
+    cr_assert_eq(s.server.idle_timeout_s, 200);
+    cr_assert_eq(s.server.request_timeout_s, 5);
+    cr_assert_eq(s.server.drain_s, 15);
     cr_assert_eq(s.core.n_extra_forbidden_args, 2);
     cr_assert_str_eq(s.core.extra_forbidden_args[1], "--parallel");
     cr_assert(s.core.deny_actions && s.core.deny_foreign_hostname &&
@@ -63,15 +63,17 @@ Test(settings, every_key_is_read)
 Test(settings, defaults_when_silent_and_empty_file)
 {
     struct kw_settings s;
-    kw_settings_init(&s);
+    cr_assert_eq(kw_settings_init(&s), 0);
     char err[512] = "";
     cr_assert_eq(parse(&s, "", err), 0, "%s", err);
     cr_assert_eq(parse(&s, "# only comments\n", err), 0, "%s", err);
     cr_assert_eq(parse(&s, "tls:\n", err), 0, "%s", err);
-    cr_assert_null(s.listen);
-    cr_assert_eq(s.threads, KW_UNSET);
+    cr_assert_str_eq(s.server.listen, KW_SERVER_DEFAULT_LISTEN);
+    cr_assert_null(s.server.health_listen);
+    cr_assert_eq(s.server.threads, 0);
+    cr_assert_eq(s.server.max_body_bytes, KW_DEFAULT_MAX_BODY_BYTES);
+    cr_assert_eq(s.log_level, KW_LOG_DEFAULT_LEVEL);
     cr_assert_eq(s.core.identity_scheme, KW_IDENTITY_NAME_NAMESPACE);
-    cr_assert_eq(s.core.max_body_bytes, KW_DEFAULT_MAX_BODY_BYTES);
     cr_assert(!s.core.deny_actions);
     kw_settings_free(&s);
 }
@@ -79,13 +81,13 @@ Test(settings, defaults_when_silent_and_empty_file)
 static void expect_error(const char *text, const char *want)
 {
     struct kw_settings s;
-    kw_settings_init(&s);
+    cr_assert_eq(kw_settings_init(&s), 0);
     cr_assert_eq(parse(&s, "listen: 1.2.3.4:1\n", (char[512]){0}), 0);
     char err[512] = "";
     cr_assert_eq(parse(&s, text, err), -1, "accepted: %s", text);
     cr_assert(strstr(err, want), "error '%s' lacks '%s'", err, want);
     /* A bad file changes nothing. */
-    cr_assert_str_eq(s.listen, "1.2.3.4:1");
+    cr_assert_str_eq(s.server.listen, "1.2.3.4:1");
     kw_settings_free(&s);
 }
 
@@ -113,7 +115,7 @@ Test(settings, errors_name_file_line_column_and_key)
 Test(settings, copy_is_deep)
 {
     struct kw_settings s;
-    kw_settings_init(&s);
+    cr_assert_eq(kw_settings_init(&s), 0);
     char err[512];
     cr_assert_eq(parse(&s, "forbiddenArgs: [--x]\n", err), 0);
     struct kw_config copy;
@@ -126,7 +128,7 @@ Test(settings, copy_is_deep)
 Test(settings, missing_file_is_reported)
 {
     struct kw_settings s;
-    kw_settings_init(&s);
+    cr_assert_eq(kw_settings_init(&s), 0);
     char err[512] = "";
     cr_assert_eq(kw_settings_load_file(&s, "/nonexistent/config.yaml", err, sizeof(err)), -1);
     cr_assert(strstr(err, "/nonexistent/config.yaml: No such file"), "%s", err);

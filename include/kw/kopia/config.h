@@ -1,5 +1,5 @@
 /* The read-only settings the pure core is evaluated with. Built at start (and
- * on SIGHUP) by the shell from flags and the config file, then never changed:
+ * on SIGHUP) by the shell from the config file, then never changed:
  * a reload builds a new one and swaps the pointer. */
 #ifndef KW_CONFIG_H
 #define KW_CONFIG_H
@@ -14,11 +14,8 @@ enum kw_identity_scheme {
     KW_IDENTITY_OBJECT_NAME,    /* username = <name> */
 };
 
-#define KW_DEFAULT_MAX_BODY_BYTES (7u * 1024u * 1024u)
-
 struct kw_config {
     enum kw_identity_scheme identity_scheme;
-    size_t max_body_bytes; /* request body limit (413 above it) */
 
     /* Flags denied in additionalArgs on top of the built-in list. */
     char **extra_forbidden_args;
@@ -36,7 +33,17 @@ struct kw_config {
     const struct kw_schema_set *schemas;
 };
 
-/* Fills `cfg` with the defaults above (no schemas). */
+/* Fills `cfg` with the defaults above (no schemas, no string arrays). */
 void kw_config_defaults(struct kw_config *cfg);
+
+/* Copies `src` into `dst`, duplicating its string arrays, so that the copy
+ * can be owned and freed on its own (free it with kw_config_free_arrays);
+ * the schemas pointer is shared, not copied. Returns -1 on allocation
+ * failure, with `dst` holding no arrays. */
+int kw_config_copy(struct kw_config *dst, const struct kw_config *src);
+/* Frees the string arrays of a config that owns them (malloc'd arrays of
+ * malloc'd strings, as kw_config_copy makes) and empties them; the rest of
+ * `cfg` stays. */
+void kw_config_free_arrays(struct kw_config *cfg);
 
 #endif

@@ -7,6 +7,15 @@
 #include <stdbool.h>
 
 enum kw_log_level { KW_LOG_DEBUG, KW_LOG_INFO, KW_LOG_WARN, KW_LOG_ERROR };
+#define KW_LOG_LEVELS        (KW_LOG_ERROR + 1) /* levels run from 0 to KW_LOG_LEVELS - 1 */
+#define KW_LOG_DEFAULT_LEVEL KW_LOG_INFO        /* the minimum level until one is set */
+
+/* The level's name as flags, the config file and log lines spell it:
+ * "debug", "info", "warn", "error" (static; NULL for a level out of range). */
+const char *kw_log_level_name(enum kw_log_level level);
+/* The level called `name`, in *level_out; -1 (and *level_out untouched)
+ * for an unknown name. */
+int kw_log_level_parse(const char *name, enum kw_log_level *level_out);
 
 /* Sets the minimum level; returns -1 for an unknown name. */
 int kw_log_set_level_name(const char *name);

@@ -10,7 +10,7 @@
 #include "kw/server/settings.h"
 
 struct kw_runtime {
-    struct kw_settings settings;   /* what the config file said */
+    struct kw_settings settings;   /* the defaults and what the config file said */
     struct kw_config cfg;          /* the core's view: settings.core + schemas */
     struct kw_schema_set *schemas; /* owned; cfg.schemas points at it */
 };

@@ -30,18 +30,24 @@ struct kw_server_options {
 };
 
 #define KW_SERVER_DEFAULT_LISTEN         "0.0.0.0:8443"
+#define KW_DEFAULT_MAX_BODY_BYTES        (7u * 1024u * 1024u)
 #define KW_SERVER_DEFAULT_IDLE_TIMEOUT_S 120u
 #define KW_SERVER_DEFAULT_REQ_TIMEOUT_S  10u
 #define KW_SERVER_DEFAULT_DRAIN_S        10u
 #define KW_SERVER_DEFAULT_CERT_POLL_S    10u
 
-/* Fills `o` with the defaults above (listen KW_SERVER_DEFAULT_LISTEN, no
- * health listener, no files, threads 0, max body KW_DEFAULT_MAX_BODY_BYTES). */
+/* The defaults and checks come from the settings table (server/settings.c,
+ * include/kw/server/settings.h), which holds every limit. */
+
+/* Fills `o` with the defaults (listen KW_SERVER_DEFAULT_LISTEN, no health
+ * listener, no files, threads 0, max body KW_DEFAULT_MAX_BODY_BYTES, the
+ * other defaults above); its strings are literals. */
 void kw_server_options_defaults(struct kw_server_options *o);
 
-/* Checks option values (timeouts > 0, a body limit >= 1 KiB, an address that
- * parses, files named). Returns 0, or -1 with a message naming the flag in
- * err ("--request-timeout: Invalid value: 0: must be at least 1"). */
+/* Checks option values (files named, addresses that parse, numbers within
+ * the table's range: timeouts > 0, a body limit >= 1 KiB, ...). Returns 0, or
+ * -1 with a message naming the flag in err ("--request-timeout: Invalid
+ * value: 0: must be at least 1"). */
 int kw_server_options_check(const struct kw_server_options *o, char *err, size_t errlen);
 
 /* --- Configuration holder ------------------------------------------------ */
@@ -83,16 +89,12 @@ int kw_config_holder_reload(struct kw_config_holder *h, char *err, size_t errlen
 /* --- Running the server -------------------------------------------------- */
 
 /* Runs until SIGTERM/SIGINT (then drains and returns 0) or a fatal start-up
- * error (returns -1 with a message in err). `cfg` is borrowed and must
- * outlive the call; it is never reloaded (use kw_server_run_holder for
- * that). The calling thread blocks SIGTERM, SIGINT and SIGHUP and receives
+ * error (returns -1 with a message in err). Each request reads the holder's
+ * current config; SIGHUP reloads the certificates and the configuration
+ * (kw_config_holder_reload). The holder is borrowed and must outlive the
+ * call. The calling thread blocks SIGTERM, SIGINT and SIGHUP and receives
  * them through a signalfd, so call it before starting other threads. */
-int kw_server_run(const struct kw_server_options *o, const struct kw_config *cfg, char *err,
+int kw_server_run(const struct kw_server_options *o, struct kw_config_holder *holder, char *err,
                   size_t errlen);
-
-/* As kw_server_run, with a holder: SIGHUP also reloads the configuration
- * through kw_config_holder_reload. The holder is borrowed. */
-int kw_server_run_holder(const struct kw_server_options *o, struct kw_config_holder *holder,
-                         char *err, size_t errlen);
 
 #endif
