@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "kw/admission/core.h"
+#include "kw/base/dynbuf.h"
 #include "kw/server/log.h"
 #include "kw/server/metrics.h"
 #include "kw/server/tls.h"
@@ -103,9 +104,8 @@ struct request {
     struct timespec start;
     enum route route;
     bool begun;
-    bool in_flight; /* counted in kopia_webhook_in_flight_requests */
-    char *body;     /* one buffer for the whole body */
-    size_t len, cap;
+    bool in_flight;        /* counted in kopia_webhook_in_flight_requests */
+    struct kw_dynbuf body; /* the whole body, limited to max_body_bytes */
 };
 
 static double seconds_since(const struct timespec *start)
@@ -362,32 +362,16 @@ static enum MHD_Result begin_webhook(struct request *rq, struct MHD_Connection *
     if (cl == 0)
         return send_canned(rq, c, C_EMPTY_BODY);
     /* Known length: exactly one allocation. Chunked: start small, grow. */
-    rq->cap = cl > 0 ? (size_t)cl : (max < 65536 ? max : 65536);
-    rq->body = malloc(rq->cap);
-    if (!rq->body)
+    if (kw_dynbuf_reserve(&rq->body, cl > 0 ? (size_t)cl : (max < 65536 ? max : 65536)))
         return send_canned(rq, c, C_NO_MEMORY);
     return MHD_YES;
 }
 
-/* Appends a body chunk. Returns false when the body passes the limit. */
+/* Appends a body chunk (the buffer grows only for chunked bodies). Returns
+ * false when the body passes the limit, or memory runs out. */
 static bool append_body(struct request *rq, const char *data, size_t n)
 {
-    size_t max = rq->h->p.opts->max_body_bytes;
-    if (n > max - rq->len)
-        return false;
-    if (rq->len + n > rq->cap) { /* only for chunked bodies */
-        size_t cap = rq->cap * 2 > rq->len + n ? rq->cap * 2 : rq->len + n;
-        if (cap > max)
-            cap = max;
-        char *grown = realloc(rq->body, cap);
-        if (!grown)
-            return false;
-        rq->body = grown;
-        rq->cap = cap;
-    }
-    memcpy(rq->body + rq->len, data, n);
-    rq->len += n;
-    return true;
+    return kw_dynbuf_append(&rq->body, data, n) == KW_DYNBUF_OK;
 }
 
 /* A chunked body passed the limit: stop reading here. libmicrohttpd 0.9.75
@@ -395,8 +379,7 @@ static bool append_body(struct request *rq, const char *data, size_t n)
  * closed without one (a 413 when the library allows it). */
 static enum MHD_Result stop_oversized(struct request *rq, struct MHD_Connection *c)
 {
-    free(rq->body);
-    rq->body = NULL;
+    kw_dynbuf_free(&rq->body);
     if (send_canned(rq, c, C_TOO_LARGE) == MHD_YES)
         return MHD_YES;
     record_transport_error(rq, 413, "chunked request body over the limit; connection closed");
@@ -445,16 +428,15 @@ static void log_review(enum kw_webhook hook, const struct kw_outcome *out, doubl
 
 static enum MHD_Result finish_webhook(struct request *rq, struct MHD_Connection *c)
 {
-    if (rq->len == 0)
+    if (kw_dynbuf_len(&rq->body) == 0)
         return send_canned(rq, c, C_EMPTY_BODY);
     enum kw_webhook hook = rq->route == R_MUTATE ? KW_HOOK_MUTATE : KW_HOOK_VALIDATE;
     struct kw_config_ref *ref;
     const struct kw_config *cfg = kw_config_acquire(rq->h->p.config, &ref);
     struct kw_outcome out;
-    kw_handle(cfg, hook, rq->body, rq->len, &out);
+    kw_handle(cfg, hook, kw_dynbuf_ptr(&rq->body), kw_dynbuf_len(&rq->body), &out);
     kw_config_release(ref);
-    free(rq->body);
-    rq->body = NULL;
+    kw_dynbuf_free(&rq->body);
 
     double secs = seconds_since(&rq->start);
     kw_metrics_record_review(rq->h->p.metrics, hook, &out.summary, out.http_status, secs);
@@ -523,6 +505,7 @@ static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *
     struct request *rq = calloc(1, sizeof(*rq));
     if (rq) {
         rq->h = h;
+        kw_dynbuf_init(&rq->body, h->p.opts->max_body_bytes);
         clock_gettime(CLOCK_MONOTONIC, &rq->start);
     }
     return rq;
@@ -536,7 +519,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     if (rq) {
         if (rq->in_flight)
             kw_metrics_in_flight_add(h->p.metrics, -1);
-        free(rq->body);
+        kw_dynbuf_free(&rq->body);
         free(rq);
         *req_cls = NULL;
     }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kw/base/dynbuf.h"
 #include "kw/json/json.h"
 #include "kw/json/patch.h"
 #include "kw/json/util.h"
@@ -151,37 +152,24 @@ char *kw_denial_message(const struct kw_review *rv, const struct kw_result *res)
     if (res->bad_request)
         return strdup(res->bad_request);
     /* Kubernetes' NewInvalid: `Kind.group "name" is invalid: [e1, e2]`. */
-    size_t cap = 256, len = 0;
-    char *msg = malloc(cap);
-    if (!msg)
-        return NULL;
+    struct kw_dynbuf msg;
+    kw_dynbuf_init(&msg, KW_DYNBUF_UNLIMITED);
     char *quoted = kw_quote(rv->name ? rv->name : "");
-    len = (size_t)snprintf(msg, cap, "%s %s is invalid: %s", qualified_kind(rv),
-                           quoted ? quoted : "\"\"", res->ncauses > 1 ? "[" : "");
+    int rc = kw_dynbuf_appendf(&msg, "%s %s is invalid: %s", qualified_kind(rv),
+                               quoted ? quoted : "\"\"", res->ncauses > 1 ? "[" : "");
     free(quoted);
-    for (size_t i = 0; i < res->ncauses; i++) {
+    for (size_t i = 0; rc == KW_DYNBUF_OK && i < res->ncauses; i++) {
         char *line = cause_line(&res->causes[i]);
-        if (!line) {
-            free(msg);
-            return NULL;
-        }
-        size_t need = len + strlen(line) + 4;
-        if (need > cap) {
-            cap = need * 2;
-            char *grown = realloc(msg, cap);
-            if (!grown) {
-                free(line);
-                free(msg);
-                return NULL;
-            }
-            msg = grown;
-        }
-        len += (size_t)snprintf(msg + len, cap - len, "%s%s", i ? ", " : "", line);
+        rc = line ? kw_dynbuf_appendf(&msg, "%s%s", i ? ", " : "", line) : KW_DYNBUF_NO_MEMORY;
         free(line);
     }
-    if (res->ncauses > 1)
-        strcpy(msg + len, "]");
-    return msg;
+    if (rc == KW_DYNBUF_OK && res->ncauses > 1)
+        rc = kw_dynbuf_append(&msg, "]", 1);
+    if (rc != KW_DYNBUF_OK) {
+        kw_dynbuf_free(&msg);
+        return NULL;
+    }
+    return kw_dynbuf_take(&msg, NULL);
 }
 
 static json_t *encode_causes(const struct kw_result *res)

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kw/base/dynbuf.h"
+
 void kw_fieldpath_init(struct kw_fieldpath *p, const char *base)
 {
     p->buf = p->inline_buf;
@@ -30,24 +32,16 @@ void kw_fieldpath_free(struct kw_fieldpath *p)
     p->buf[0] = 0;
 }
 
-/* Makes room for `extra` more bytes plus the NUL. */
+/* Makes room for `extra` more bytes plus the NUL (the sum cannot overflow:
+ * the path and `extra` are lengths of strings in memory). The buffer starts
+ * inline in the struct, so a walk allocates only for paths past
+ * KW_FIELDPATH_INLINE bytes; the first growth moves it to the heap. */
 static bool reserve(struct kw_fieldpath *p, size_t extra)
 {
-    if (p->len + extra + 1 <= p->cap)
+    if (KW_ARRAY_RESERVE_INLINE(p->buf, p->cap, p->len + extra + 1, p->inline_buf) == KW_DYNBUF_OK)
         return true;
-    size_t ncap = p->cap * 2;
-    while (ncap < p->len + extra + 1)
-        ncap *= 2;
-    char *nbuf = p->buf == p->inline_buf ? malloc(ncap) : realloc(p->buf, ncap);
-    if (!nbuf) {
-        p->out_of_memory = true;
-        return false;
-    }
-    if (p->buf == p->inline_buf)
-        memcpy(nbuf, p->inline_buf, p->len + 1);
-    p->buf = nbuf;
-    p->cap = ncap;
-    return true;
+    p->out_of_memory = true;
+    return false;
 }
 
 static size_t append3(struct kw_fieldpath *p, const char *pre, const char *s, const char *post)

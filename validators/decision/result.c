@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kw/base/dynbuf.h"
+
 void kw_result_init(struct kw_result *res)
 {
     memset(res, 0, sizeof(*res));
@@ -39,20 +41,6 @@ bool kw_result_denied(const struct kw_result *res)
     return res->ncauses > 0 || res->bad_request != NULL || res->out_of_memory;
 }
 
-/* Grows an array of `size`-byte items so that one more fits. */
-static bool grow(void **items, size_t *cap, size_t count, size_t size)
-{
-    if (count < *cap)
-        return true;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    void *p = realloc(*items, ncap * size);
-    if (!p)
-        return false;
-    *items = p;
-    *cap = ncap;
-    return true;
-}
-
 __attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
 {
     char *out = NULL;
@@ -65,8 +53,7 @@ static void add_cause(struct kw_result *res, enum kw_cause_type type, enum kw_ru
                       const char *field, char *value_owned, char *detail_owned)
 {
     char *f = strdup(field ? field : "");
-    if (!f || !detail_owned ||
-        !grow((void **)&res->causes, &res->causes_cap, res->ncauses, sizeof(*res->causes))) {
+    if (!f || !detail_owned || KW_ARRAY_RESERVE(res->causes, res->causes_cap, res->ncauses + 1)) {
         free(f);
         free(value_owned);
         free(detail_owned);
@@ -111,8 +98,7 @@ void kw_result_warn(struct kw_result *res, enum kw_rule_id rule_id, const char *
     va_end(ap);
     char *text = raw ? kw_clean_line(raw) : NULL;
     free(raw);
-    if (!text || !grow((void **)&res->warnings, &res->warnings_cap, res->nwarnings,
-                       sizeof(*res->warnings))) {
+    if (!text || KW_ARRAY_RESERVE(res->warnings, res->warnings_cap, res->nwarnings + 1)) {
         free(text);
         res->out_of_memory = true;
         return;
@@ -125,8 +111,7 @@ void kw_result_patch(struct kw_result *res, enum kw_patch_kind op, const char *p
 {
     char *p = strdup(path);
     char *f = from ? strdup(from) : NULL;
-    if (!p || (from && !f) ||
-        !grow((void **)&res->ops, &res->ops_cap, res->nops, sizeof(*res->ops))) {
+    if (!p || (from && !f) || KW_ARRAY_RESERVE(res->ops, res->ops_cap, res->nops + 1)) {
         free(p);
         free(f);
         json_decref(value_stolen);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kw/base/dynbuf.h"
+
 #define INLINE_LEVELS 32
 
 struct builder {
@@ -25,21 +27,9 @@ struct builder {
 
 static int push_open(struct builder *b, json_t *container)
 {
-    if (b->nopen == b->capopen) {
-        size_t cap = b->capopen * 2;
-        json_t **grown;
-        if (b->open == b->inline_open) {
-            grown = malloc(cap * sizeof *grown);
-            if (grown)
-                memcpy(grown, b->open, b->nopen * sizeof *grown);
-        } else {
-            grown = realloc(b->open, cap * sizeof *grown);
-        }
-        if (!grown)
-            return -1;
-        b->open = grown;
-        b->capopen = cap;
-    }
+    /* The first INLINE_LEVELS levels live in the builder itself. */
+    if (KW_ARRAY_RESERVE_INLINE(b->open, b->capopen, b->nopen + 1, b->inline_open))
+        return -1;
     b->open[b->nopen++] = container;
     return 0;
 }

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kw/base/dynbuf.h"
+
 /* jansson prints the token text after an error only when it is this short. */
 #define CONTEXT_MAX 20
 
@@ -254,19 +256,10 @@ static inline const unsigned char *skip_plain(const unsigned char *p, const unsi
 
 static int scratch_reserve(struct lexer *lx, struct scratch *s, size_t need)
 {
-    if (need <= s->cap)
+    if (KW_ARRAY_RESERVE(s->buf, s->cap, need) == KW_DYNBUF_OK)
         return 0;
-    size_t cap = s->cap ? s->cap * 2 : 256;
-    while (cap < need)
-        cap *= 2;
-    char *grown = realloc(s->buf, cap);
-    if (!grown) {
-        lex_fail(lx, lx->p, CTX_NONE, "not enough memory");
-        return -1;
-    }
-    s->buf = grown;
-    s->cap = cap;
-    return 0;
+    lex_fail(lx, lx->p, CTX_NONE, "not enough memory");
+    return -1;
 }
 
 static size_t utf8_encode(uint32_t cp, char *out)

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "kw/base/dynbuf.h"
+
 #define MAX_DEPTH 1000
 #define MAX_NODES 2000000 /* total values built, aliases included */
 
@@ -255,10 +257,8 @@ static void record_position(struct builder *b, const char *path, size_t line, si
     struct kw_yaml_positions *p = b->positions;
     if (!p)
         return;
-    struct kw_yaml_position *items = realloc(p->items, (p->len + 1) * sizeof(*items));
-    if (!items)
+    if (KW_ARRAY_RESERVE(p->items, p->cap, p->len + 1))
         return;
-    p->items = items;
     char *copy = strdup(path);
     if (!copy)
         return;
@@ -274,6 +274,7 @@ void kw_yaml_positions_free(struct kw_yaml_positions *positions)
     free(positions->items);
     positions->items = NULL;
     positions->len = 0;
+    positions->cap = 0;
 }
 
 /* ---- the builder ---- */
@@ -299,14 +300,8 @@ static bool remember_anchor(struct builder *b, const char *name, json_t *value)
 {
     if (!name)
         return true;
-    if (b->nanchors == b->anchors_cap) {
-        size_t ncap = b->anchors_cap ? b->anchors_cap * 2 : 8;
-        struct anchor *a = realloc(b->anchors, ncap * sizeof(*a));
-        if (!a)
-            return false;
-        b->anchors = a;
-        b->anchors_cap = ncap;
-    }
+    if (KW_ARRAY_RESERVE(b->anchors, b->anchors_cap, b->nanchors + 1))
+        return false;
     char *copy = strdup(name);
     if (!copy)
         return false;
@@ -373,15 +368,9 @@ static bool push(struct builder *b, json_t *container_stolen, const yaml_event_t
                 "nesting deeper than %d levels", MAX_DEPTH);
         return false;
     }
-    if (b->depth == b->cap) {
-        size_t ncap = b->cap ? b->cap * 2 : 16;
-        struct frame *s = realloc(b->stack, ncap * sizeof(*s));
-        if (!s) {
-            json_decref(container_stolen);
-            return false;
-        }
-        b->stack = s;
-        b->cap = ncap;
+    if (KW_ARRAY_RESERVE(b->stack, b->cap, b->depth + 1)) {
+        json_decref(container_stolen);
+        return false;
     }
     char *path = child_path(b->depth ? &b->stack[b->depth - 1] : NULL);
     struct frame f = {.container = container_stolen,

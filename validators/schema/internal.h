@@ -1,8 +1,10 @@
-/* The compiled form of a schema, shared by the two validators that walk it:
- * the tree validator (validators/schema/schema.c, jansson values) and the one-pass
- * text validator (validators/schema/stream.c, JSON text through
- * kw_json_scan). Only these two files include this header; everyone else
- * uses include/kw/schema/schema.h and include/kw/schema/stream.h. Compiled nodes
+/* The compiled form of a schema, made by the compiler
+ * (validators/schema/compile.c) and walked by the tree validator
+ * (validators/schema/validate.c, jansson values) and the one-pass text
+ * validator (validators/schema/stream.c, JSON text through kw_json_scan),
+ * with the checks and messages all three share (messages.c, scalar.c). Only
+ * the files of this folder include this header; everyone else uses
+ * include/kw/schema/schema.h and include/kw/schema/stream.h. Compiled nodes
  * are read-only after kw_schema_set_add returns. Rules are enum kw_rule_id,
  * resolved from the documents' ids when compiled; an absent one is
  * KW_RULE_NONE, which the compiler sets explicitly (zero is a rule). */
@@ -17,9 +19,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kw/decision/result.h"
 #include "kw/decision/rules.h"
 #include "kw/formats/formats.h"
-
 #include "kw/schema/schema.h"
 
 enum {
@@ -78,7 +80,7 @@ struct stale_name {
 struct node {
     unsigned types; /* 0: any type */
     enum format format;
-    enum kw_rule_id rule; /* KW_RULE_NONE: inherited from the parent */
+    enum kw_rule_id rule; /* NULL: inherited from the parent */
     /* object */
     struct prop *props; /* sorted by name (strcmp) */
     size_t nprops;
@@ -110,24 +112,6 @@ struct kw_schema {
     bool integral_reals;          /* a real with no fraction counts as an integer */
 };
 
-/* Helpers of validators/schema/schema.c that the text validator shares, so that
- * both validators word every finding the same way. */
-
-/* The replacement a stale spelling names, else the closest property of this
- * variant within the typo budget, else NULL ("did you mean X?"). */
-const char *kw_schema_unknown_hint(const struct node *n, unsigned variant, const char *key);
-
-/* `key` cut to at most 40 bytes on a UTF-8 boundary (with "..."), as
- * unknown-field warnings show it. */
-void kw_schema_key_excerpt(const char *key, char *buf, size_t buflen);
-
-/* Runs a name/label/time format check on a NUL-terminated string; true when
- * valid, else msg holds the reason (FMT_QUANTITY is not handled here). */
-bool kw_schema_format_valid(enum format f, const char *s, char *msg, size_t msglen);
-
-/* A real that counts as an integer under integralRealsAreIntegers. */
-bool kw_schema_integral_real(double d);
-
 /* ---- scalar checks shared by both validators (validators/schema/scalar.c) ----
  * A scalar as either validator holds it: a decoded jansson value or a
  * scanner token. The checks decide; each validator words and reports. */
@@ -154,5 +138,77 @@ const char *kw_schema_bound_relation(const struct bound *b, bool is_min);
 
 /* Characters (UTF-8 code points) in s[0..len), as minLength/maxLength count. */
 size_t kw_schema_utf8_chars(const char *s, size_t len);
+
+/* A real that Kubernetes accepts as an integer (no fraction, fits int64),
+ * for integralRealsAreIntegers. */
+bool kw_schema_integral_real(double d);
+
+/* ---- names, checks and messages shared (validators/schema/messages.c) ----
+ * The two validators walk separately (the text walker adds line and column
+ * and never quotes document values when embedded); each message text is
+ * written once, here. */
+
+/* Whether a property applies to the schema's variant (0: every variant). */
+static inline bool kw_schema_applies(const struct prop *p, unsigned variant)
+{
+    return p->variants == 0 || variant == 0 || (p->variants & variant) != 0;
+}
+
+/* The property called key[0..len) (not NUL-terminated), or NULL. */
+const struct prop *kw_schema_find_prop(const struct node *n, const char *key, size_t len);
+
+/* The bit of a type name ("integer"), 0 when it is none. */
+unsigned kw_schema_type_bit(const char *name);
+
+/* Runs a name/label/time format check on a NUL-terminated string; true when
+ * valid, else msg holds the reason (FMT_QUANTITY is not handled here). */
+bool kw_schema_format_valid(enum format f, const char *s, char *msg, size_t msglen);
+
+/* A finding about a string or number, worded for either validator. */
+struct finding {
+    enum kw_cause_type type;
+    bool shows_value;   /* the cause shows the value (else it shows none) */
+    bool names_path;    /* the detail begins with the path ("x in body should ...") */
+    bool out_of_memory; /* a check could not run; the value counts as wrong */
+    char detail[KW_MSGLEN];
+};
+
+/* The first of minimum/maximum that a number, or a string quantity, breaks
+ * (`q`: the parsed quantity, or NULL for a JSON number). True and *f filled
+ * when one is broken. */
+bool kw_schema_check_bounds(const struct node *n, const char *path, const struct scalar *v,
+                            const struct kw_quantity *q, struct finding *f);
+
+/* minLength/maxLength, pattern, then format (with a quantity's bounds) on the
+ * string s[0..len); `cstr` is the same string NUL-terminated, needed only
+ * when the node has a format. `*match` is the walk's PCRE2 match block,
+ * made on first use (the walk frees it). True and *f filled on the first
+ * finding. */
+bool kw_schema_check_string(const struct node *n, const char *path, const char *s, size_t len,
+                            const char *cstr, pcre2_match_data **match, struct finding *f);
+
+/* A number (SCALAR_INTEGER or SCALAR_REAL) as a cause shows the bad value. */
+void kw_schema_render_number(const struct scalar *v, char *buf, size_t len);
+
+/* Whole texts of the other findings; each returns a string the caller frees,
+ * NULL when out of memory. `path` is the walk's field path ("" at the top). */
+
+/* `path in body must be of type A or B: "actual"` (path NULL: without
+ * "path in body "). */
+char *kw_schema_type_message(const char *path, unsigned types, const char *actual);
+char *kw_schema_min_items_message(const char *path, long long min_items);
+char *kw_schema_max_items_message(long long max_items);
+/* `name is only supported on Variant` (a forbidden property of the other variant). */
+char *kw_schema_other_variant_message(const struct prop *p);
+/* The warning for an unknown key of node n (NUL-terminated; shown cut to 40
+ * bytes) with a did-you-mean hint, or for a property of the other variant
+ * when `other_variant` is that property. */
+char *kw_schema_unknown_message(const char *path, const struct node *n, unsigned variant,
+                                const char *key, const struct prop *other_variant);
+/* The warning for a present `ignored` property. */
+char *kw_schema_ignored_message(const char *path, const struct prop *p);
+/* `path: N more unknown fields not listed`, past KW_SCHEMA_MAX_UNKNOWN_WARNINGS
+ * (`top_label`: "(top)" stands for an empty path). */
+char *kw_schema_more_unknown_message(const char *path, bool top_label, size_t more);
 
 #endif

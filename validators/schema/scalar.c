@@ -1,7 +1,9 @@
-/* Scalar checks shared by the tree validator (schema.c) and the text
- * validator (schema_stream.c): enum membership, numeric and quantity bounds,
- * string length in characters. They decide only; each validator words and
- * reports the finding, so both say the same about the same value. */
+/* Scalar checks shared by the tree validator (validate.c) and the text
+ * validator (stream.c): enum membership, numeric and quantity bounds, string
+ * length in characters, integral reals. They decide only; messages.c words
+ * the findings and each validator reports them, so both say the same about
+ * the same value. */
+#include <math.h>
 #include <string.h>
 
 #include "internal.h"
@@ -85,4 +87,9 @@ size_t kw_schema_utf8_chars(const char *s, size_t len)
     for (size_t i = 0; i < len; i++)
         n += ((unsigned char)s[i] & 0xC0) != 0x80;
     return n;
+}
+
+bool kw_schema_integral_real(double d)
+{
+    return isfinite(d) && d == floor(d) && fabs(d) < 9.2e18;
 }

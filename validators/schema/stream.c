@@ -4,18 +4,19 @@
  * node. A value without a node (unknown, ignored, or of the wrong type) is
  * skipped by depth, so most of a large document costs only the lexer.
  *
- * Every check and message mirrors the tree validator in
- * validators/schema/schema.c (check_object, check_array, check_string, ...), in
- * the same order; the one place the order needs help is min/maxItems, which
- * the tree reports before the items and a scan only knows at the array's
- * end: those causes are moved back to where the array began. */
+ * The walk mirrors the tree validator in validators/schema/validate.c
+ * (check_object, check_array, check_string, ...), in the same order, and both
+ * take their checks and message texts from messages.c; the one place the
+ * order needs help is min/maxItems, which the tree reports before the items
+ * and a scan only knows at the array's end: those causes are moved back to
+ * where the array began. */
 #include "kw/schema/stream.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kw/base/dynbuf.h"
 #include "kw/decision/fieldpath.h"
 #include "kw/formats/formats.h"
 #include "internal.h"
@@ -54,25 +55,10 @@ struct walk {
 
 /* ---- small helpers -------------------------------------------------- */
 
-static bool reserve(void **items, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return true;
-    size_t ncap = *cap ? *cap : 16;
-    while (ncap < need)
-        ncap *= 2;
-    void *p = realloc(*items, ncap * size);
-    if (!p)
-        return false;
-    *items = p;
-    *cap = ncap;
-    return true;
-}
-
 /* A NUL-terminated copy of s[0..len) in the walk's scratch buffer. */
 static const char *terminated(struct walk *w, const char *s, size_t len)
 {
-    if (!reserve((void **)&w->scratch, &w->scratch_cap, len + 1, 1)) {
+    if (KW_ARRAY_RESERVE(w->scratch, w->scratch_cap, len + 1)) {
         w->failed = true;
         return NULL;
     }
@@ -92,15 +78,6 @@ static void skip_value(struct walk *w, const struct kw_json_token *t)
     if (is_container(t))
         w->skip_depth = t->depth;
 }
-
-static const struct {
-    const char *name;
-    unsigned bit;
-} type_names[] = {
-    /* The order of the tree validator's "must be of type A or B". */
-    {"object", T_OBJECT}, {"array", T_ARRAY},   {"integer", T_INTEGER},
-    {"number", T_NUMBER}, {"string", T_STRING}, {"boolean", T_BOOLEAN},
-};
 
 static unsigned type_bits(const struct walk *w, const struct kw_json_token *t)
 {
@@ -154,22 +131,19 @@ static void add_cause(struct walk *w, enum kw_cause_type type, enum kw_rule_id r
                     "%s%s%s (line %zu, column %zu)", inner, sep, detail, at->line, at->column);
 }
 
-__attribute__((format(printf, 8, 9))) static void
-add_causef(struct walk *w, enum kw_cause_type type, enum kw_rule_id rule, const char *value,
-           enum value_kind vk, enum detail_kind dk, const struct kw_json_token *at, const char *fmt,
-           ...)
+/* The scalar view of a token (see internal.h). */
+static struct scalar scalar_of(const struct kw_json_token *t)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    char *detail = NULL;
-    int n = vasprintf(&detail, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        w->res->out_of_memory = true;
-        return;
+    switch (t->ev) {
+    case KW_JSON_STRING:
+        return (struct scalar){.kind = SCALAR_STRING, .text = t->text, .len = t->len};
+    case KW_JSON_INTEGER:
+        return (struct scalar){.kind = SCALAR_INTEGER, .integer = t->integer};
+    case KW_JSON_REAL:
+        return (struct scalar){.kind = SCALAR_REAL, .real = t->real};
+    default:
+        return (struct scalar){.kind = SCALAR_OTHER};
     }
-    add_cause(w, type, rule, value, vk, dk, at, detail);
-    free(detail);
 }
 
 /* Renders a scalar token as the tree validator shows a bad value. Strings
@@ -189,11 +163,11 @@ static const char *render_value(struct walk *w, const struct kw_json_token *t, c
         return *owned;
     }
     case KW_JSON_INTEGER:
-        snprintf(buf, len, "%lld", t->integer);
+    case KW_JSON_REAL: {
+        struct scalar sv = scalar_of(t);
+        kw_schema_render_number(&sv, buf, len);
         return buf;
-    case KW_JSON_REAL:
-        snprintf(buf, len, "%.15g", t->real);
-        return buf;
+    }
     case KW_JSON_TRUE:
         return "true";
     case KW_JSON_FALSE:
@@ -203,7 +177,7 @@ static const char *render_value(struct walk *w, const struct kw_json_token *t, c
     }
 }
 
-/* A cause about the value `t` itself (cause_value in schema.c). */
+/* A cause about the value `t` itself (cause_value in validate.c). */
 static void cause_value(struct walk *w, enum kw_cause_type type, enum kw_rule_id rule,
                         const struct kw_json_token *t, enum detail_kind dk, const char *detail)
 {
@@ -213,96 +187,60 @@ static void cause_value(struct walk *w, enum kw_cause_type type, enum kw_rule_id
     free(owned);
 }
 
-static void report_type(struct walk *w, const struct node *n, const struct kw_json_token *t)
+/* Appends a cause whose detail is `detail_owned` (NULL: out of memory). */
+static void cause_owned(struct walk *w, enum kw_cause_type type, enum kw_rule_id rule,
+                        const char *value, enum value_kind vk, enum detail_kind dk,
+                        const struct kw_json_token *at, char *detail_owned)
 {
-    char expected[80] = "";
-    size_t o = 0;
-    for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
-        if (!(n->types & type_names[i].bit))
-            continue;
-        o += (size_t)snprintf(expected + o, sizeof(expected) - o, "%s%s", o ? " or " : "",
-                              type_names[i].name);
-    }
-    const char *actual = kw_json_event_type_name(t->ev);
-    char quoted[16];
-    snprintf(quoted, sizeof(quoted), "\"%s\"", actual);
-    if (w->style == KW_TEXT_EMBEDDED && w->path.len == 0) /* the document itself */
-        add_causef(w, KW_CAUSE_TYPE, w->schema->type_rule, quoted, VALUE_TYPE, DETAIL_HAS_PATH, t,
-                   "must be of type %s: \"%s\"", expected, actual);
-    else
-        add_causef(w, KW_CAUSE_TYPE, w->schema->type_rule, quoted, VALUE_TYPE, DETAIL_HAS_PATH, t,
-                   "%s in body must be of type %s: \"%s\"", w->path.buf, expected, actual);
-}
-
-__attribute__((format(printf, 3, 4))) static void add_warning(struct walk *w, enum kw_rule_id rule,
-                                                              const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *text = NULL;
-    int n = vasprintf(&text, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
+    if (!detail_owned) {
         w->res->out_of_memory = true;
         return;
     }
-    kw_result_warn(w->res, rule, "%s%s%s", w->field ? w->field : "", w->field ? ": " : "", text);
-    free(text);
+    add_cause(w, type, rule, value, vk, dk, at, detail_owned);
+    free(detail_owned);
 }
 
-static bool applies(const struct prop *p, unsigned variant)
+static void report_type(struct walk *w, const struct node *n, const struct kw_json_token *t)
 {
-    return p->variants == 0 || variant == 0 || (p->variants & variant) != 0;
+    const char *actual = kw_json_event_type_name(t->ev);
+    char quoted[16];
+    snprintf(quoted, sizeof(quoted), "\"%s\"", actual);
+    bool top = w->style == KW_TEXT_EMBEDDED && w->path.len == 0; /* the document itself */
+    cause_owned(w, KW_CAUSE_TYPE, w->schema->type_rule, quoted, VALUE_TYPE, DETAIL_HAS_PATH, t,
+                kw_schema_type_message(top ? NULL : w->path.buf, n->types, actual));
 }
 
-/* `key` is NUL-terminated; `other_variant` as in schema.c's warn_unknown. */
+/* Appends a warning whose text is `text_owned` (NULL: out of memory),
+ * prefixed with the Kubernetes field when embedded. */
+static void warn_owned(struct walk *w, enum kw_rule_id rule, char *text_owned)
+{
+    if (!text_owned) {
+        w->res->out_of_memory = true;
+        return;
+    }
+    kw_result_warn(w->res, rule, "%s%s%s", w->field ? w->field : "", w->field ? ": " : "",
+                   text_owned);
+    free(text_owned);
+}
+
+/* `key` is NUL-terminated; `other_variant` as in validate.c's warn_unknown. */
 static void warn_unknown(struct walk *w, const struct node *n, const char *key,
                          const struct prop *other_variant)
 {
     if (++w->nunknown > KW_SCHEMA_MAX_UNKNOWN_WARNINGS)
         return;
-    char shown[72];
-    kw_schema_key_excerpt(key, shown, sizeof(shown));
-    const char *sep = w->path.len ? "." : "";
-    enum kw_rule_id rule = w->schema->unknown_rule;
-    if (other_variant) {
-        add_warning(w, rule, "%s%s%s: unknown field; %s is only supported on %s", w->path.buf, sep,
-                    shown, other_variant->name, other_variant->variants_label);
-        return;
-    }
-    const char *better = kw_schema_unknown_hint(n, w->schema->variant, key);
-    if (better)
-        add_warning(w, rule, "%s%s%s: unknown field; did you mean %s?", w->path.buf, sep, shown,
-                    better);
-    else
-        add_warning(w, rule, "%s%s%s: unknown field; it has no effect, check the spelling",
-                    w->path.buf, sep, shown);
+    warn_owned(w, w->schema->unknown_rule,
+               kw_schema_unknown_message(w->path.buf, n, w->schema->variant, key, other_variant));
 }
 
 static void warn_ignored(struct walk *w, const struct prop *p)
 {
     enum kw_rule_id rule =
         w->schema->ignored_rule != KW_RULE_NONE ? w->schema->ignored_rule : w->schema->unknown_rule;
-    add_warning(w, rule, "%s%s%s: the mover ignores this key; %s", w->path.buf,
-                w->path.len ? "." : "", p->name, p->ignored);
+    warn_owned(w, rule, kw_schema_ignored_message(w->path.buf, p));
 }
 
 /* ---- scalars -------------------------------------------------------- */
-
-/* The scalar view of a token (see schema_internal.h). */
-static struct scalar scalar_of(const struct kw_json_token *t)
-{
-    switch (t->ev) {
-    case KW_JSON_STRING:
-        return (struct scalar){.kind = SCALAR_STRING, .text = t->text, .len = t->len};
-    case KW_JSON_INTEGER:
-        return (struct scalar){.kind = SCALAR_INTEGER, .integer = t->integer};
-    case KW_JSON_REAL:
-        return (struct scalar){.kind = SCALAR_REAL, .real = t->real};
-    default:
-        return (struct scalar){.kind = SCALAR_OTHER};
-    }
-}
 
 static bool enum_has(const struct node *n, const struct kw_json_token *t)
 {
@@ -310,85 +248,39 @@ static bool enum_has(const struct node *n, const struct kw_json_token *t)
     return kw_schema_in_enum(n, &sv);
 }
 
-/* Reports the first bound a number or quantity breaks (`q`: the parsed
- * string quantity, or NULL for a JSON number). */
-static void check_bounds(struct walk *w, const struct node *n, enum kw_rule_id rule,
-                         const struct kw_json_token *t, const struct kw_quantity *q)
+/* Reports a finding of messages.c about the value t. */
+static void report(struct walk *w, enum kw_rule_id rule, const struct kw_json_token *t,
+                   const struct finding *f)
 {
-    struct scalar sv = scalar_of(t);
-    bool is_min;
-    const struct bound *b = kw_schema_broken_bound(n, &sv, q, &is_min);
-    if (!b)
-        return;
-    char detail[KW_MSGLEN];
-    snprintf(detail, sizeof(detail), "%s in body should be %s %lld", w->path.buf,
-             kw_schema_bound_relation(b, is_min), b->i);
-    cause_value(w, KW_CAUSE_INVALID, rule, t, DETAIL_HAS_PATH, detail);
+    if (f->out_of_memory)
+        w->res->out_of_memory = true;
+    enum detail_kind dk = f->names_path ? DETAIL_HAS_PATH : DETAIL_BARE;
+    if (f->shows_value)
+        cause_value(w, f->type, rule, t, dk, f->detail);
+    else
+        add_cause(w, f->type, rule, NULL, VALUE_DOCUMENT, dk, t, f->detail);
 }
 
-static bool pattern_matches(struct walk *w, const struct node *n, const struct kw_json_token *t)
-{
-    if (!w->match) {
-        w->match = pcre2_match_data_create(1, NULL);
-        if (!w->match) {
-            w->res->out_of_memory = true;
-            return false;
-        }
-    }
-    return pcre2_match(n->pattern, (PCRE2_SPTR)t->text, t->len, 0, 0, w->match, NULL) >= 0;
-}
-
-static void check_format(struct walk *w, const struct node *n, enum kw_rule_id rule,
+static void check_number(struct walk *w, const struct node *n, enum kw_rule_id rule,
                          const struct kw_json_token *t)
 {
-    char msg[KW_MSGLEN];
-    if (memchr(t->text, 0, t->len)) {
-        cause_value(w, KW_CAUSE_INVALID, rule, t, DETAIL_BARE, "must not contain a NUL character");
-        return;
-    }
-    /* The message functions take a terminated copy; a later render of the
-     * value makes its own. */
-    const char *s = terminated(w, t->text, t->len);
-    if (!s)
-        return;
-    if (n->format == FMT_QUANTITY) {
-        struct kw_quantity q;
-        if (!kw_quantity_parse(s, &q, msg, sizeof(msg)))
-            cause_value(w, KW_CAUSE_INVALID, rule, t, DETAIL_BARE, msg);
-        else
-            check_bounds(w, n, rule, t, &q);
-        return;
-    }
-    if (!kw_schema_format_valid(n->format, s, msg, sizeof(msg)))
-        cause_value(w, KW_CAUSE_INVALID, rule, t, DETAIL_BARE, msg);
+    struct scalar sv = scalar_of(t);
+    struct finding f;
+    if (kw_schema_check_bounds(n, w->path.buf, &sv, NULL, &f))
+        report(w, rule, t, &f);
 }
 
 static void check_string(struct walk *w, const struct node *n, enum kw_rule_id rule,
                          const struct kw_json_token *t)
 {
-    char detail[KW_MSGLEN];
-    if (n->min_length >= 0 || n->max_length >= 0) {
-        size_t chars = kw_schema_utf8_chars(t->text, t->len);
-        if (n->min_length >= 0 && chars < (size_t)n->min_length) {
-            snprintf(detail, sizeof(detail), "%s in body should be at least %lld chars long",
-                     w->path.buf, n->min_length);
-            cause_value(w, KW_CAUSE_INVALID, rule, t, DETAIL_HAS_PATH, detail);
-            return;
-        }
-        if (n->max_length >= 0 && chars > (size_t)n->max_length) {
-            add_causef(w, KW_CAUSE_TOO_LONG, rule, NULL, VALUE_DOCUMENT, DETAIL_BARE, t,
-                       "may not be longer than %lld", n->max_length);
-            return;
-        }
-    }
-    if (n->pattern && !pattern_matches(w, n, t)) {
-        snprintf(detail, sizeof(detail), "%s in body should match '%.200s'", w->path.buf,
-                 n->pattern_src);
-        cause_value(w, KW_CAUSE_INVALID, rule, t, DETAIL_HAS_PATH, detail);
+    /* Format checks take a terminated copy; a later render of the value
+     * makes its own. */
+    const char *cstr = NULL;
+    if (n->format != FMT_NONE && !(cstr = terminated(w, t->text, t->len)))
         return;
-    }
-    if (n->format != FMT_NONE)
-        check_format(w, n, rule, t);
+    struct finding f;
+    if (kw_schema_check_string(n, w->path.buf, t->text, t->len, cstr, &w->match, &f))
+        report(w, rule, t, &f);
 }
 
 /* ---- containers ----------------------------------------------------- */
@@ -398,8 +290,8 @@ static void push_frame(struct walk *w, const struct node *n, enum kw_rule_id rul
 {
     bool object = t->ev == KW_JSON_OBJECT_BEGIN;
     size_t nflags = object ? n->nprops : 0;
-    if (!reserve((void **)&w->frames, &w->frames_cap, w->nframes + 1, sizeof(*w->frames)) ||
-        !reserve((void **)&w->seen, &w->seen_cap, w->nseen + nflags, 1)) {
+    if (KW_ARRAY_RESERVE(w->frames, w->frames_cap, w->nframes + 1) ||
+        KW_ARRAY_RESERVE(w->seen, w->seen_cap, w->nseen + nflags)) {
         w->failed = true;
         return;
     }
@@ -435,29 +327,9 @@ static void begin_value(struct walk *w, const struct node *n, enum kw_rule_id in
     } else if (t->ev == KW_JSON_STRING) {
         check_string(w, n, rule, t);
     } else if (t->ev == KW_JSON_INTEGER || t->ev == KW_JSON_REAL) {
-        check_bounds(w, n, rule, t, NULL);
+        check_number(w, n, rule, t);
     }
     kw_fieldpath_pop(&w->path, mark);
-}
-
-static const struct prop *find_prop(const struct node *n, const char *key, size_t len)
-{
-    size_t lo = 0, hi = n->nprops;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const char *name = n->props[mid].name;
-        size_t nlen = strlen(name);
-        int c = memcmp(key, name, len < nlen ? len : nlen);
-        if (c == 0)
-            c = (len > nlen) - (len < nlen);
-        if (c == 0)
-            return &n->props[mid];
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return NULL;
 }
 
 static void other_variant(struct walk *w, const struct node *n, const struct prop *p,
@@ -468,8 +340,8 @@ static void other_variant(struct walk *w, const struct node *n, const struct pro
         return;
     }
     size_t mark = kw_fieldpath_push_field(&w->path, p->name);
-    add_causef(w, KW_CAUSE_FORBIDDEN, p->other_variant_rule, NULL, VALUE_DOCUMENT, DETAIL_BARE, t,
-               "%s is only supported on %s", p->name, p->variants_label);
+    cause_owned(w, KW_CAUSE_FORBIDDEN, p->other_variant_rule, NULL, VALUE_DOCUMENT, DETAIL_BARE, t,
+                kw_schema_other_variant_message(p));
     kw_fieldpath_pop(&w->path, mark);
 }
 
@@ -498,18 +370,18 @@ static void map_entry(struct walk *w, const struct node *n, enum kw_rule_id rule
 }
 
 /* The value `t` of the pending member of the object frame `f`
- * (check_object in schema.c). */
+ * (check_object in validate.c). */
 static void member_value(struct walk *w, const struct frame *f, const struct kw_json_token *t)
 {
     const struct node *n = f->node;
     if (t->ev == KW_JSON_NULL)
         return; /* null counts as absent */
-    const struct prop *p = find_prop(n, w->key, w->keylen);
+    const struct prop *p = kw_schema_find_prop(n, w->key, w->keylen);
     if (p) {
         bool absent = p->empty_is_absent && t->ev == KW_JSON_STRING && t->len == 0;
         if (!absent)
             w->seen[f->seen + (size_t)(p - n->props)] = 1;
-        if (!applies(p, w->schema->variant)) {
+        if (!kw_schema_applies(p, w->schema->variant)) {
             other_variant(w, n, p, t);
         } else if (p->ignored) {
             warn_ignored(w, p);
@@ -547,14 +419,14 @@ static void item_value(struct walk *w, struct frame *f, const struct kw_json_tok
     begin_value(w, items, rule, t, mark);
 }
 
-/* check_required in schema.c, at the object's end. */
+/* check_required in validate.c, at the object's end. */
 static void end_object(struct walk *w, const struct frame *f)
 {
     const struct node *n = f->node;
     struct kw_json_token at = {.line = f->line, .column = f->column};
     for (size_t i = 0; i < n->nprops; i++) {
         const struct prop *p = &n->props[i];
-        if (!p->required || !applies(p, w->schema->variant) || w->seen[f->seen + i])
+        if (!p->required || !kw_schema_applies(p, w->schema->variant) || w->seen[f->seen + i])
             continue;
         enum kw_rule_id r = p->required_rule != KW_RULE_NONE ? p->required_rule
                             : p->node->rule != KW_RULE_NONE  ? p->node->rule
@@ -587,14 +459,14 @@ static void end_array(struct walk *w, const struct frame *f)
     size_t where = f->cause_mark;
     if (n->min_items >= 0 && f->count < (size_t)n->min_items) {
         size_t before = w->res->ncauses;
-        add_causef(w, KW_CAUSE_INVALID, f->rule, count, VALUE_DOCUMENT, DETAIL_HAS_PATH, &at,
-                   "%s in body should have at least %lld items", w->path.buf, n->min_items);
+        cause_owned(w, KW_CAUSE_INVALID, f->rule, count, VALUE_DOCUMENT, DETAIL_HAS_PATH, &at,
+                    kw_schema_min_items_message(w->path.buf, n->min_items));
         move_last_cause(w->res, before, where++);
     }
     if (n->max_items >= 0 && f->count > (size_t)n->max_items) {
         size_t before = w->res->ncauses;
-        add_causef(w, KW_CAUSE_TOO_MANY, f->rule, count, VALUE_DOCUMENT, DETAIL_BARE, &at,
-                   "must have at most %lld items", n->max_items);
+        cause_owned(w, KW_CAUSE_TOO_MANY, f->rule, count, VALUE_DOCUMENT, DETAIL_BARE, &at,
+                    kw_schema_max_items_message(n->max_items));
         move_last_cause(w->res, before, where);
     }
 }
@@ -682,13 +554,13 @@ int kw_schema_validate_text(const struct kw_schema *schema, const char *buf, siz
         if (strcmp(err->text, "not enough memory") == 0)
             res->out_of_memory = true;
     } else if (w.nunknown > KW_SCHEMA_MAX_UNKNOWN_WARNINGS) {
-        size_t more = w.nunknown - KW_SCHEMA_MAX_UNKNOWN_WARNINGS;
-        if (style == KW_TEXT_EMBEDDED)
-            kw_result_warn(res, schema->unknown_rule, "%s: %zu more unknown fields not listed",
-                           path, more);
+        char *text = kw_schema_more_unknown_message(path, style != KW_TEXT_EMBEDDED,
+                                                    w.nunknown - KW_SCHEMA_MAX_UNKNOWN_WARNINGS);
+        if (text)
+            kw_result_warn(res, schema->unknown_rule, "%s", text);
         else
-            kw_result_warn(res, schema->unknown_rule, "%s: %zu more unknown fields not listed",
-                           path[0] ? path : "(top)", more);
+            res->out_of_memory = true;
+        free(text);
     }
     if (stats)
         stats->unknown_fields = w.nunknown;

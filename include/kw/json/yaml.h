@@ -31,8 +31,8 @@ struct kw_yaml_position {
     size_t line, column;
 };
 struct kw_yaml_positions {
-    struct kw_yaml_position *items;
-    size_t len;
+    struct kw_yaml_position *items; /* owned; kw_yaml_positions_free frees */
+    size_t len, cap;                /* cap: items allocated */
 };
 json_t *kw_yaml_load_one_with_positions(const char *buf, size_t len,
                                         struct kw_yaml_positions *positions_out,

@@ -1,22 +1,22 @@
-/* The schema engine (include/kw/schema/schema.h): compiles schema documents (YAML
- * data, format described in validators/kopia/schemas/kopia.yaml and docs/rules.md)
- * once into an immutable node tree, and validates jansson values against it
- * in one pass, producing Kubernetes-style causes and unknown-field warnings.
+/* The schema compiler (include/kw/schema/schema.h): turns schema documents
+ * (YAML data, format described in validators/kopia/schemas/kopia.yaml and
+ * docs/rules.md) once into an immutable tree of nodes
+ * (validators/schema/internal.h), with patterns compiled and JIT-compiled by
+ * pcre2. The tree validator (validate.c) and the text validator (stream.c)
+ * walk the result.
  *
  * Compiled state is read-only after kw_schema_set_add returns, so one set
- * serves every thread. Per validation the only allocations are the field
- * path when it outgrows its inline buffer, one PCRE2 match block the first
- * time a pattern is matched, and the causes/warnings themselves. */
+ * serves every thread. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "kw/schema/schema.h"
 
-#include <math.h>
 #include <pcre2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kw/base/dynbuf.h"
 #include "kw/schema/embedded.h"
 #include "kw/decision/fieldpath.h"
 #include "kw/formats/formats.h"
@@ -27,15 +27,6 @@
 /* ---- compiled form -------------------------------------------------- */
 
 /* Node, property and schema structures: validators/schema/internal.h. */
-
-static const struct {
-    const char *name;
-    unsigned bit;
-} type_names[] = {
-    {"object", T_OBJECT}, {"array", T_ARRAY},   {"integer", T_INTEGER},
-    {"number", T_NUMBER}, {"string", T_STRING}, {"boolean", T_BOOLEAN},
-};
-#define NTYPES (sizeof(type_names) / sizeof(type_names[0]))
 
 static const char *const format_names[] = {
     [FMT_NONE] = "",
@@ -66,19 +57,6 @@ struct kw_schema_set {
 };
 
 /* ---- set bookkeeping ------------------------------------------------ */
-
-static bool grow(void **items, size_t *cap, size_t count, size_t size)
-{
-    if (count < *cap)
-        return true;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    void *p = realloc(*items, ncap * size);
-    if (!p)
-        return false;
-    *items = p;
-    *cap = ncap;
-    return true;
-}
 
 struct kw_schema_set *kw_schema_set_new(void)
 {
@@ -156,7 +134,7 @@ static struct node *new_node(struct compiler *cc)
 {
     struct kw_schema_set *s = cc->set;
     struct node *n = calloc(1, sizeof(*n));
-    if (!n || !grow((void **)&s->nodes, &s->nodes_cap, s->nnodes, sizeof(*s->nodes))) {
+    if (!n || KW_ARRAY_RESERVE(s->nodes, s->nodes_cap, s->nnodes + 1)) {
         free(n);
         fail(cc, "out of memory");
         return NULL;
@@ -213,11 +191,10 @@ static enum format format_of(struct compiler *cc, const json_t *v)
 static unsigned type_bit(struct compiler *cc, const json_t *v)
 {
     const char *name = json_string_value(v);
-    for (size_t i = 0; name && i < NTYPES; i++)
-        if (strcmp(name, type_names[i].name) == 0)
-            return type_names[i].bit;
-    fail(cc, "unknown type \"%s\"", name ? name : "(not a string)");
-    return 0;
+    unsigned bit = kw_schema_type_bit(name);
+    if (!bit)
+        fail(cc, "unknown type \"%s\"", name ? name : "(not a string)");
+    return bit;
 }
 
 static unsigned types_of(struct compiler *cc, const json_t *v)
@@ -288,7 +265,7 @@ static void compile_enum(struct compiler *cc, struct node *n, const json_t *v)
         fail(cc, "enum must be a non-empty list");
         return;
     }
-    size_t len = strlen("supported values: ") + 1, i;
+    size_t i;
     json_t *e;
     json_array_foreach(v, i, e)
     {
@@ -296,24 +273,26 @@ static void compile_enum(struct compiler *cc, struct node *n, const json_t *v)
             fail(cc, "enum values must be strings or whole numbers");
             return;
         }
-        len += (json_is_string(e) ? json_string_length(e) + 2 : 24) + 2;
     }
-    char *d = malloc(len);
-    if (!d) {
-        fail(cc, "out of memory");
-        return;
-    }
-    size_t o = (size_t)snprintf(d, len, "supported values: ");
+    struct kw_dynbuf d;
+    kw_dynbuf_init(&d, KW_DYNBUF_UNLIMITED);
+    int rc = kw_dynbuf_appendf(&d, "supported values: ");
     json_array_foreach(v, i, e)
     {
         const char *sep = i ? ", " : "";
-        if (json_is_string(e))
-            o += (size_t)snprintf(d + o, len - o, "%s\"%s\"", sep, json_string_value(e));
-        else
-            o += (size_t)snprintf(d + o, len - o, "%s%lld", sep, (long long)json_integer_value(e));
+        if (rc == KW_DYNBUF_OK && json_is_string(e))
+            rc = kw_dynbuf_appendf(&d, "%s\"%s\"", sep, json_string_value(e));
+        else if (rc == KW_DYNBUF_OK)
+            rc = kw_dynbuf_appendf(&d, "%s%lld", sep, (long long)json_integer_value(e));
+    }
+    char *detail = rc == KW_DYNBUF_OK ? kw_dynbuf_take(&d, NULL) : NULL;
+    kw_dynbuf_free(&d);
+    if (!detail) {
+        fail(cc, "out of memory");
+        return;
     }
     n->enum_values = v;
-    n->enum_detail = d;
+    n->enum_detail = detail;
 }
 
 static struct node *compile_node(struct compiler *cc, const json_t *spec, bool as_property);
@@ -411,12 +390,6 @@ static void compile_properties(struct compiler *cc, struct node *n, const json_t
     qsort(n->props, n->nprops, sizeof(*n->props), prop_cmp);
 }
 
-static struct prop *find_prop(const struct node *n, const char *name)
-{
-    struct prop key = {.name = name};
-    return n->nprops ? bsearch(&key, n->props, n->nprops, sizeof(*n->props), prop_cmp) : NULL;
-}
-
 static void compile_required(struct compiler *cc, struct node *n, const json_t *v)
 {
     if (!json_is_array(v)) {
@@ -427,12 +400,13 @@ static void compile_required(struct compiler *cc, struct node *n, const json_t *
     json_t *name;
     json_array_foreach(v, i, name)
     {
-        struct prop *p = json_is_string(name) ? find_prop(n, json_string_value(name)) : NULL;
+        const char *s = json_string_value(name);
+        const struct prop *p = s ? kw_schema_find_prop(n, s, strlen(s)) : NULL;
         if (!p) {
             fail(cc, "required names an undeclared property");
             return;
         }
-        p->required = true;
+        n->props[p - n->props].required = true;
     }
 }
 
@@ -666,7 +640,7 @@ static void compile_schema(struct compiler *cc, const char *name, const json_t *
         fail(cc, "a schema needs root, rule, typeRule and unknownRule");
     if (cc->failed)
         return;
-    if (!grow((void **)&s->schemas, &s->schemas_cap, s->nschemas, sizeof(*s->schemas))) {
+    if (KW_ARRAY_RESERVE(s->schemas, s->schemas_cap, s->nschemas + 1)) {
         fail(cc, "out of memory");
         return;
     }
@@ -710,7 +684,7 @@ static void compile_document(struct compiler *cc, const json_t *doc)
 int kw_schema_set_add(struct kw_schema_set *set, const char *source, json_t *doc_stolen, char *err,
                       size_t errlen)
 {
-    if (!grow((void **)&set->docs, &set->docs_cap, set->ndocs, sizeof(*set->docs))) {
+    if (KW_ARRAY_RESERVE(set->docs, set->docs_cap, set->ndocs + 1)) {
         json_decref(doc_stolen);
         snprintf(err, errlen, "%s: out of memory", source);
         return -1;
@@ -772,552 +746,4 @@ struct kw_schema_set *kw_schema_set_load(char *err, size_t errlen)
         }
     }
     return set;
-}
-
-/* ---- validation ----------------------------------------------------- */
-
-struct walk {
-    const struct kw_schema *schema;
-    struct kw_result *res;
-    struct kw_fieldpath path;
-    pcre2_match_data *match; /* created on the first pattern match */
-    size_t nunknown;         /* unknown fields seen (warned up to the cap) */
-};
-
-static const char *json_type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "object";
-    case JSON_ARRAY:
-        return "array";
-    case JSON_STRING:
-        return "string";
-    case JSON_INTEGER:
-        return "integer";
-    case JSON_REAL:
-        return "number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "boolean";
-    default:
-        return "null";
-    }
-}
-
-/* A real that Kubernetes accepts as an integer (no fraction, fits int64). */
-static bool integral_real(double d)
-{
-    return isfinite(d) && d == floor(d) && fabs(d) < 9.2e18;
-}
-
-static unsigned type_bits(const struct walk *w, const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return T_OBJECT;
-    case JSON_ARRAY:
-        return T_ARRAY;
-    case JSON_STRING:
-        return T_STRING;
-    case JSON_INTEGER:
-        return T_INTEGER | T_NUMBER;
-    case JSON_REAL:
-        return T_NUMBER |
-               (w->schema->integral_reals && integral_real(json_real_value(v)) ? T_INTEGER : 0);
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return T_BOOLEAN;
-    default:
-        return 0;
-    }
-}
-
-static void report_type(struct walk *w, const struct node *n, const json_t *v)
-{
-    char expected[80] = "";
-    size_t o = 0;
-    for (size_t i = 0; i < NTYPES; i++) {
-        if (!(n->types & type_names[i].bit))
-            continue;
-        o += (size_t)snprintf(expected + o, sizeof(expected) - o, "%s%s", o ? " or " : "",
-                              type_names[i].name);
-    }
-    const char *actual = json_type_name(v);
-    kw_result_cause_str(w->res, KW_CAUSE_TYPE, w->schema->type_rule, w->path.buf, actual,
-                        "%s in body must be of type %s: \"%s\"", w->path.buf, expected, actual);
-}
-
-/* Renders a scalar as Kubernetes shows a bad value (strings quoted). */
-static void render_scalar(const json_t *v, char *buf, size_t len)
-{
-    if (json_is_integer(v))
-        snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-    else if (json_is_real(v))
-        snprintf(buf, len, "%.15g", json_real_value(v));
-    else if (json_is_true(v))
-        snprintf(buf, len, "true");
-    else if (json_is_false(v))
-        snprintf(buf, len, "false");
-    else
-        snprintf(buf, len, "%s", json_type_name(v));
-}
-
-static void cause_value(struct walk *w, enum kw_cause_type type, enum kw_rule_id rule,
-                        const json_t *v, const char *detail)
-{
-    if (json_is_string(v)) {
-        kw_result_cause_str(w->res, type, rule, w->path.buf, json_string_value(v), "%s", detail);
-    } else {
-        char shown[48];
-        render_scalar(v, shown, sizeof(shown));
-        kw_result_cause(w->res, type, rule, w->path.buf, shown, "%s", detail);
-    }
-}
-
-/* The scalar view of a string or number (see schema_internal.h). */
-static struct scalar scalar_of(const json_t *v)
-{
-    if (json_is_string(v))
-        return (struct scalar){
-            .kind = SCALAR_STRING, .text = json_string_value(v), .len = json_string_length(v)};
-    if (json_is_integer(v))
-        return (struct scalar){.kind = SCALAR_INTEGER, .integer = json_integer_value(v)};
-    if (json_is_real(v))
-        return (struct scalar){.kind = SCALAR_REAL, .real = json_real_value(v)};
-    return (struct scalar){.kind = SCALAR_OTHER};
-}
-
-/* Reports the first bound a number or quantity breaks (`q`: the parsed
- * string quantity, or NULL for a JSON number). */
-static void check_bounds(struct walk *w, const struct node *n, enum kw_rule_id rule,
-                         const json_t *v, const struct kw_quantity *q)
-{
-    struct scalar sv = scalar_of(v);
-    bool is_min;
-    const struct bound *b = kw_schema_broken_bound(n, &sv, q, &is_min);
-    if (!b)
-        return;
-    char detail[KW_MSGLEN];
-    snprintf(detail, sizeof(detail), "%s in body should be %s %lld", w->path.buf,
-             kw_schema_bound_relation(b, is_min), b->i);
-    cause_value(w, KW_CAUSE_INVALID, rule, v, detail);
-}
-
-static bool enum_has(const struct node *n, const json_t *v)
-{
-    struct scalar sv = scalar_of(v);
-    return kw_schema_in_enum(n, &sv);
-}
-
-/* Runs a name/label/time format check; true when valid, else msg is set. */
-static bool format_valid(enum format f, const char *s, char *msg, size_t msglen)
-{
-    switch (f) {
-    case FMT_DATETIME: {
-        struct kw_datetime dt;
-        char utc[64];
-        if (!kw_datetime_parse(s, &dt, msg, msglen))
-            return false;
-        if (!kw_datetime_utc(&dt, utc, sizeof(utc))) {
-            snprintf(msg, msglen, "must be between years 0000 and 9999 once converted to UTC");
-            return false;
-        }
-        return true;
-    }
-    case FMT_CRON:
-        return kw_cron_valid(s, msg, msglen);
-    case FMT_DNS1123_SUBDOMAIN:
-        return kw_dns1123_subdomain_valid(s, msg, msglen);
-    case FMT_DNS1123_LABEL:
-        return kw_dns1123_label_valid(s, msg, msglen);
-    case FMT_LABEL_KEY:
-        return kw_label_key_valid(s, msg, msglen);
-    case FMT_LABEL_VALUE:
-        return kw_label_value_valid(s, msg, msglen);
-    case FMT_CONFIGMAP_KEY:
-        return kw_configmap_key_valid(s, msg, msglen);
-    case FMT_IDENTITY:
-        return kw_identity_part_valid(s, msg, msglen);
-    case FMT_ABSOLUTE_PATH:
-        if (s[0] == '/')
-            return true;
-        snprintf(msg, msglen, "must be an absolute path (start with \"/\")");
-        return false;
-    default:
-        return true;
-    }
-}
-
-static void check_format(struct walk *w, const struct node *n, enum kw_rule_id rule,
-                         const json_t *v)
-{
-    const char *s = json_string_value(v);
-    char msg[KW_MSGLEN];
-    if (memchr(s, 0, json_string_length(v))) {
-        cause_value(w, KW_CAUSE_INVALID, rule, v, "must not contain a NUL character");
-        return;
-    }
-    if (n->format == FMT_QUANTITY) {
-        struct kw_quantity q;
-        if (!kw_quantity_parse(s, &q, msg, sizeof(msg)))
-            cause_value(w, KW_CAUSE_INVALID, rule, v, msg);
-        else
-            check_bounds(w, n, rule, v, &q);
-        return;
-    }
-    if (!format_valid(n->format, s, msg, sizeof(msg)))
-        cause_value(w, KW_CAUSE_INVALID, rule, v, msg);
-}
-
-static bool pattern_matches(struct walk *w, const struct node *n, const json_t *v)
-{
-    if (!w->match) {
-        w->match = pcre2_match_data_create(1, NULL);
-        if (!w->match) {
-            w->res->out_of_memory = true;
-            return false;
-        }
-    }
-    int rc = pcre2_match(n->pattern, (PCRE2_SPTR)json_string_value(v), json_string_length(v), 0, 0,
-                         w->match, NULL);
-    return rc >= 0;
-}
-
-static void check_string(struct walk *w, const struct node *n, enum kw_rule_id rule,
-                         const json_t *v)
-{
-    char detail[KW_MSGLEN];
-    if (n->min_length >= 0 || n->max_length >= 0) {
-        size_t chars = kw_schema_utf8_chars(json_string_value(v), json_string_length(v));
-        if (n->min_length >= 0 && chars < (size_t)n->min_length) {
-            snprintf(detail, sizeof(detail), "%s in body should be at least %lld chars long",
-                     w->path.buf, n->min_length);
-            cause_value(w, KW_CAUSE_INVALID, rule, v, detail);
-            return;
-        }
-        if (n->max_length >= 0 && chars > (size_t)n->max_length) {
-            kw_result_cause(w->res, KW_CAUSE_TOO_LONG, rule, w->path.buf, NULL,
-                            "may not be longer than %lld", n->max_length);
-            return;
-        }
-    }
-    if (n->pattern && !pattern_matches(w, n, v)) {
-        snprintf(detail, sizeof(detail), "%s in body should match '%.200s'", w->path.buf,
-                 n->pattern_src);
-        cause_value(w, KW_CAUSE_INVALID, rule, v, detail);
-        return;
-    }
-    if (n->format != FMT_NONE)
-        check_format(w, n, rule, v);
-}
-
-static void validate_node(struct walk *w, const struct node *n, const json_t *v,
-                          enum kw_rule_id rule);
-
-static void check_array(struct walk *w, const struct node *n, enum kw_rule_id rule, const json_t *v)
-{
-    size_t size = json_array_size(v);
-    char count[24];
-    snprintf(count, sizeof(count), "%zu", size);
-    if (n->min_items >= 0 && size < (size_t)n->min_items)
-        kw_result_cause(w->res, KW_CAUSE_INVALID, rule, w->path.buf, count,
-                        "%s in body should have at least %lld items", w->path.buf, n->min_items);
-    if (n->max_items >= 0 && size > (size_t)n->max_items)
-        kw_result_cause(w->res, KW_CAUSE_TOO_MANY, rule, w->path.buf, count,
-                        "must have at most %lld items", n->max_items);
-    if (!n->items)
-        return;
-    for (size_t i = 0; i < size; i++) {
-        size_t mark = kw_fieldpath_push_index(&w->path, i);
-        validate_node(w, n->items, json_array_get(v, i), rule);
-        kw_fieldpath_pop(&w->path, mark);
-    }
-}
-
-/* ---- unknown fields ------------------------------------------------- */
-
-#define SUGGEST_MAX 64 /* longer names get no did-you-mean */
-
-static char lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-/* Optimal-string-alignment edit distance, case-insensitive, both <= 64. */
-static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
-{
-    size_t rows[3][SUGGEST_MAX + 1];
-    size_t *pp = rows[0], *prev = rows[1], *cur = rows[2];
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cost = lower(a[i - 1]) != lower(b[j - 1]);
-            size_t d = prev[j] + 1;
-            if (cur[j - 1] + 1 < d)
-                d = cur[j - 1] + 1;
-            if (prev[j - 1] + cost < d)
-                d = prev[j - 1] + cost;
-            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
-                lower(a[i - 2]) == lower(b[j - 1]) && pp[j - 2] + 1 < d)
-                d = pp[j - 2] + 1;
-            cur[j] = d;
-        }
-        size_t *t = pp;
-        pp = prev;
-        prev = cur;
-        cur = t;
-    }
-    return prev[lb];
-}
-
-static bool applies(const struct prop *p, unsigned variant)
-{
-    return p->variants == 0 || variant == 0 || (p->variants & variant) != 0;
-}
-
-/* The closest property name of this variant within the typo budget. */
-static const char *suggestion(const struct node *n, unsigned variant, const char *key)
-{
-    size_t lk = strlen(key);
-    if (lk > SUGGEST_MAX)
-        return NULL;
-    const char *best = NULL;
-    size_t best_d = (size_t)-1;
-    for (size_t i = 0; i < n->nprops; i++) {
-        const struct prop *p = &n->props[i];
-        size_t lp = strlen(p->name);
-        size_t longer = lk > lp ? lk : lp;
-        size_t budget = longer <= 4 ? 1 : longer <= 10 ? 2 : 3;
-        size_t diff = lk > lp ? lk - lp : lp - lk;
-        if (!applies(p, variant) || lp > SUGGEST_MAX || diff > budget)
-            continue;
-        size_t d = edit_distance(key, lk, p->name, lp);
-        if (d <= budget && d < best_d) {
-            best = p->name;
-            best_d = d;
-        }
-    }
-    return best;
-}
-
-static const char *stale_replacement(const struct node *n, unsigned variant, const char *key)
-{
-    for (size_t i = 0; i < n->nstale; i++) {
-        if (strcmp(n->stale[i].name, key) != 0)
-            continue;
-        const struct prop *p = find_prop(n, n->stale[i].replacement);
-        /* A replacement of the other variant would be the wrong advice. */
-        return !p || applies(p, variant) ? n->stale[i].replacement : NULL;
-    }
-    return NULL;
-}
-
-#define KEY_EXCERPT 40
-
-/* `key` cut to at most KEY_EXCERPT bytes on a UTF-8 boundary, for warning
- * lines (which should stay within 120 characters). */
-static void key_excerpt(const char *key, char *buf, size_t buflen)
-{
-    size_t len = strlen(key);
-    if (len < buflen && len <= KEY_EXCERPT) {
-        memcpy(buf, key, len + 1);
-        return;
-    }
-    size_t cut = KEY_EXCERPT < buflen - 4 ? KEY_EXCERPT : buflen - 4;
-    while (cut > 0 && ((unsigned char)key[cut] & 0xC0) == 0x80)
-        cut--;
-    memcpy(buf, key, cut);
-    memcpy(buf + cut, "...", 4);
-}
-
-static void warn_unknown(struct walk *w, const struct node *n, const char *key,
-                         const struct prop *other_variant)
-{
-    if (++w->nunknown > KW_SCHEMA_MAX_UNKNOWN_WARNINGS)
-        return;
-    unsigned variant = w->schema->variant;
-    char shown[72];
-    key_excerpt(key, shown, sizeof(shown));
-    const char *sep = w->path.len ? "." : "";
-    enum kw_rule_id rule = w->schema->unknown_rule;
-    if (other_variant) {
-        kw_result_warn(w->res, rule, "%s%s%s: unknown field; %s is only supported on %s",
-                       w->path.buf, sep, shown, other_variant->name, other_variant->variants_label);
-        return;
-    }
-    const char *better = stale_replacement(n, variant, key);
-    if (!better)
-        better = suggestion(n, variant, key);
-    if (better)
-        kw_result_warn(w->res, rule, "%s%s%s: unknown field; did you mean %s?", w->path.buf, sep,
-                       shown, better);
-    else
-        kw_result_warn(w->res, rule, "%s%s%s: unknown field; it has no effect, check the spelling",
-                       w->path.buf, sep, shown);
-}
-
-/* ---- objects -------------------------------------------------------- */
-
-static void warn_ignored(struct walk *w, const struct prop *p)
-{
-    enum kw_rule_id rule =
-        w->schema->ignored_rule != KW_RULE_NONE ? w->schema->ignored_rule : w->schema->unknown_rule;
-    kw_result_warn(w->res, rule, "%s%s%s: the mover ignores this key; %s", w->path.buf,
-                   w->path.len ? "." : "", p->name, p->ignored);
-}
-
-static bool absent(const struct prop *p, const json_t *v)
-{
-    return !v || json_is_null(v) ||
-           (p->empty_is_absent && json_is_string(v) && json_string_length(v) == 0);
-}
-
-static void check_other_variant(struct walk *w, const struct node *n, const struct prop *p)
-{
-    if (!p->other_variant_forbidden) {
-        warn_unknown(w, n, p->name, p);
-        return;
-    }
-    size_t mark = kw_fieldpath_push_field(&w->path, p->name);
-    kw_result_cause(w->res, KW_CAUSE_FORBIDDEN, p->other_variant_rule, w->path.buf, NULL,
-                    "%s is only supported on %s", p->name, p->variants_label);
-    kw_fieldpath_pop(&w->path, mark);
-}
-
-static void check_map_entry(struct walk *w, const struct node *n, enum kw_rule_id rule,
-                            const char *key, const json_t *v)
-{
-    if (n->key_format != FMT_NONE) {
-        char msg[KW_MSGLEN];
-        if (!format_valid(n->key_format, key, msg, sizeof(msg)))
-            kw_result_cause_str(w->res, KW_CAUSE_INVALID, rule, w->path.buf, key, "%s", msg);
-    }
-    if (n->additional) {
-        size_t mark = kw_fieldpath_push_key(&w->path, key);
-        validate_node(w, n->additional, v, rule);
-        kw_fieldpath_pop(&w->path, mark);
-    }
-}
-
-static void check_required(struct walk *w, const struct node *n, enum kw_rule_id rule,
-                           const json_t *v)
-{
-    for (size_t i = 0; i < n->nprops; i++) {
-        const struct prop *p = &n->props[i];
-        if (!p->required || !applies(p, w->schema->variant) ||
-            !absent(p, json_object_get(v, p->name)))
-            continue;
-        enum kw_rule_id r = p->required_rule != KW_RULE_NONE ? p->required_rule
-                            : p->node->rule != KW_RULE_NONE  ? p->node->rule
-                            : p->rule != KW_RULE_NONE        ? p->rule
-                                                             : rule;
-        size_t mark = kw_fieldpath_push_field(&w->path, p->name);
-        kw_result_cause(w->res, KW_CAUSE_REQUIRED, r, w->path.buf, NULL, "%s",
-                        p->required_message ? p->required_message : "");
-        kw_fieldpath_pop(&w->path, mark);
-    }
-}
-
-static void check_object(struct walk *w, const struct node *n, enum kw_rule_id rule,
-                         const json_t *v)
-{
-    const char *key;
-    json_t *item;
-    json_object_foreach((json_t *)v, key, item)
-    {
-        if (json_is_null(item))
-            continue; /* null counts as absent */
-        const struct prop *p = find_prop(n, key);
-        if (p && !applies(p, w->schema->variant)) {
-            check_other_variant(w, n, p);
-        } else if (p && p->ignored) {
-            warn_ignored(w, p);
-        } else if (p) {
-            if (absent(p, item))
-                continue;
-            size_t mark = kw_fieldpath_push_field(&w->path, key);
-            validate_node(w, p->node, item, p->rule != KW_RULE_NONE ? p->rule : rule);
-            kw_fieldpath_pop(&w->path, mark);
-        } else if (n->additional || n->key_format != FMT_NONE) {
-            check_map_entry(w, n, rule, key, item);
-        } else if (n->unknown == UNKNOWN_WARN) {
-            warn_unknown(w, n, key, NULL);
-        }
-    }
-    check_required(w, n, rule, v);
-}
-
-static void validate_node(struct walk *w, const struct node *n, const json_t *v,
-                          enum kw_rule_id inherited_rule)
-{
-    enum kw_rule_id rule = n->rule != KW_RULE_NONE ? n->rule : inherited_rule;
-    if (n->types && !(type_bits(w, v) & n->types)) {
-        report_type(w, n, v);
-        return;
-    }
-    if (n->enum_values && !json_is_object(v) && !json_is_array(v) && !enum_has(n, v)) {
-        cause_value(w, KW_CAUSE_UNSUPPORTED, rule, v, n->enum_detail);
-        return;
-    }
-    switch (json_typeof(v)) {
-    case JSON_STRING:
-        check_string(w, n, rule, v);
-        break;
-    case JSON_INTEGER:
-    case JSON_REAL:
-        check_bounds(w, n, rule, v, NULL);
-        break;
-    case JSON_ARRAY:
-        check_array(w, n, rule, v);
-        break;
-    case JSON_OBJECT:
-        check_object(w, n, rule, v);
-        break;
-    default:
-        break;
-    }
-}
-
-void kw_schema_validate(const struct kw_schema *schema, const json_t *value, const char *path,
-                        struct kw_result *res)
-{
-    struct walk w = {.schema = schema, .res = res};
-    if (!value)
-        return;
-    kw_fieldpath_init(&w.path, path);
-    validate_node(&w, schema->root, value, schema->default_rule);
-    if (w.nunknown > KW_SCHEMA_MAX_UNKNOWN_WARNINGS)
-        kw_result_warn(res, schema->unknown_rule, "%s: %zu more unknown fields not listed",
-                       path[0] ? path : "(top)", w.nunknown - KW_SCHEMA_MAX_UNKNOWN_WARNINGS);
-    if (w.path.out_of_memory)
-        res->out_of_memory = true;
-    if (w.match)
-        pcre2_match_data_free(w.match);
-    kw_fieldpath_free(&w.path);
-}
-
-/* ---- shared with the text validator (schema_internal.h) ------------- */
-
-const char *kw_schema_unknown_hint(const struct node *n, unsigned variant, const char *key)
-{
-    const char *better = stale_replacement(n, variant, key);
-    return better ? better : suggestion(n, variant, key);
-}
-
-void kw_schema_key_excerpt(const char *key, char *buf, size_t buflen)
-{
-    key_excerpt(key, buf, buflen);
-}
-
-bool kw_schema_format_valid(enum format f, const char *s, char *msg, size_t msglen)
-{
-    return format_valid(f, s, msg, msglen);
-}
-
-bool kw_schema_integral_real(double d)
-{
-    return integral_real(d);
 }
