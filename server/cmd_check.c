@@ -285,7 +285,7 @@ static int usage(const char *bad)
         stderr,
         "kopia-webhook check: %s\n"
         "usage: kopia-webhook check [--output text|patched|json] [--namespace NS] [--config FILE] "
-        "FILE...|-\n",
+        "[--operator-version VERSION] FILE...|-\n",
         bad);
     return 2;
 }
@@ -307,6 +307,7 @@ int kw_cmd_check(int argc, char **argv)
 {
     struct check_run run = {.mode = OUT_TEXT, .default_namespace = "default"};
     const char *config_path = NULL;
+    const char *operator_version = NULL; /* NULL: the config file's, else the newest */
     int first_file = -1;
     for (int i = 0; i < argc && first_file < 0; i++) {
         if (strcmp(argv[i], "--output") == 0 || strcmp(argv[i], "-o") == 0) {
@@ -320,6 +321,10 @@ int kw_cmd_check(int argc, char **argv)
             if (i + 1 >= argc)
                 return usage("--config takes a file");
             config_path = argv[++i];
+        } else if (strcmp(argv[i], "--operator-version") == 0) {
+            if (i + 1 >= argc)
+                return usage("--operator-version takes a VolSync operator version such as 0.17.11");
+            operator_version = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1]) {
             char msg[128];
             snprintf(msg, sizeof(msg), "unknown flag '%s'", argv[i]);
@@ -335,6 +340,13 @@ int kw_cmd_check(int argc, char **argv)
     if (kw_runtime_init(&rt, config_path, err, sizeof(err)) != 0) {
         fprintf(stderr, "kopia-webhook check: %s\n", err);
         return 2;
+    }
+    if (operator_version &&
+        kw_operator_version_parse(operator_version, &rt.cfg.operator_version, err, sizeof(err))) {
+        kw_runtime_free(&rt);
+        char msg[600];
+        snprintf(msg, sizeof(msg), "--operator-version %s", err);
+        return usage(msg);
     }
     run.cfg = &rt.cfg;
     run.report = run.mode == OUT_JSON ? json_array() : NULL;

@@ -101,6 +101,7 @@ const struct kw_setting kw_settings_table[] = {
     /* The config file only: the core's settings (with the core's defaults,
      * kw_config_defaults) and the sections. */
     FILE_ONLY(KW_SETTING_SCHEME, "identityScheme", CORE(identity_scheme)),
+    FILE_ONLY(KW_SETTING_OPERATOR, "operatorVersion", CORE(operator_version)),
     SECTION("tls"),
     SECTION("timeouts"),
     LIST("forbiddenArgs", extra_forbidden_args, n_extra_forbidden_args),
@@ -615,6 +616,22 @@ static int set_scheme(const struct parse *p, const struct kw_setting *row, json_
     return 0;
 }
 
+static int set_operator_version(const struct parse *p, const struct kw_setting *row, json_t *v,
+                                void *to)
+{
+    char why[160], number[32];
+    const char *text = json_string_value(v);
+    if (json_is_real(v)) { /* YAML reads an unquoted 0.17 as a number */
+        snprintf(number, sizeof(number), "%g", json_real_value(v));
+        text = number;
+    }
+    if (!text)
+        return fail_at(p, row->key, "must be a version such as \"0.17.11\"");
+    if (kw_operator_version_parse(text, to, why, sizeof(why)) != 0)
+        return fail_at(p, row->key, "%s", why);
+    return 0;
+}
+
 static int set_value(const struct parse *p, const struct kw_setting *row, json_t *v,
                      struct kw_settings *s)
 {
@@ -639,6 +656,8 @@ static int set_value(const struct parse *p, const struct kw_setting *row, json_t
         return set_log_level(p, row, v, to);
     case KW_SETTING_SCHEME:
         return set_scheme(p, row, v, to);
+    case KW_SETTING_OPERATOR:
+        return set_operator_version(p, row, v, to);
     case KW_SETTING_SECTION:
         break;
     }

@@ -29,6 +29,12 @@ contains unknown-command "$tmp/err" "unknown command 'frobnicate'"
 # check: unknown flag, no input, missing file, bad YAML, no kind.
 "$bin" check --frob x.yaml 2>"$tmp/err"; expect check-unknown-flag 2 $?
 contains check-unknown-flag "$tmp/err" "unknown flag '--frob'"
+
+# check --operator-version: the supported versions are named when it is wrong.
+"$bin" check --operator-version 0.18 x.yaml 2>"$tmp/err"; expect check-operator-version 2 $?
+contains check-operator-version "$tmp/err" '"0.18": is not a supported operator version (supported: 0.15, 0.16, 0.17'
+"$bin" check --operator-version 2>"$tmp/err"; expect check-operator-version-missing 2 $?
+contains check-operator-version-missing "$tmp/err" "--operator-version takes a VolSync operator version"
 "$bin" check 2>"$tmp/err"; expect check-no-input 2 $?
 "$bin" check "$tmp/nope.yaml" 2>"$tmp/err"; expect check-missing-file 2 $?
 contains check-missing-file "$tmp/err" "nope.yaml: No such file or directory"

@@ -18,6 +18,7 @@ Test(settings, every_key_is_read)
                        "maxBodyBytes: 1048576\n"
                        "logLevel: debug\n"
                        "identityScheme: object-name\n"
+                       "operatorVersion: v0.16.13\n"
                        "tls:\n"
                        "  certFile: /tls/tls.crt\n"
                        "  keyFile: /tls/tls.key\n"
@@ -44,6 +45,7 @@ Test(settings, every_key_is_read)
     cr_assert_eq(s.server.max_body_bytes, 1048576);
     cr_assert_eq(s.log_level, KW_LOG_DEBUG);
     cr_assert_eq(s.core.identity_scheme, KW_IDENTITY_OBJECT_NAME);
+    cr_assert_eq(s.core.operator_version, KW_OPERATOR_0_16);
     cr_assert_str_eq(s.server.tls_cert, "/tls/tls.crt");
     cr_assert_str_eq(s.server.tls_key, "/tls/tls.key");
     cr_assert_str_eq(s.server.client_ca, "/tls/ca.crt");
@@ -57,6 +59,18 @@ Test(settings, every_key_is_read)
               s.core.deny_cross_namespace_source && s.core.deny_identity_change);
     cr_assert_eq(s.core.n_allowed_source_namespaces, 1);
     cr_assert_str_eq(s.core.allowed_source_namespaces[0], "shared");
+    kw_settings_free(&s);
+}
+
+Test(settings, operator_version_unquoted_is_read_as_written)
+{
+    struct kw_settings s;
+    cr_assert_eq(kw_settings_init(&s), 0);
+    char err[512] = "";
+    cr_assert_eq(parse(&s, "operatorVersion: 0.15\n", err), 0, "%s", err);
+    cr_assert_eq(s.core.operator_version, KW_OPERATOR_0_15);
+    cr_assert_eq(parse(&s, "operatorVersion: 0.17.11\n", err), 0, "%s", err);
+    cr_assert_eq(s.core.operator_version, KW_OPERATOR_0_17);
     kw_settings_free(&s);
 }
 
@@ -74,6 +88,7 @@ Test(settings, defaults_when_silent_and_empty_file)
     cr_assert_eq(s.server.max_body_bytes, KW_DEFAULT_MAX_BODY_BYTES);
     cr_assert_eq(s.log_level, KW_LOG_DEFAULT_LEVEL);
     cr_assert_eq(s.core.identity_scheme, KW_IDENTITY_NAME_NAMESPACE);
+    cr_assert_eq(s.core.operator_version, KW_OPERATOR_NEWEST);
     cr_assert(!s.core.deny_actions);
     kw_settings_free(&s);
 }
@@ -102,6 +117,11 @@ Test(settings, errors_name_file_line_column_and_key)
     expect_error("threads: -1\n", "threads: must be a whole number");
     expect_error("timeouts:\n  requestSeconds: 0\n", "timeouts.requestSeconds: must be a whole");
     expect_error("identityScheme: name\n", "identityScheme: must be name-namespace or object-name");
+    expect_error("operatorVersion: 0.18\n",
+                 "operatorVersion: \"0.18\": is not a supported operator version (supported: "
+                 "0.15, 0.16, 0.17");
+    expect_error("operatorVersion: 17\n", "operatorVersion: must be a version such as");
+    expect_error("operatorVersion: \"0.15.2\"\n", "has no Kopia mover");
     expect_error("logLevel: verbose\n", "logLevel: must be one of debug, info, warn, error");
     expect_error("tenancy:\n  denyActions: maybe\n", "tenancy.denyActions: must be true or false");
     expect_error("tls: /x\n", "tls: must be a mapping");

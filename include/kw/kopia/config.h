@@ -14,8 +14,43 @@ enum kw_identity_scheme {
     KW_IDENTITY_OBJECT_NAME,    /* username = <name> */
 };
 
+/* The VolSync operator versions whose behaviour the rules predict, oldest
+ * first: X(ID, "major.minor", the tag whose code the field tables and rules
+ * were read from; docs/operator.md). */
+#define KW_OPERATOR_VERSION_LIST(X)                                                                \
+    X(0_15, "0.15", "0.15.40")                                                                     \
+    X(0_16, "0.16", "0.16.13")                                                                     \
+    X(0_17, "0.17", "0.17.11")
+
+enum kw_operator_version {
+#define KW_X_OPERATOR_ENUM(id, minor, tag) KW_OPERATOR_##id,
+    KW_OPERATOR_VERSION_LIST(KW_X_OPERATOR_ENUM)
+#undef KW_X_OPERATOR_ENUM
+        KW_OPERATOR_VERSION_COUNT
+};
+
+/* The default: the newest supported version. */
+#define KW_OPERATOR_NEWEST ((enum kw_operator_version)(KW_OPERATOR_VERSION_COUNT - 1))
+/* The first release with the Kopia mover. */
+#define KW_OPERATOR_FIRST_KOPIA_PATCH 32 /* 0.15.32 */
+
+/* Parses an operator version as users write it: "0.17", "0.17.11",
+ * "v0.17.11". Every patch release of a supported minor version maps to it
+ * (0.15 from 0.15.32, the first with the Kopia mover). Returns 0, or -1 with
+ * a one-line reason in `err` (which names the supported versions). */
+int kw_operator_version_parse(const char *text, enum kw_operator_version *out, char *err,
+                              size_t errlen);
+/* "0.17"; static. */
+const char *kw_operator_version_name(enum kw_operator_version v);
+/* "0.17.11": the tag the rules for `v` were read from; static. */
+const char *kw_operator_version_tag(enum kw_operator_version v);
+
 struct kw_config {
     enum kw_identity_scheme identity_scheme;
+    /* The operator release the cluster runs (config key operatorVersion,
+     * check --operator-version): which fields each kind has, and which of
+     * the operator's behaviours the rules predict. */
+    enum kw_operator_version operator_version;
 
     /* Flags denied in additionalArgs on top of the built-in list. */
     char **extra_forbidden_args;

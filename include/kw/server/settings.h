@@ -10,6 +10,7 @@
  * The config file (`--config FILE`, SPEC §8): every key optional, unknown
  * keys and bad values rejected with file, line and column. Keys (YAML):
  *   listen, healthListen, threads, maxBodyBytes, logLevel, identityScheme,
+ *   operatorVersion ("0.17.11": the VolSync operator release the cluster runs),
  *   tls: {certFile, keyFile, clientCAFile, pollSeconds}
  *   timeouts: {idleSeconds, requestSeconds, drainSeconds}
  *   forbiddenArgs: [--flag, ...]
@@ -39,6 +40,7 @@ enum kw_setting_type {
     KW_SETTING_LIST,      /* non-empty strings (char **) and their count (size_t) */
     KW_SETTING_LOG_LEVEL, /* enum kw_log_level, by name (include/kw/server/log.h) */
     KW_SETTING_SCHEME,    /* enum kw_identity_scheme, by name */
+    KW_SETTING_OPERATOR,  /* enum kw_operator_version, "0.17" or "0.17.11" */
 };
 
 /* The struct a row's offset is into. */
