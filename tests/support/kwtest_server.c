@@ -20,7 +20,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "kw/server/certs.h"
+#include "kw/server/certs_generate.h"
 
 int kwt_time_scale(void)
 {

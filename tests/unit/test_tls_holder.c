@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kw/server/certs.h"
+#include "kw/server/certs_generate.h"
 #include "kw/server/metrics.h"
 #include "kw/server/tls.h"
 #include "kwtest.h"
