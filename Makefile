@@ -8,15 +8,17 @@ LISTEN     ?= 127.0.0.1:8443
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 BIN        := $(BUILD)/kopia-webhook
 
-.PHONY: all deps build certs run test test-asan test-valgrind fuzz bench format clean
+.PHONY: all deps configure build certs run test test-unit test-asan test-valgrind fuzz bench format clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh build test
 
-build: deps
+configure: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # Development certificates for https://127.0.0.1:8443, made by the project's
@@ -30,6 +32,11 @@ run: certs
 
 test: certs
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The fast tier only (ctest label `unit`): builds just what it needs.
+test-unit: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target unit-tests
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L '^unit$$'
 
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKW_SANITIZE=ON >/dev/null

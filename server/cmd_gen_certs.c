@@ -1,11 +1,11 @@
 /* `kopia-webhook gen-certs --service NAME --namespace NS --out DIR
  * [--host H]... [--days N] [--force]`: flag parsing for kw_certs_generate
- * (server/certs.c), which does the work with OpenSSL. */
+ * (server/certs_generate.c), which does the work with OpenSSL. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/server/certs.h"
+#include "kw/server/certs_generate.h"
 #include "kw/server/cli.h"
 
 static int usage(const char *why)

@@ -270,13 +270,6 @@ time_t kw_tls_not_after(struct kw_tls *t)
     return v;
 }
 
-void kw_tls_fingerprint(struct kw_tls *t, char *buf, size_t buflen)
-{
-    struct kw_tls_pair *p = kw_tls_acquire(t);
-    snprintf(buf, buflen, "%s", p->info.fingerprint);
-    kw_tls_pair_release(p);
-}
-
 int kw_tls_watch_fd(struct kw_tls *t)
 {
     return t->inotify_fd;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json_pointer.h"
 #include "kw/json/patch.h"
 #include "kwtest.h"
 
@@ -116,7 +117,7 @@ static json_t *mutate_round_trip(const char *kind, const char *object_json)
 
 static const char *str_at(json_t *object, const char *pointer)
 {
-    return json_string_value(kw_pointer_get(object, pointer));
+    return json_string_value(kwt_pointer_get(object, pointer));
 }
 
 #define RS_BASE                                                                                    \
@@ -187,8 +188,8 @@ Test(defaulting_https, destination_with_source_identity_is_not_pinned)
         "{\"metadata\":{\"name\":\"restore\",\"namespace\":\"staging\"},\"spec\":{\"kopia\":"
         "{\"destinationPVC\":\"data\",\"copyMethod\":\"Direct\",\"sourceIdentity\":"
         "{\"sourceName\":\"webapp-backup\"}}}}");
-    cr_assert_null(kw_pointer_get(o, "/spec/kopia/username"));
-    cr_assert_null(kw_pointer_get(o, "/spec/kopia/hostname"));
+    cr_assert_null(kwt_pointer_get(o, "/spec/kopia/username"));
+    cr_assert_null(kwt_pointer_get(o, "/spec/kopia/hostname"));
     cr_assert_str_eq(str_at(o, "/spec/kopia/sourceIdentity/sourceNamespace"), "staging");
     cr_assert_str_eq(str_at(o, "/metadata/annotations/kopia-webhook.io~1identity"),
                      "webapp-backup-staging@staging");
@@ -201,8 +202,8 @@ Test(defaulting_https, generate_name_skips_the_identity_on_create)
         "ReplicationSource",
         "{\"metadata\":{\"generateName\":\"backup-\",\"namespace\":\"ns\"},\"spec\":{\"sourcePVC\":"
         "\"d\",\"kopia\":{\"repository\":\"r\"}}}");
-    cr_assert_null(kw_pointer_get(o, "/spec/kopia/username"));
-    cr_assert_null(kw_pointer_get(o, "/metadata/annotations"));
+    cr_assert_null(kwt_pointer_get(o, "/spec/kopia/username"));
+    cr_assert_null(kwt_pointer_get(o, "/metadata/annotations"));
     cr_assert_str_eq(str_at(o, "/spec/kopia/copyMethod"), "Direct");
     json_decref(o);
 }

@@ -171,13 +171,14 @@ Test(http_ops, metrics_text_has_help_and_type_for_every_family)
 
 TestSuite(http_expiry, .fini = stop, .timeout = 120);
 
-/* A certificate that expires while served: /readyz fails, /healthz not. */
+/* A certificate that expires while served: /readyz fails, /healthz not. It
+ * is polled until it fails, which must be once the certificate's notAfter
+ * (the expiry metric) has passed, and promptly then. */
 Test(http_expiry, readiness_fails_once_the_certificate_expires)
 {
-    long life = 4L * kwt_time_scale();
+    long life = 3L * kwt_time_scale();
     cr_assert_eq(kwt_server_prepare(&srv), 0);
     cr_assert_eq(kwt_write_short_lived_certificate(srv.certs, life), 0);
-    long long t0 = kwt_now_ms();
     cr_assert_eq(kwt_server_start_prepared(&srv, NULL), 0);
     CURL *c = kwt_curl(&srv);
     cr_expect_eq(get_status(c, false, "/readyz", NULL, 0), 200);
@@ -187,11 +188,16 @@ Test(http_expiry, readiness_fails_once_the_certificate_expires)
     double expiry = M("kopia_webhook_certificate_expiry_timestamp_seconds");
     kwt_metrics_free(&m);
     cr_expect(fabs(expiry - ((double)time(NULL) + (double)life)) < 5, "expiry %f", expiry);
-    long long left = (long long)life * 1000 - (kwt_now_ms() - t0) + 1200;
-    if (left > 0)
-        kwt_sleep_ms(left);
-    cr_expect_eq(get_status(c, false, "/readyz", body, sizeof(body)), 503);
+    long long deadline = kwt_now_ms() + (life + 5LL * kwt_time_scale()) * 1000;
+    long status;
+    while ((status = get_status(c, false, "/readyz", body, sizeof(body))) == 200 &&
+           kwt_now_ms() < deadline)
+        kwt_sleep_ms(50);
+    double failed_at = (double)time(NULL);
+    cr_expect_eq(status, 503);
     cr_expect(strstr(body, "certificate has expired"), "%s", body);
+    cr_expect_geq(failed_at, expiry, "not ready before the certificate expired");
+    cr_expect_leq(failed_at, expiry + 1 + kwt_time_scale(), "still ready after it expired");
     cr_expect_eq(get_status(c, false, "/healthz", NULL, 0), 200);
     curl_easy_cleanup(c);
 }
@@ -244,12 +250,21 @@ TestSuite(http_drain, .fini = stop, .timeout = 120);
 
 Test(http_drain, sigterm_drains_without_losing_a_request)
 {
-    const char *args[] = {"--drain-seconds", "2", NULL};
+    /* A drain period of 1 s (longer under a wrapper, whose requests are
+     * slower than that). */
+    int drain_s = kwt_time_scale();
+    char drain[16];
+    snprintf(drain, sizeof(drain), "%d", drain_s);
+    const char *args[] = {"--drain-seconds", drain, NULL};
     cr_assert_eq(kwt_server_start(&srv, args), 0);
     static struct load l;
     memset(&l, 0, sizeof(l));
     cr_assert_eq(pthread_create(&l.thread, NULL, drain_load, &l), 0);
-    kwt_sleep_ms(300);
+    /* The load is under way before SIGTERM. */
+    long long deadline = kwt_now_ms() + 5000LL * kwt_time_scale();
+    while (atomic_load(&l.ok) < 5 && kwt_now_ms() < deadline)
+        kwt_sleep_ms(10);
+    cr_assert_geq(atomic_load(&l.ok), 5, "no load before SIGTERM: %s", l.last_error);
     CURL *c = kwt_curl(&srv);
     cr_assert_eq(get_status(c, false, "/readyz", NULL, 0), 200);
 
@@ -288,7 +303,8 @@ Test(http_drain, sigterm_drains_without_losing_a_request)
     long long took = kwt_now_ms() - t0;
     pthread_join(l.thread, NULL);
     cr_expect_eq(status, 0, "exit status %d", status);
-    cr_expect_geq(took, 2000, "exited %lld ms after SIGTERM, before the drain period", took);
+    cr_expect_geq(took, drain_s * 1000LL, "exited %lld ms after SIGTERM, before the drain period",
+                  took);
     cr_expect_eq(atomic_load(&l.lost), 0, "%d lost, last: %s", atomic_load(&l.lost), l.last_error);
     cr_expect_gt(atomic_load(&l.ok_after_sigterm), 0, "nothing served during the drain");
     cr_expect(kwt_log_contains(&srv, "shutting down"));

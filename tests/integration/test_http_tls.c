@@ -16,7 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "kw/server/certs.h"
+#include "kw/server/certs_generate.h"
 #include "kwtest.h"
 
 static struct kwt_server srv;

@@ -90,29 +90,47 @@ ldd_map() {
         $1 ~ /^\// { n = $1; sub(/.*\//, "", n); print n, $1 }'
 }
 
-# The Debian package owning a library file, trying the merged-/usr twin and
-# the symlink target too (dpkg knows each file under one spelling only).
-package_of() {
-    local path=$1 candidates=("$1") real
+# The spellings under which dpkg may know a library file: the path, its
+# merged-/usr twin, the symlink target and its twin (dpkg knows each file
+# under one spelling only).
+candidates_of() {
+    local path=$1 real
+    echo "$path"
     case $path in
-    /usr/*) candidates+=("${path#/usr}") ;;
-    *) candidates+=("/usr$path") ;;
+    /usr/*) echo "${path#/usr}" ;;
+    *) echo "/usr$path" ;;
     esac
     real=$(readlink -f "$path")
-    candidates+=("$real")
+    echo "$real"
     case $real in
-    /usr/*) candidates+=("${real#/usr}") ;;
-    *) candidates+=("/usr$real") ;;
+    /usr/*) echo "${real#/usr}" ;;
+    *) echo "/usr$real" ;;
     esac
-    local c out
-    for c in "${candidates[@]}"; do
-        out=$(LC_ALL=C dpkg -S "$c" 2>/dev/null | grep -v '^diversion' | head -n1) || true
-        if [ -n "$out" ]; then
-            out=${out%%: *}
-            echo "${out%%:*}"
+}
+
+# owner[file] = the Debian package owning it, for the files given as
+# arguments that some package owns; one dpkg -S for all (each run reads the
+# whole file database).
+declare -A owner=()
+load_owners() {
+    local line pkgs file
+    while IFS= read -r line; do
+        case $line in diversion*) continue ;; esac
+        pkgs=${line%%: *}
+        file=${line#*: }
+        [ -n "${owner[$file]:-}" ] || owner[$file]=${pkgs%%:*}
+    done < <(LC_ALL=C dpkg -S "$@" 2>/dev/null)
+}
+
+# The Debian package owning a library file (load_owners must have seen it).
+package_of() {
+    local c
+    while read -r c; do
+        if [ -n "${owner[$c]:-}" ]; then
+            echo "${owner[$c]}"
             return 0
         fi
-    done
+    done < <(candidates_of "$1")
     return 1
 }
 
@@ -217,6 +235,10 @@ declare -A path_of=()
 while read -r name path; do
     path_of[$name]=$path
 done < <(ldd_map "$binary")
+mapfile -t all_candidates < <(for path in "${path_of[@]}"; do
+    [ "$path" = not-found ] || candidates_of "$path"
+done | sort -u)
+[ ${#all_candidates[@]} -eq 0 ] || load_owners "${all_candidates[@]}"
 
 is_base() {
     local b

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct kw_tls;
+
 /* 1, or $KW_TEST_TIME_SCALE, or 20 when $KW_SERVER_WRAPPER is set. */
 int kwt_time_scale(void);
 long long kwt_now_ms(void);
@@ -68,6 +70,9 @@ int kwt_rotate_certificate(const char *certs_dir);
 int kwt_write_short_lived_certificate(const char *certs_dir, long seconds);
 /* SHA-256 fingerprint ("AB:CD:...") of the certificate in a PEM file. */
 int kwt_file_fingerprint(const char *cert_path, char *buf, size_t buflen);
+/* The same fingerprint of the leaf certificate a serving certificate holder
+ * (kw/server/tls.h; borrowed) currently hands to GnuTLS; "" if it has none. */
+void kwt_tls_holder_fingerprint(struct kw_tls *t, char *buf, size_t buflen);
 
 /* --- libcurl ------------------------------------------------------------- */
 

@@ -20,7 +20,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "kw/server/certs.h"
+#include "kw/server/certs_generate.h"
+#include "kw/server/tls.h"
 
 int kwt_time_scale(void)
 {
@@ -154,6 +155,25 @@ int kwt_file_fingerprint(const char *cert_path, char *buf, size_t buflen)
     for (unsigned i = 0; i < n && at + 3 < buflen; i++)
         at += (size_t)snprintf(buf + at, buflen - at, "%s%02X", i ? ":" : "", md[i]);
     return 0;
+}
+
+void kwt_tls_holder_fingerprint(struct kw_tls *t, char *buf, size_t buflen)
+{
+    struct kw_tls_pair *p = kw_tls_acquire(t);
+    gnutls_pcert_st *pcerts = NULL;
+    unsigned npcerts = 0;
+    gnutls_privkey_t key;
+    kw_tls_pair_credentials(p, &pcerts, &npcerts, &key);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    if (npcerts == 0 ||
+        !EVP_Digest(pcerts[0].cert.data, pcerts[0].cert.size, md, &n, EVP_sha256(), NULL))
+        n = 0;
+    kw_tls_pair_release(p);
+    size_t at = 0;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < n && at + 3 < buflen; i++)
+        at += (size_t)snprintf(buf + at, buflen - at, "%s%02X", i ? ":" : "", md[i]);
 }
 
 static EVP_PKEY *read_key(const char *path)

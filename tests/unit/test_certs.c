@@ -1,8 +1,9 @@
-/* Tests of include/kw/server/certs.h: gen-certs output (files, modes, extensions,
- * chain, caBundle, overwrite rules, option errors) and the pair checks the
- * server runs on every (re)load, cross-checked with OpenSSL, GnuTLS and, when
- * present, the openssl command. */
+/* Tests of include/kw/server/certs.h and certs_generate.h: gen-certs output
+ * (files, modes, extensions, chain, caBundle, overwrite rules, option errors)
+ * and the pair checks the server runs on every (re)load, cross-checked with
+ * OpenSSL, GnuTLS and, when present, the openssl command. */
 #include "kw/server/certs.h"
+#include "kw/server/certs_generate.h"
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>

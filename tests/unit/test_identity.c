@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "identity.h"
 #include "kw/kopia/identity.h"
 
 #define NN KW_IDENTITY_NAME_NAMESPACE
@@ -25,7 +26,7 @@ static void expect_identity(const char *name, const char *ns, enum kw_identity_s
                             const char *user, const char *host)
 {
     struct kw_identity id;
-    cr_assert_eq(kw_identity_default(name, ns, scheme, &id), 0);
+    cr_assert_eq(kwt_identity_default(name, ns, scheme, &id), 0);
     cr_expect_str_eq(id.username, user, "username of %s/%s (scheme %d)", ns, name, scheme);
     cr_expect_str_eq(id.hostname, host, "hostname of %s/%s", ns, name);
     cr_expect_eq(id.username_origin, KW_IDENTITY_FROM_OBJECT);
@@ -151,7 +152,7 @@ Test(identity, sanitizers)
 Test(identity, string_form)
 {
     struct kw_identity id;
-    cr_assert_eq(kw_identity_default("webapp-backup", "production", ON, &id), 0);
+    cr_assert_eq(kwt_identity_default("webapp-backup", "production", ON, &id), 0);
     char *s = kw_identity_string(&id);
     cr_expect_str_eq(s, "webapp-backup@production");
     free(s);

@@ -20,6 +20,7 @@
 
 #include "admission.h"
 #include "kw/kopia/identity.h"
+#include "json_pointer.h"
 #include "kw/json/patch.h"
 #include "kw/json/util.h"
 #include "kw/json/yaml.h"
@@ -120,7 +121,7 @@ static void check_ops(const struct subject *s, const json_t *patch)
         cr_expect(strcmp(name, "add") == 0 || strcmp(name, "replace") == 0 ||
                       strcmp(name, "remove") == 0,
                   "%s: unexpected op %s", s->label, name);
-        json_t *current = kw_pointer_get(s->object, path);
+        json_t *current = kwt_pointer_get(s->object, path);
         json_t *value = json_object_get(op, "value");
         if (strcmp(name, "replace") == 0 || strcmp(name, "add") == 0)
             cr_expect(!current || !json_equal(current, value), "%s: %s %s does not change it",

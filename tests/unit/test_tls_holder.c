@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kw/server/certs.h"
+#include "kw/server/certs_generate.h"
 #include "kw/server/metrics.h"
 #include "kw/server/tls.h"
 #include "kwtest.h"
@@ -60,7 +60,7 @@ static double reloads(const char *result)
 
 static void fingerprint(struct kw_tls *t, char *buf, size_t len)
 {
-    kw_tls_fingerprint(t, buf, len);
+    kwt_tls_holder_fingerprint(t, buf, len);
 }
 
 Test(tls_holder, refuses_a_bad_first_pair)

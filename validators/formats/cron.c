@@ -84,7 +84,7 @@ static bool read_range(const char **p, const char *end, const struct cron_field 
 
 /* One list item in [s, end): `*`, N or N-M, then an optional /step. */
 static bool check_item(const char *s, const char *end, const struct cron_field *f,
-                       struct format_msg *m)
+                       struct kw_fmsg *m)
 {
     const char *p = s;
     int lo, hi, step = 1;
@@ -95,25 +95,25 @@ static bool check_item(const char *s, const char *end, const struct cron_field *
         ok_shape = read_number(&p, end, &step);
     }
     if (!ok_shape || p != end) {
-        format_msg_addpart(m,
-                           "%s field: expected '*', a number N or a range N-M, each with an "
-                           "optional /step, in a comma-separated list (e.g. '*/15' or '1,15'); "
-                           "names, '?', 'L', 'W' and '#' are not supported",
-                           f->name);
+        kw_fmsg_addpart(m,
+                        "%s field: expected '*', a number N or a range N-M, each with an "
+                        "optional /step, in a comma-separated list (e.g. '*/15' or '1,15'); "
+                        "names, '?', 'L', 'W' and '#' are not supported",
+                        f->name);
         return false;
     }
     if (lo < f->min || lo > f->max || hi < f->min || hi > f->max) {
-        format_msg_addpart(m, "%s field: values must be %d-%d%s", f->name, f->min, f->max,
-                           f->range_hint);
+        kw_fmsg_addpart(m, "%s field: values must be %d-%d%s", f->name, f->min, f->max,
+                        f->range_hint);
         return false;
     }
     if (lo > hi) {
-        format_msg_addpart(m, "%s field: a range must run from low to high (e.g. '1-5', not '5-1')",
-                           f->name);
+        kw_fmsg_addpart(m, "%s field: a range must run from low to high (e.g. '1-5', not '5-1')",
+                        f->name);
         return false;
     }
     if (has_step && step < 1) {
-        format_msg_addpart(m, "%s field: a step must be at least 1 (e.g. '*/5')", f->name);
+        kw_fmsg_addpart(m, "%s field: a step must be at least 1 (e.g. '*/5')", f->name);
         return false;
     }
     return true;
@@ -121,7 +121,7 @@ static bool check_item(const char *s, const char *end, const struct cron_field *
 
 /* One field in [s, end): a comma list of items. */
 static bool check_field(const char *s, const char *end, const struct cron_field *f,
-                        struct format_msg *m)
+                        struct kw_fmsg *m)
 {
     const char *item = s;
     for (const char *p = s;; p++) {
@@ -168,18 +168,17 @@ static bool is_supported_macro(const char *s, size_t n)
 }
 
 /* A trimmed text starting with '@'. */
-static bool check_macro(const char *s, const char *trimmed, size_t trimmed_len,
-                        struct format_msg *m)
+static bool check_macro(const char *s, const char *trimmed, size_t trimmed_len, struct kw_fmsg *m)
 {
     if (!is_supported_macro(trimmed, trimmed_len)) {
-        format_msg_addpart(m, "unsupported schedule macro: use one of " CRON_MACROS
-                              " or a 5-field cron expression (@every, @reboot and @midnight are "
-                              "not supported)");
+        kw_fmsg_addpart(m, "unsupported schedule macro: use one of " CRON_MACROS
+                           " or a 5-field cron expression (@every, @reboot and @midnight are "
+                           "not supported)");
         return false;
     }
     if (trimmed != s || trimmed[trimmed_len] != '\0') {
-        format_msg_addpart(m, "a schedule macro must be written alone, without blanks around it "
-                              "(e.g. '@daily')");
+        kw_fmsg_addpart(m, "a schedule macro must be written alone, without blanks around it "
+                           "(e.g. '@daily')");
         return false;
     }
     return true;
@@ -187,8 +186,8 @@ static bool check_macro(const char *s, const char *trimmed, size_t trimmed_len,
 
 bool kw_cron_valid(const char *s, char *msg, size_t msglen)
 {
-    struct format_msg m;
-    format_msg_init(&m, msg, msglen);
+    struct kw_fmsg m;
+    kw_fmsg_init(&m, msg, msglen);
     const char *end = s + strlen(s);
     const char *begin = s;
     while (begin < end && is_blank(*begin))
@@ -199,22 +198,22 @@ bool kw_cron_valid(const char *s, char *msg, size_t msglen)
     if (begin < last && *begin == '@')
         return check_macro(s, begin, (size_t)(last - begin), &m);
     if (strncmp(begin, "TZ=", 3) == 0 || strncmp(begin, "CRON_TZ=", 8) == 0) {
-        format_msg_addpart(&m, "a time zone prefix (CRON_TZ= or TZ=) is not supported; write the "
-                               "5 fields alone (e.g. '0 2 * * *')");
+        kw_fmsg_addpart(&m, "a time zone prefix (CRON_TZ= or TZ=) is not supported; write the "
+                            "5 fields alone (e.g. '0 2 * * *')");
         return false;
     }
 
     const char *starts[CRON_FIELDS], *ends[CRON_FIELDS];
     size_t count = split_fields(begin, last, starts, ends, CRON_FIELDS);
     if (count == 6) {
-        format_msg_addpart(&m, CRON_SIX_FIELDS);
+        kw_fmsg_addpart(&m, CRON_SIX_FIELDS);
         return false;
     }
     if (count != CRON_FIELDS) {
         if (count == 0)
-            format_msg_addpart(&m, CRON_EXPECTED);
+            kw_fmsg_addpart(&m, CRON_EXPECTED);
         else
-            format_msg_addpart(&m, "has %zu field%s; " CRON_EXPECTED, count, count == 1 ? "" : "s");
+            kw_fmsg_addpart(&m, "has %zu field%s; " CRON_EXPECTED, count, count == 1 ? "" : "s");
         return false;
     }
     for (size_t i = 0; i < CRON_FIELDS; i++)

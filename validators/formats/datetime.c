@@ -104,11 +104,11 @@ static bool read_time(const char *s, struct kw_datetime *dt)
 }
 
 /* Z, z or (+|-)hh:mm, then the end of the string. */
-static bool read_zone(const char *s, struct kw_datetime *dt, struct format_msg *m)
+static bool read_zone(const char *s, struct kw_datetime *dt, struct kw_fmsg *m)
 {
     if (*s == '\0') {
-        format_msg_addpart(m, "a time zone is required: add 'Z' for UTC or an offset such as "
-                              "'+02:00' (e.g. '2024-01-02T03:04:05Z')");
+        kw_fmsg_addpart(m, "a time zone is required: add 'Z' for UTC or an offset such as "
+                           "'+02:00' (e.g. '2024-01-02T03:04:05Z')");
         return false;
     }
     if ((*s == 'Z' || *s == 'z') && s[1] == '\0') {
@@ -122,53 +122,53 @@ static bool read_zone(const char *s, struct kw_datetime *dt, struct format_msg *
         minutes = read_digits(s + 4, 2);
     }
     if (hours < 0 || minutes < 0) {
-        format_msg_addpart(m, "the time zone must be 'Z' or an offset (+|-)hh:mm (" DATETIME_EXAMPLE
-                              ")");
+        kw_fmsg_addpart(m,
+                        "the time zone must be 'Z' or an offset (+|-)hh:mm (" DATETIME_EXAMPLE ")");
         return false;
     }
     if (hours > 23) {
-        format_msg_addpart(m, "the zone offset hours must be 00-23");
+        kw_fmsg_addpart(m, "the zone offset hours must be 00-23");
         return false;
     }
     if (minutes > 59) {
-        format_msg_addpart(m, "the zone offset minutes must be 00-59");
+        kw_fmsg_addpart(m, "the zone offset minutes must be 00-59");
         return false;
     }
     dt->offset_minutes = (hours * 60 + minutes) * (*s == '-' ? -1 : 1);
     return true;
 }
 
-static bool check_ranges(const struct kw_datetime *dt, struct format_msg *m)
+static bool check_ranges(const struct kw_datetime *dt, struct kw_fmsg *m)
 {
     if (dt->month < 1 || dt->month > 12)
-        format_msg_addpart(m, "the month must be 01-12");
+        kw_fmsg_addpart(m, "the month must be 01-12");
     else if (dt->day < 1 || dt->day > days_in_month(dt->year, dt->month))
-        format_msg_addpart(m, "the day must be 01-%02d in that month",
-                           days_in_month(dt->year, dt->month));
+        kw_fmsg_addpart(m, "the day must be 01-%02d in that month",
+                        days_in_month(dt->year, dt->month));
     else if (dt->hour > 23)
-        format_msg_addpart(m, "the hour must be 00-23");
+        kw_fmsg_addpart(m, "the hour must be 00-23");
     else if (dt->minute > 59)
-        format_msg_addpart(m, "the minute must be 00-59");
+        kw_fmsg_addpart(m, "the minute must be 00-59");
     else if (dt->second > 59)
-        format_msg_addpart(m, "the second must be 00-59 (leap seconds are not supported)");
+        kw_fmsg_addpart(m, "the second must be 00-59 (leap seconds are not supported)");
     else
         return true;
     return false;
 }
 
 /* The date, 'T' and time (19 characters); messages for the common slips. */
-static bool read_date_and_time(const char *s, struct kw_datetime *dt, struct format_msg *m)
+static bool read_date_and_time(const char *s, struct kw_datetime *dt, struct kw_fmsg *m)
 {
     size_t n = strnlen(s, 20);
     if (n >= 10 && read_date(s, dt) && (n == 10 || s[10] == ' ')) {
-        format_msg_addpart(m, n == 10 ? "a time and a time zone are required (e.g. "
-                                        "'2024-01-02T00:00:00Z')"
-                                      : "date and time must be separated by 'T' (e.g. "
-                                        "'2024-01-02T03:04:05Z')");
+        kw_fmsg_addpart(m, n == 10 ? "a time and a time zone are required (e.g. "
+                                     "'2024-01-02T00:00:00Z')"
+                                   : "date and time must be separated by 'T' (e.g. "
+                                     "'2024-01-02T03:04:05Z')");
         return false;
     }
     if (n < 19 || !read_date(s, dt) || (s[10] != 'T' && s[10] != 't') || !read_time(s + 11, dt)) {
-        format_msg_addpart(m, DATETIME_SHAPE);
+        kw_fmsg_addpart(m, DATETIME_SHAPE);
         return false;
     }
     dt->lower_t = s[10] == 't';
@@ -177,8 +177,8 @@ static bool read_date_and_time(const char *s, struct kw_datetime *dt, struct for
 
 bool kw_datetime_parse(const char *s, struct kw_datetime *dt, char *msg, size_t msglen)
 {
-    struct format_msg m;
-    format_msg_init(&m, msg, msglen);
+    struct kw_fmsg m;
+    kw_fmsg_init(&m, msg, msglen);
     memset(dt, 0, sizeof(*dt));
     if (!read_date_and_time(s, dt, &m))
         return false;
@@ -188,8 +188,8 @@ bool kw_datetime_parse(const char *s, struct kw_datetime *dt, char *msg, size_t 
         while (is_digit(p[1 + n]))
             n++;
         if (n == 0) {
-            format_msg_addpart(&m, "a fraction of a second needs digits after '.' (e.g. "
-                                   "'2024-01-02T03:04:05.5Z')");
+            kw_fmsg_addpart(&m, "a fraction of a second needs digits after '.' (e.g. "
+                                "'2024-01-02T03:04:05.5Z')");
             return false;
         }
         dt->fraction = p + 1;
@@ -199,7 +199,7 @@ bool kw_datetime_parse(const char *s, struct kw_datetime *dt, char *msg, size_t 
     if (!read_zone(p, dt, &m) || !check_ranges(dt, &m))
         return false;
     if (!utc_in_range(dt)) {
-        format_msg_addpart(&m, "is outside the years 0000-9999 once converted to UTC");
+        kw_fmsg_addpart(&m, "is outside the years 0000-9999 once converted to UTC");
         return false;
     }
     return true;

@@ -1,11 +1,11 @@
 /* One-line message assembly for the format checks: bounded appends into the
- * caller's buffer, parts joined with "; ". See format_msg.h. */
+ * caller's buffer, parts joined with "; ". See message.h. */
 #include "message.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
-void format_msg_init(struct format_msg *m, char *buf, size_t cap)
+void kw_fmsg_init(struct kw_fmsg *m, char *buf, size_t cap)
 {
     m->buf = cap > 0 ? buf : NULL;
     m->cap = buf ? cap : 0;
@@ -15,7 +15,7 @@ void format_msg_init(struct format_msg *m, char *buf, size_t cap)
         m->buf[0] = '\0';
 }
 
-__attribute__((format(printf, 2, 0))) static void msg_vappend(struct format_msg *m, const char *fmt,
+__attribute__((format(printf, 2, 0))) static void msg_vappend(struct kw_fmsg *m, const char *fmt,
                                                               va_list ap)
 {
     if (!m->buf || m->len + 1 >= m->cap)
@@ -29,13 +29,13 @@ __attribute__((format(printf, 2, 0))) static void msg_vappend(struct format_msg 
     m->len += (size_t)n < room ? (size_t)n : room - 1;
 }
 
-void format_msg_part(struct format_msg *m)
+void kw_fmsg_part(struct kw_fmsg *m)
 {
     if (m->parts++ > 0)
-        format_msg_add(m, "; ");
+        kw_fmsg_add(m, "; ");
 }
 
-void format_msg_add(struct format_msg *m, const char *fmt, ...)
+void kw_fmsg_add(struct kw_fmsg *m, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -43,25 +43,25 @@ void format_msg_add(struct format_msg *m, const char *fmt, ...)
     va_end(ap);
 }
 
-void format_msg_addpart(struct format_msg *m, const char *fmt, ...)
+void kw_fmsg_addpart(struct kw_fmsg *m, const char *fmt, ...)
 {
-    format_msg_part(m);
+    kw_fmsg_part(m);
     va_list ap;
     va_start(ap, fmt);
     msg_vappend(m, fmt, ap);
     va_end(ap);
 }
 
-void format_msg_regex(struct format_msg *m, const char *text, const char *regex,
-                      const char *const *examples)
+void kw_fmsg_regex(struct kw_fmsg *m, const char *text, const char *regex,
+                   const char *const *examples)
 {
-    format_msg_add(m, "%s", text);
+    kw_fmsg_add(m, "%s", text);
     if (!examples || !examples[0]) {
-        format_msg_add(m, " (regex used for validation is '%s')", regex);
+        kw_fmsg_add(m, " (regex used for validation is '%s')", regex);
         return;
     }
-    format_msg_add(m, " (e.g. ");
+    kw_fmsg_add(m, " (e.g. ");
     for (size_t i = 0; examples[i]; i++)
-        format_msg_add(m, "%s'%s', ", i > 0 ? " or " : "", examples[i]);
-    format_msg_add(m, "regex used for validation is '%s')", regex);
+        kw_fmsg_add(m, "%s'%s', ", i > 0 ? " or " : "", examples[i]);
+    kw_fmsg_add(m, "regex used for validation is '%s')", regex);
 }

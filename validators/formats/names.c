@@ -91,87 +91,86 @@ static bool matches_qualified_name(const char *s, size_t n)
 }
 
 /* apimachinery IsDNS1123Subdomain, each message a part prefixed by `prefix`. */
-static void check_subdomain(const char *s, size_t n, const char *prefix, struct format_msg *m)
+static void check_subdomain(const char *s, size_t n, const char *prefix, struct kw_fmsg *m)
 {
     if (n > DNS1123_SUBDOMAIN_MAX)
-        format_msg_addpart(m, "%smust be no more than %d characters", prefix,
-                           DNS1123_SUBDOMAIN_MAX);
+        kw_fmsg_addpart(m, "%smust be no more than %d characters", prefix, DNS1123_SUBDOMAIN_MAX);
     if (!matches_dns1123_subdomain(s, n)) {
-        format_msg_addpart(m, "%s", prefix);
-        format_msg_regex(m, DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, subdomain_examples);
+        kw_fmsg_addpart(m, "%s", prefix);
+        kw_fmsg_regex(m, DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, subdomain_examples);
     }
 }
 
 bool kw_dns1123_subdomain_valid(const char *s, char *msg, size_t msglen)
 {
-    struct format_msg m;
-    format_msg_init(&m, msg, msglen);
+    struct kw_fmsg m;
+    kw_fmsg_init(&m, msg, msglen);
     check_subdomain(s, strlen(s), "", &m);
     return m.parts == 0;
 }
 
 bool kw_dns1123_label_valid(const char *s, char *msg, size_t msglen)
 {
-    struct format_msg m;
-    format_msg_init(&m, msg, msglen);
+    struct kw_fmsg m;
+    kw_fmsg_init(&m, msg, msglen);
     size_t n = strlen(s);
     if (n > DNS1123_LABEL_MAX)
-        format_msg_addpart(&m, "must be no more than %d characters", DNS1123_LABEL_MAX);
+        kw_fmsg_addpart(&m, "must be no more than %d characters", DNS1123_LABEL_MAX);
     if (!matches_dns1123_label(s, n)) {
-        format_msg_part(&m);
+        kw_fmsg_part(&m);
         /* A valid subdomain that is not a label: the length is checked
          * above, so it must be the dots. */
         if (matches_dns1123_subdomain(s, n))
-            format_msg_add(&m, "must not contain dots");
+            kw_fmsg_add(&m, "must not contain dots");
         else
-            format_msg_regex(&m, DNS1123_LABEL_ERR, DNS1123_LABEL_FMT, label_examples);
+            kw_fmsg_regex(&m, DNS1123_LABEL_ERR, DNS1123_LABEL_FMT, label_examples);
     }
     return m.parts == 0;
 }
 
 bool kw_label_key_valid(const char *s, char *msg, size_t msglen)
 {
-    struct format_msg m;
-    format_msg_init(&m, msg, msglen);
+    struct kw_fmsg m;
+    kw_fmsg_init(&m, msg, msglen);
     const char *slash = strchr(s, '/');
     if (slash && strchr(slash + 1, '/')) {
-        format_msg_addpart(&m, "a qualified name ");
-        format_msg_regex(&m, QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, qualified_name_examples);
-        format_msg_add(&m, " with an optional DNS subdomain prefix and '/' (e.g. "
-                           "'example.com/MyName')");
+        kw_fmsg_addpart(&m, "a qualified name ");
+        kw_fmsg_regex(&m, QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, qualified_name_examples);
+        kw_fmsg_add(&m, " with an optional DNS subdomain prefix and '/' (e.g. "
+                        "'example.com/MyName')");
         return false;
     }
     const char *name = s;
     if (slash) {
         size_t prefix_len = (size_t)(slash - s);
         if (prefix_len == 0)
-            format_msg_addpart(&m, "prefix part must be non-empty");
+            kw_fmsg_addpart(&m, "prefix part must be non-empty");
         else
             check_subdomain(s, prefix_len, "prefix part ", &m);
         name = slash + 1;
     }
     size_t n = strlen(name);
     if (n == 0)
-        format_msg_addpart(&m, "name part must be non-empty");
+        kw_fmsg_addpart(&m, "name part must be non-empty");
     else if (n > QUALIFIED_NAME_MAX)
-        format_msg_addpart(&m, "name part must be no more than %d characters", QUALIFIED_NAME_MAX);
+        kw_fmsg_addpart(&m, "name part must be no more than %d characters", QUALIFIED_NAME_MAX);
     if (!matches_qualified_name(name, n)) {
-        format_msg_addpart(&m, "name part ");
-        format_msg_regex(&m, QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, qualified_name_examples);
+        kw_fmsg_addpart(&m, "name part ");
+        kw_fmsg_regex(&m, QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, qualified_name_examples);
     }
     return m.parts == 0;
 }
 
 bool kw_label_value_valid(const char *s, char *msg, size_t msglen)
 {
-    struct format_msg m;
-    format_msg_init(&m, msg, msglen);
+    struct kw_fmsg m;
+    kw_fmsg_init(&m, msg, msglen);
     size_t n = strlen(s);
     if (n > LABEL_VALUE_MAX)
-        format_msg_addpart(&m, "must be no more than %d characters", LABEL_VALUE_MAX);
+        kw_fmsg_addpart(&m, "must be no more than %d characters", LABEL_VALUE_MAX);
     if (n > 0 && !matches_qualified_name(s, n)) {
-        format_msg_part(&m);
-        format_msg_regex(&m, LABEL_VALUE_ERR, LABEL_VALUE_FMT, label_value_examples);
+        kw_fmsg_part(&m);
+        kw_fmsg_regex(&m, LABEL_VALUE_ERR, LABEL_VALUE_FMT, label_value_examples);
     }
     return m.parts == 0;
 }
@@ -188,36 +187,36 @@ static bool matches_configmap_key(const char *s, size_t n)
 
 bool kw_configmap_key_valid(const char *s, char *msg, size_t msglen)
 {
-    struct format_msg m;
-    format_msg_init(&m, msg, msglen);
+    struct kw_fmsg m;
+    kw_fmsg_init(&m, msg, msglen);
     size_t n = strlen(s);
     if (n > CONFIGMAP_KEY_MAX)
-        format_msg_addpart(&m, "must be no more than %d characters", CONFIGMAP_KEY_MAX);
+        kw_fmsg_addpart(&m, "must be no more than %d characters", CONFIGMAP_KEY_MAX);
     if (!matches_configmap_key(s, n)) {
-        format_msg_part(&m);
-        format_msg_regex(&m, CONFIGMAP_KEY_ERR, CONFIGMAP_KEY_FMT, configmap_key_examples);
+        kw_fmsg_part(&m);
+        kw_fmsg_regex(&m, CONFIGMAP_KEY_ERR, CONFIGMAP_KEY_FMT, configmap_key_examples);
     }
     /* apimachinery hasChDirPrefix: a key is a file name in a mounted volume. */
     if (strcmp(s, ".") == 0)
-        format_msg_addpart(&m, "must not be '.'");
+        kw_fmsg_addpart(&m, "must not be '.'");
     else if (strcmp(s, "..") == 0)
-        format_msg_addpart(&m, "must not be '..'");
+        kw_fmsg_addpart(&m, "must not be '..'");
     else if (strncmp(s, "..", 2) == 0)
-        format_msg_addpart(&m, "must not start with '..'");
+        kw_fmsg_addpart(&m, "must not start with '..'");
     return m.parts == 0;
 }
 
 bool kw_identity_part_valid(const char *s, char *msg, size_t msglen)
 {
-    struct format_msg m;
-    format_msg_init(&m, msg, msglen);
+    struct kw_fmsg m;
+    kw_fmsg_init(&m, msg, msglen);
     size_t n = strlen(s);
     bool ok = n > 0 && is_alnum(s[0]) && is_alnum(s[n - 1]);
     for (size_t i = 1; ok && i + 1 < n; i++)
         ok = is_alnum(s[i]) || s[i] == '.' || s[i] == '_' || s[i] == '-';
     if (!ok) {
-        format_msg_part(&m);
-        format_msg_regex(&m, IDENTITY_ERR, IDENTITY_FMT, identity_examples);
+        kw_fmsg_part(&m);
+        kw_fmsg_regex(&m, IDENTITY_ERR, IDENTITY_FMT, identity_examples);
     }
     return ok;
 }

@@ -75,7 +75,7 @@ static char mantissa_digit(const struct mantissa *mt, size_t i)
 }
 
 /* What follows the number: a suffix or an exponent. exp10/exp2 are set. */
-static bool parse_suffix(const char *s, int64_t *exp10, int *exp2, struct format_msg *m)
+static bool parse_suffix(const char *s, int64_t *exp10, int *exp2, struct kw_fmsg *m)
 {
     *exp10 = 0;
     *exp2 = 0;
@@ -90,8 +90,8 @@ static bool parse_suffix(const char *s, int64_t *exp10, int *exp2, struct format
     }
     if (*s != 'e' && *s != 'E') {
         bool letter = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z');
-        format_msg_addpart(m, "%s: " QUANTITY_GRAMMAR " (" QUANTITY_EXAMPLES ")",
-                           letter ? "has an unknown suffix" : "is not a valid quantity");
+        kw_fmsg_addpart(m, "%s: " QUANTITY_GRAMMAR " (" QUANTITY_EXAMPLES ")",
+                        letter ? "has an unknown suffix" : "is not a valid quantity");
         return false;
     }
     const char *p = s + 1;
@@ -100,12 +100,12 @@ static bool parse_suffix(const char *s, int64_t *exp10, int *exp2, struct format
         p++;
     struct mantissa ex;
     if (!scan_mantissa(p, &ex) || p[ex.len] != '\0') {
-        format_msg_addpart(m, "has a malformed exponent: expected 'e' or 'E' followed by a whole "
-                              "number (e.g. '2e3' or '5e-1')");
+        kw_fmsg_addpart(m, "has a malformed exponent: expected 'e' or 'E' followed by a whole "
+                           "number (e.g. '2e3' or '5e-1')");
         return false;
     }
     if (ex.int_len == 0 || ex.int_len != ex.len) {
-        format_msg_addpart(m, "the exponent must be a whole number (e.g. '2e3', not '1e1.5')");
+        kw_fmsg_addpart(m, "the exponent must be a whole number (e.g. '2e3', not '1e1.5')");
         return false;
     }
     int64_t value = 0;
@@ -115,8 +115,8 @@ static bool parse_suffix(const char *s, int64_t *exp10, int *exp2, struct format
             break;
     }
     if (value > KW_QUANTITY_MAX_EXP10) {
-        format_msg_addpart(m, "the exponent must be between -%d and %d", KW_QUANTITY_MAX_EXP10,
-                           KW_QUANTITY_MAX_EXP10);
+        kw_fmsg_addpart(m, "the exponent must be between -%d and %d", KW_QUANTITY_MAX_EXP10,
+                        KW_QUANTITY_MAX_EXP10);
         return false;
     }
     *exp10 = negative ? -value : value;
@@ -125,7 +125,7 @@ static bool parse_suffix(const char *s, int64_t *exp10, int *exp2, struct format
 
 /* Stores the significant digits of the mantissa into q (normal form). */
 static bool store_digits(const struct mantissa *mt, int64_t exp10, int exp2, int sign,
-                         struct kw_quantity *q, struct format_msg *m)
+                         struct kw_quantity *q, struct kw_fmsg *m)
 {
     size_t total = mt->int_len + mt->frac_len;
     size_t first = 0;
@@ -138,15 +138,15 @@ static bool store_digits(const struct mantissa *mt, int64_t exp10, int exp2, int
         last--;
     size_t count = last - first + 1;
     if (count > KW_QUANTITY_MAX_DIGITS) {
-        format_msg_addpart(m, "has more than %d significant digits", KW_QUANTITY_MAX_DIGITS);
+        kw_fmsg_addpart(m, "has more than %d significant digits", KW_QUANTITY_MAX_DIGITS);
         return false;
     }
     /* The digit at index `last` has weight 10^(int_len - 1 - last). */
     int64_t scale = exp10 + (int64_t)mt->int_len - 1 - (int64_t)last;
     int64_t magnitude = scale + (int64_t)count - 1;
     if (magnitude > KW_QUANTITY_MAX_EXP10 || magnitude < -KW_QUANTITY_MAX_EXP10) {
-        format_msg_addpart(m, "is out of range: magnitudes from 1e-%d to 1e%d are supported",
-                           KW_QUANTITY_MAX_EXP10, KW_QUANTITY_MAX_EXP10);
+        kw_fmsg_addpart(m, "is out of range: magnitudes from 1e-%d to 1e%d are supported",
+                        KW_QUANTITY_MAX_EXP10, KW_QUANTITY_MAX_EXP10);
         return false;
     }
     for (size_t i = 0; i < count; i++)
@@ -160,8 +160,8 @@ static bool store_digits(const struct mantissa *mt, int64_t exp10, int exp2, int
 
 bool kw_quantity_parse(const char *s, struct kw_quantity *q, char *msg, size_t msglen)
 {
-    struct format_msg m;
-    format_msg_init(&m, msg, msglen);
+    struct kw_fmsg m;
+    kw_fmsg_init(&m, msg, msglen);
     set_zero(q);
     const char *p = s;
     int sign = 1;
@@ -169,8 +169,8 @@ bool kw_quantity_parse(const char *s, struct kw_quantity *q, char *msg, size_t m
         sign = *p++ == '-' ? -1 : 1;
     struct mantissa mt;
     if (!scan_mantissa(p, &mt)) {
-        format_msg_addpart(&m, "must start with a number: " QUANTITY_GRAMMAR " (" QUANTITY_EXAMPLES
-                               ")");
+        kw_fmsg_addpart(&m,
+                        "must start with a number: " QUANTITY_GRAMMAR " (" QUANTITY_EXAMPLES ")");
         return false;
     }
     int64_t exp10;

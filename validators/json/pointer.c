@@ -1,7 +1,7 @@
 /* RFC 6901 JSON Pointer on jansson values: parsing a pointer into unescaped
- * reference tokens, escaping and unescaping one token, RFC 6901 array
- * indices, and resolving a pointer in a document. A pointer is a Unicode
- * string: bytes that are not valid UTF-8 are rejected, NUL bytes are kept. */
+ * reference tokens, RFC 6901 array indices, and walking a parsed pointer in a
+ * document. A pointer is a Unicode string: bytes that are not valid UTF-8 are
+ * rejected, NUL bytes are kept. */
 #include "kw/json/patch.h"
 
 #include <stdarg.h>
@@ -69,17 +69,14 @@ static size_t utf8_invalid_at(const char *text, size_t len)
     return len;
 }
 
-/* Unescapes `len` bytes into `out` (room for len bytes); returns the number
- * of bytes written, or (size_t)-1 with a reason in err. */
+/* Unescapes one reference token of `len` bytes (the text between two "/")
+ * into `out` (room for len bytes); returns the number of bytes written, or
+ * (size_t)-1 with a reason in err. */
 static size_t unescape_into(const char *in, size_t len, char *out, char *err, size_t errlen)
 {
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         char c = in[i];
-        if (c == '/') {
-            set_err(err, errlen, "a reference token cannot contain \"/\" (write \"~1\")");
-            return (size_t)-1;
-        }
         if (c == '~') {
             char next = i + 1 < len ? in[i + 1] : '\0';
             if (next != '0' && next != '1') {
@@ -92,50 +89,6 @@ static size_t unescape_into(const char *in, size_t len, char *out, char *err, si
         out[n++] = c;
     }
     return n;
-}
-
-char *kw_pointer_unescape(const char *escaped, size_t len, size_t *outlen, char *err, size_t errlen)
-{
-    char *out = malloc(len + 1);
-    if (!out) {
-        set_err(err, errlen, "out of memory");
-        return NULL;
-    }
-    size_t n = unescape_into(escaped, len, out, err, errlen);
-    if (n == (size_t)-1) {
-        free(out);
-        return NULL;
-    }
-    out[n] = '\0';
-    if (outlen)
-        *outlen = n;
-    return out;
-}
-
-char *kw_pointer_escape(const char *token, size_t len, size_t *outlen)
-{
-    size_t extra = 0;
-    for (size_t i = 0; i < len; i++)
-        if (token[i] == '~' || token[i] == '/')
-            extra++;
-    if (len > (SIZE_MAX - 1) / 2)
-        return NULL;
-    char *out = malloc(len + extra + 1);
-    if (!out)
-        return NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (token[i] == '~' || token[i] == '/') {
-            out[n++] = '~';
-            out[n++] = token[i] == '~' ? '0' : '1';
-        } else {
-            out[n++] = token[i];
-        }
-    }
-    out[n] = '\0';
-    if (outlen)
-        *outlen = n;
-    return out;
 }
 
 void kw_pointer_free(struct kw_pointer *ptr)
@@ -218,23 +171,6 @@ bool kw_pointer_index(const char *token, size_t len, size_t *index)
     return true;
 }
 
-char *kw_pointer_join(const char *base, const char *token)
-{
-    size_t toklen;
-    char *escaped = kw_pointer_escape(token, strlen(token), &toklen);
-    if (!escaped)
-        return NULL;
-    size_t baselen = strlen(base);
-    char *out = malloc(baselen + 1 + toklen + 1);
-    if (out) {
-        memcpy(out, base, baselen);
-        out[baselen] = '/';
-        memcpy(out + baselen + 1, escaped, toklen + 1);
-    }
-    free(escaped);
-    return out;
-}
-
 /* The child of `container` named by `tok`, or NULL. */
 static json_t *child(json_t *container, const struct kw_pointer_token *tok)
 {
@@ -261,16 +197,6 @@ json_t *kw_pointer_walk(json_t *doc, const struct kw_pointer *ptr, size_t depth,
         cur = next;
     }
     return cur;
-}
-
-json_t *kw_pointer_get(json_t *doc, const char *pointer)
-{
-    struct kw_pointer ptr;
-    if (!doc || !pointer || kw_pointer_parse(pointer, strlen(pointer), &ptr, NULL, 0) != 0)
-        return NULL;
-    json_t *found = kw_pointer_walk(doc, &ptr, ptr.ntokens, NULL);
-    kw_pointer_free(&ptr);
-    return found;
 }
 
 const char *kw_pointer_show(const char *text, size_t len, char *buf, size_t size)

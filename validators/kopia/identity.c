@@ -106,21 +106,6 @@ void kw_identity_free(struct kw_identity *id)
     id->username = id->hostname = NULL;
 }
 
-int kw_identity_default(const char *name, const char *namespace, enum kw_identity_scheme scheme,
-                        struct kw_identity *out)
-{
-    *out = (struct kw_identity){
-        .username = kw_identity_username(name, namespace, scheme),
-        .hostname = kw_identity_hostname(namespace),
-        .username_origin = KW_IDENTITY_FROM_OBJECT,
-        .hostname_origin = KW_IDENTITY_FROM_OBJECT,
-    };
-    if (out->username && out->hostname)
-        return 0;
-    kw_identity_free(out);
-    return -1;
-}
-
 char *kw_identity_string(const struct kw_identity *id)
 {
     char *s = NULL;

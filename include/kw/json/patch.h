@@ -1,6 +1,7 @@
 /* RFC 6902 JSON Patch and RFC 6901 JSON Pointer on jansson values: encoding
- * the core's patch operations, and applying any patch document (used by
- * `check --output patched` and by the tests that prove every patch applies).
+ * the core's patch operations, applying them (`check --output patched`), and
+ * applying any patch document (the tests that prove every patch applies as
+ * the API server would, and the fuzz target).
  *
  * Pointers are handled as (bytes, length): a JSON string may contain NUL, and
  * so may a member name. Every pointer must be valid UTF-8. Error texts are
@@ -58,28 +59,11 @@ int kw_pointer_parse(const char *text, size_t len, struct kw_pointer *out, char 
                      size_t errlen);
 void kw_pointer_free(struct kw_pointer *ptr);
 
-/* Escapes one reference token ("~" -> "~0", "/" -> "~1"). Returns a malloc'd
- * NUL-terminated string (caller frees) and its length in *outlen (may be
- * NULL), or NULL on allocation failure. */
-char *kw_pointer_escape(const char *token, size_t len, size_t *outlen);
-
-/* Unescapes one escaped reference token (the bytes between two "/"). Returns
- * a malloc'd NUL-terminated string (caller frees) and its length in *outlen
- * (may be NULL), or NULL with a reason in err: a "/" inside the token, a "~"
- * not followed by "0" or "1", or allocation failure. */
-char *kw_pointer_unescape(const char *escaped, size_t len, size_t *outlen, char *err,
-                          size_t errlen);
-
 /* RFC 6901 array index: "0", or a digit 1-9 followed by digits (no sign, no
  * leading zero, no exponent). Returns true and the index; an index too large
  * for size_t gives SIZE_MAX, which is out of bounds of every array. "-" (the
  * element after the last) is not an index: false. */
 bool kw_pointer_index(const char *token, size_t len, size_t *index);
-
-/* Appends `token` to `base` as one escaped reference token ("~" -> "~0",
- * "/" -> "~1"): kw_pointer_join("/metadata/annotations", "a/b") ->
- * "/metadata/annotations/a~1b". malloc'd, NULL on allocation failure. */
-char *kw_pointer_join(const char *base, const char *token);
 
 /* Resolves the first `depth` tokens of `ptr` (depth <= ptr->ntokens) in
  * `doc`. Returns the value (borrowed from doc) or NULL; on NULL, *stop (when
@@ -87,10 +71,6 @@ char *kw_pointer_join(const char *base, const char *token);
  * member, an array token that is not an index or is out of bounds ("-"
  * included), or any token under a scalar. */
 json_t *kw_pointer_walk(json_t *doc, const struct kw_pointer *ptr, size_t depth, size_t *stop);
-
-/* Resolves a JSON Pointer in `doc` (borrowed result) or NULL: not found, or
- * not a valid pointer. */
-json_t *kw_pointer_get(json_t *doc, const char *pointer);
 
 /* Renders `len` bytes of pointer text for a message into buf (always
  * NUL-terminated when size > 0): `""` for the empty pointer, control bytes

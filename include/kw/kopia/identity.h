@@ -51,11 +51,6 @@ char *kw_identity_username(const char *name, const char *namespace, enum kw_iden
  * malloc'd, caller frees; NULL only on allocation failure. */
 char *kw_identity_hostname(const char *namespace);
 
-/* Both parts of the default identity. Returns 0, or -1 on allocation failure
- * (`out` then owns nothing). Free with kw_identity_free. */
-int kw_identity_default(const char *name, const char *namespace, enum kw_identity_scheme scheme,
-                        struct kw_identity *out);
-
 enum kw_identity_status {
     KW_IDENTITY_OK,      /* `out` filled; free with kw_identity_free */
     KW_IDENTITY_UNKNOWN, /* not determinable (see below); `out` owns nothing */

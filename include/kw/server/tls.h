@@ -44,9 +44,8 @@ void kw_tls_pair_release(struct kw_tls_pair *p);
 void kw_tls_pair_credentials(struct kw_tls_pair *p, gnutls_pcert_st **pcerts, unsigned *npcerts,
                              gnutls_privkey_t *key);
 
-/* notAfter of the current certificate and its SHA-256 fingerprint. */
+/* notAfter of the current certificate. */
 time_t kw_tls_not_after(struct kw_tls *t);
-void kw_tls_fingerprint(struct kw_tls *t, char *buf, size_t buflen);
 
 /* An inotify descriptor watching the directories of both files (owned by
  * the holder; -1 when inotify is unavailable, then polling alone is used).
