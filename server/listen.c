@@ -10,9 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kw/decision/result.h"
+
 static int invalid(char *err, size_t errlen, const char *flag, const char *addr, const char *reason)
 {
-    snprintf(err, errlen, "%s: Invalid value: \"%s\": %s", flag, addr, reason);
+    char *shown = kw_quote(addr);
+    snprintf(err, errlen, "%s: Invalid value: %s: %s", flag, shown ? shown : "\"\"", reason);
+    free(shown);
     return -1;
 }
 

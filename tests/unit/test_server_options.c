@@ -45,6 +45,15 @@ Test(listen, rejects_bad_addresses_naming_the_flag)
     }
 }
 
+Test(listen, a_bad_address_is_quoted_as_kubernetes_quotes)
+{
+    struct sockaddr_storage sa;
+    socklen_t len;
+    char err[256] = "";
+    cr_assert_eq(kw_listen_parse("--listen", "a\tb\xff", &sa, &len, err, sizeof(err)), -1);
+    cr_expect(strncmp(err, "--listen: Invalid value: \"a\\tb\\xff\": ", 37) == 0, "%s", err);
+}
+
 Test(listen, opens_a_free_port_and_describes_it)
 {
     char err[256], where[80];

@@ -78,6 +78,19 @@ Test(tenancy, deny_foreign_hostname)
     kw_result_free(&res);
 }
 
+/* The hostname is the user's: shown as Go's %q shows it, escapes and all. */
+Test(tenancy, a_foreign_hostname_is_quoted_as_kubernetes_quotes)
+{
+    struct kw_config cfg;
+    kw_config_defaults(&cfg);
+    cfg.deny_foreign_hostname = true;
+    struct kw_result res =
+        run(&cfg, KW_KIND_RS, "team-a", "{\"hostname\":\"b\\\"\\u2028\\u0007\"}");
+    cr_assert_eq(res.ncauses, 1);
+    cr_expect(strstr(res.causes[0].detail, "not \"b\\\"\\u2028\\a\";"), "%s", res.causes[0].detail);
+    kw_result_free(&res);
+}
+
 Test(tenancy, deny_cross_namespace_source_with_allowed_list)
 {
     struct kw_config cfg;

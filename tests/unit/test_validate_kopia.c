@@ -622,6 +622,25 @@ Test(validate_kopia, cron_six_fields_gets_its_own_message)
     kw_result_free(&res);
 }
 
+/* An unknown algorithm is shown as Go's %q shows it, cut after 64 bytes. */
+Test(validate_kopia, an_unknown_compression_is_quoted_as_kubernetes_quotes)
+{
+    const char *tail = " is not a known Kopia algorithm (e.g. zstd, s2-default, none)";
+    char want[256];
+    snprintf(want, sizeof(want), "spec.kopia.compression: \"s2\\\"\\u2028\\t\"%s", tail);
+    expect_warning(RS,
+                   "{\"spec\":{\"sourcePVC\":\"d\",\"kopia\":{\"repository\":\"r\","
+                   "\"compression\":\"s2\\\"\\u2028\\t\"}}}",
+                   KW_RULE_COMPRESSION_UNKNOWN, want);
+    snprintf(want, sizeof(want), "spec.kopia.compression: \"%.64s...\"%s",
+             "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", tail);
+    expect_warning(RS,
+                   "{\"spec\":{\"sourcePVC\":\"d\",\"kopia\":{\"repository\":\"r\","
+                   "\"compression\":\"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"
+                   "zzzzzzzzzzzzzzzz\"}}}",
+                   KW_RULE_COMPRESSION_UNKNOWN, want);
+}
+
 Test(validate_kopia, a_server_without_schemas_fails_closed)
 {
     struct kw_config bare;

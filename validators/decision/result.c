@@ -173,48 +173,6 @@ char *kw_cause_body(const struct kw_cause *c)
     return n < 0 ? NULL : out;
 }
 
-char *kw_quote(const char *s)
-{
-    size_t n = strlen(s);
-    char *out = malloc(n * 6 + 3);
-    if (!out)
-        return NULL;
-    char *o = out;
-    *o++ = '"';
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"':
-            *o++ = '\\';
-            *o++ = '"';
-            break;
-        case '\\':
-            *o++ = '\\';
-            *o++ = '\\';
-            break;
-        case '\n':
-            *o++ = '\\';
-            *o++ = 'n';
-            break;
-        case '\r':
-            *o++ = '\\';
-            *o++ = 'r';
-            break;
-        case '\t':
-            *o++ = '\\';
-            *o++ = 't';
-            break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                o += sprintf(o, "\\x%02x", *p);
-            else
-                *o++ = (char)*p;
-        }
-    }
-    *o++ = '"';
-    *o = 0;
-    return out;
-}
-
 char *kw_clean_line(const char *text)
 {
     size_t n = strlen(text);

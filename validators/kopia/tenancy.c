@@ -3,6 +3,7 @@
  * to the namespace, restores only from the own namespace (or an allowed
  * list). The fourth switch, denying identity changes after the first sync,
  * lives with the UPDATE rules (kopia_update.c). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "kw/json/util.h"
@@ -34,11 +35,17 @@ static void deny_foreign_hostname(const struct kw_object_ctx *ctx, const json_t 
     if (!ctx->cfg->deny_foreign_hostname || !hostname || !ctx->namespace[0] ||
         strcmp(hostname, ctx->namespace) == 0)
         return;
-    kw_result_cause(res, KW_CAUSE_FORBIDDEN, KW_RULE_ADMIN_HOSTNAME_IS_NAMESPACE,
-                    "spec.kopia.hostname", NULL,
-                    "the cluster's admission policy requires the hostname to be the namespace "
-                    "(\"%s\"), not \"%s\"; remove the field to use it",
-                    ctx->namespace, hostname);
+    char *ns = kw_quote(ctx->namespace), *shown = kw_quote(hostname);
+    if (!ns || !shown)
+        res->out_of_memory = true;
+    else
+        kw_result_cause(res, KW_CAUSE_FORBIDDEN, KW_RULE_ADMIN_HOSTNAME_IS_NAMESPACE,
+                        "spec.kopia.hostname", NULL,
+                        "the cluster's admission policy requires the hostname to be the namespace "
+                        "(%s), not %s; remove the field to use it",
+                        ns, shown);
+    free(ns);
+    free(shown);
 }
 
 static void deny_cross_namespace_source(const struct kw_object_ctx *ctx, const json_t *kopia,
@@ -50,11 +57,17 @@ static void deny_cross_namespace_source(const struct kw_object_ctx *ctx, const j
     if (!source_ns || !ctx->namespace[0] || strcmp(source_ns, ctx->namespace) == 0 ||
         namespace_allowed(ctx->cfg, source_ns))
         return;
-    kw_result_cause(res, KW_CAUSE_FORBIDDEN, KW_RULE_ADMIN_SOURCE_NAMESPACE,
-                    "spec.kopia.sourceIdentity.sourceNamespace", NULL,
-                    "the cluster's admission policy allows restores only from this namespace "
-                    "(\"%s\") or a listed one, not from \"%s\"",
-                    ctx->namespace, source_ns);
+    char *ns = kw_quote(ctx->namespace), *shown = kw_quote(source_ns);
+    if (!ns || !shown)
+        res->out_of_memory = true;
+    else
+        kw_result_cause(res, KW_CAUSE_FORBIDDEN, KW_RULE_ADMIN_SOURCE_NAMESPACE,
+                        "spec.kopia.sourceIdentity.sourceNamespace", NULL,
+                        "the cluster's admission policy allows restores only from this namespace "
+                        "(%s) or a listed one, not from %s",
+                        ns, shown);
+    free(ns);
+    free(shown);
 }
 
 void kw_validate_tenancy(const struct kw_object_ctx *ctx, struct kw_result *res)

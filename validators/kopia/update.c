@@ -34,17 +34,17 @@ static const char *consequence(const struct kw_object_ctx *ctx, bool denied)
                   : "new backups start a new snapshot history";
 }
 
-/* Cuts a rendered value to SHOWN_MAX bytes with "...", never inside a UTF-8
- * sequence; a quoted value keeps its closing quote. Takes over and returns `s`
- * (NULL stays NULL). */
-static char *cut_shown(char *s, bool quoted)
+/* Cuts JSON text to SHOWN_MAX bytes with "...", never inside a UTF-8
+ * sequence. Takes over and returns `s` (NULL stays NULL). Strings are cut by
+ * kw_quote_cut, which keeps escapes whole. */
+static char *cut_json(char *s)
 {
     if (!s || strlen(s) <= SHOWN_MAX)
         return s;
-    size_t end = SHOWN_MAX - (quoted ? 4 : 3);
+    size_t end = SHOWN_MAX - 3;
     while (end > 0 && ((unsigned char)s[end] & 0xC0) == 0x80)
         end--;
-    strcpy(s + end, quoted ? "...\"" : "...");
+    strcpy(s + end, "...");
     return s;
 }
 
@@ -55,8 +55,8 @@ static char *shown(const json_t *v)
     if (!v)
         return strdup("unset");
     if (json_is_string(v))
-        return cut_shown(kw_quote(json_string_value(v)), true);
-    return cut_shown(json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT), false);
+        return kw_quote_cut(json_string_value(v), SHOWN_MAX);
+    return cut_json(json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT));
 }
 
 /* Reports that `field` changed from `before` to `after` (rendered values;
@@ -99,8 +99,8 @@ static void report_identity_change(const struct kw_object_ctx *ctx, bool deny,
                             : identity_field(old_id->hostname_origin, new_id->hostname_origin,
                                              "spec.kopia.hostname");
     char *before = kw_identity_string(old_id), *after = kw_identity_string(new_id);
-    char *sb = before ? cut_shown(kw_quote(before), true) : NULL;
-    char *sa = after ? cut_shown(kw_quote(after), true) : NULL;
+    char *sb = before ? kw_quote_cut(before, SHOWN_MAX) : NULL;
+    char *sa = after ? kw_quote_cut(after, SHOWN_MAX) : NULL;
     if (!sb || !sa)
         res->out_of_memory = true;
     else

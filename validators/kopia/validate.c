@@ -8,6 +8,7 @@
  * wrong JSON type counts as "set" here so that it is reported once, by the
  * schema pass, and not again as missing. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kw/kopia/args.h"
@@ -199,6 +200,22 @@ static const char *const kopia_compressors[] = {
     NULL,
 };
 
+/* The value quoted as Kubernetes would (64 bytes of it at most, `..."`
+ * after a cut). */
+static void warn_unknown_compression(const char *c, struct kw_result *res)
+{
+    char *shown = kw_quote_cut(c, 69);
+    if (!shown) {
+        res->out_of_memory = true;
+        return;
+    }
+    kw_result_warn(res, KW_RULE_COMPRESSION_UNKNOWN,
+                   "spec.kopia.compression: %s is not a known Kopia algorithm (e.g. zstd, "
+                   "s2-default, none)",
+                   shown);
+    free(shown);
+}
+
 static void warn_compression(const json_t *kopia, struct kw_result *res)
 {
     const char *c = kw_obj_str(kopia, "compression");
@@ -207,13 +224,8 @@ static void warn_compression(const json_t *kopia, struct kw_result *res)
     bool known = false;
     for (const char *const *k = kopia_compressors; *k && !known; k++)
         known = strcmp(*k, c) == 0;
-    char shown[80];
-    snprintf(shown, sizeof(shown), "%.64s%s", c, strlen(c) > 64 ? "..." : "");
     if (!known)
-        kw_result_warn(res, KW_RULE_COMPRESSION_UNKNOWN,
-                       "spec.kopia.compression: \"%s\" is not a known Kopia algorithm (e.g. zstd, "
-                       "s2-default, none)",
-                       shown);
+        warn_unknown_compression(c, res);
     else if (strcmp(c, "lz4") == 0)
         kw_result_warn(res, KW_RULE_COMPRESSION_DEPRECATED,
                        "spec.kopia.compression: \"lz4\" is refused by Kopia 0.23 and later; use "

@@ -92,8 +92,15 @@ const char *kw_cause_reason(enum kw_cause_type type);
  * Returns a malloc'd string or NULL on allocation failure. */
 char *kw_cause_body(const struct kw_cause *cause);
 
-/* Renders a string the way Kubernetes quotes a bad value (Go %q). malloc'd. */
+/* Renders a string the way Kubernetes quotes a bad value: byte for byte Go's
+ * strconv.Quote (%q), Unicode tables of the Go release named in
+ * validators/decision/printable.c. malloc'd; NULL on allocation failure.
+ * kw_quote_len takes `len` bytes, NUL bytes included. */
 char *kw_quote(const char *s);
+char *kw_quote_len(const char *s, size_t len);
+/* kw_quote cut to at most `max` bytes (at least 5) when longer: whole escapes
+ * and runes, then `..."`. malloc'd; NULL on allocation failure. */
+char *kw_quote_cut(const char *s, size_t max);
 
 /* Copies `text` into one warning line: control characters and newlines
  * become spaces, runs of blanks collapse, ends are trimmed. malloc'd. */
