@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build needs, only when one is missing.
-# Usage: scripts/install-deps.sh [build|test|fuzz|bench]...  (default: build)
+# Usage: scripts/install-deps.sh [build|test|ci|fuzz|bench]...  (default: build)
+# ci: what CI adds to the test tools (Go, to regenerate the quoting tables
+# from strconv.Quote and compare them with the committed ones).
 # Runs apt-get as root, or through sudo when not root.
 set -euo pipefail
 
 declare -A need=(
   [build]="cmake make gcc pkg-config libmicrohttpd-dev libgnutls28-dev libssl-dev libjansson-dev libyaml-dev libpcre2-dev"
   [test]="libcriterion-dev libcurl4-openssl-dev curl openssl valgrind python3 python3-yaml"
+  [ci]="golang-go"
   [fuzz]="clang libclang-rt-dev"
   [bench]="wrk nginx-light python3"
 )
