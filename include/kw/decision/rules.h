@@ -216,7 +216,7 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
     X(POLICY_BASE64_INVALID, "policy-base64-invalid", KW_KB_POLICY, KW_SEV_DENY,                   \
       "a policy file in Secret data or ConfigMap binaryData is not valid base64")                  \
     /* Operator versions, integer widths, KopiaMaintenance, moverVolumes (docs/operator.md b,      \
-     * c.11, c.16) */                                                                                          \
+     * c.11, c.16) */                                                                              \
     X(INTEGER_OUT_OF_RANGE, "integer-out-of-range", KW_KB_KOPIA | KW_KB_KM, KW_SEV_DENY,           \
       "an integer the operator stores as int32 (or int64) is outside that range")                  \
     X(OPERATOR_VERSION_FIELD, "operator-version-field", KW_KB_KOPIA | KW_KB_KM, KW_SEV_WARN,       \
