@@ -348,6 +348,7 @@ int kw_cmd_check(int argc, char **argv)
         snprintf(msg, sizeof(msg), "--operator-version %s", err);
         return usage(msg);
     }
+    rt.cfg.offline = true; /* nothing has been through the API server yet */
     run.cfg = &rt.cfg;
     run.report = run.mode == OUT_JSON ? json_array() : NULL;
     for (int i = first_file; i < argc; i++)

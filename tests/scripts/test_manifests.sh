@@ -137,7 +137,7 @@ def check_rs_rd_rules(ctx, rules):
         check(r.get("apiVersions") == ["v1alpha1"], f"{ctx}: apiVersions {r.get('apiVersions')}")
         check(sorted(r.get("operations", [])) == ["CREATE", "UPDATE"],
               f"{ctx}: operations {r.get('operations')}")
-        check(sorted(r.get("resources", [])) == ["replicationdestinations", "replicationsources"],
+        check(sorted(r.get("resources", [])) == ["kopiamaintenances", "replicationdestinations", "replicationsources"],
               f"{ctx}: resources {r.get('resources')} (no subresources, no wildcards)")
         check(r.get("scope") == "Namespaced", f"{ctx}: scope {r.get('scope')}")
 

@@ -66,14 +66,14 @@ static const char *rule_label(enum kw_rule_id r, char *buf, size_t len)
 Test(metrics, a_fresh_registry_has_every_series_at_zero)
 {
     render();
-    /* 2 webhooks x 5 kinds x 5 operations x 3 results. */
+    /* 2 webhooks x 6 kinds x 5 operations x 3 results. */
     size_t n = 0;
     for (size_t i = 0; i < parsed.n; i++)
         if (strcmp(parsed.samples[i].name, "kopia_webhook_requests_total") == 0) {
             n++;
             cr_expect_eq(parsed.samples[i].value, 0);
         }
-    cr_expect_eq(n, 150);
+    cr_expect_eq(n, 180);
     for (int r = 0; r < KW_RULE_COUNT; r++) {
         char rule[160];
         rule_label((enum kw_rule_id)r, rule, sizeof(rule));
@@ -160,7 +160,11 @@ Test(metrics, rules_are_counted_by_enum_and_values_outside_the_list_go_to_other)
 Test(metrics, series_come_in_a_fixed_order)
 {
     render();
-    const char *kinds[] = {"ReplicationSource", "ReplicationDestination", "ConfigMap", "Secret",
+    const char *kinds[] = {"ReplicationSource",
+                           "ReplicationDestination",
+                           "KopiaMaintenance",
+                           "ConfigMap",
+                           "Secret",
                            "other"};
     const char *ops[] = {"CREATE", "UPDATE", "DELETE", "CONNECT", "other"};
     size_t k = 0, o = 0, r = 0, nreq = 0;
@@ -169,7 +173,7 @@ Test(metrics, series_come_in_a_fixed_order)
         if (strcmp(smp->name, "kopia_webhook_requests_total") == 0 &&
             strcmp(smp->labels[0][1], "validate") == 0 &&
             strcmp(smp->labels[3][1], "allowed") == 0) {
-            cr_assert_lt(k, 5);
+            cr_assert_lt(k, 6);
             cr_expect_str_eq(smp->labels[1][1], kinds[k], "series %zu", nreq);
             cr_expect_str_eq(smp->labels[2][1], ops[o], "series %zu", nreq);
             nreq++;
@@ -184,7 +188,7 @@ Test(metrics, series_come_in_a_fixed_order)
             r++;
         }
     }
-    cr_expect_eq(nreq, 25);
+    cr_expect_eq(nreq, 30);
     cr_expect_eq(r, KW_RULE_COUNT + 1);
 }
 

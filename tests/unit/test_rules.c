@@ -140,8 +140,8 @@ Test(rules, every_rule_has_a_unique_kebab_case_id_and_a_row)
         cr_expect(r->severity == KW_SEV_DENY || r->severity == KW_SEV_WARN ||
                       r->severity == KW_SEV_DEFAULT,
                   "%s: severity", r->id);
-        cr_expect(r->kinds && !(r->kinds & ~(unsigned)(KW_KB_KOPIA | KW_KB_POLICY)), "%s: kinds",
-                  r->id);
+        cr_expect(r->kinds && !(r->kinds & ~(unsigned)(KW_KB_KOPIA | KW_KB_KM | KW_KB_POLICY)),
+                  "%s: kinds", r->id);
         for (int j = i + 1; j < KW_RULE_COUNT; j++)
             cr_expect(!kw_rules[j].id || strcmp(r->id, kw_rules[j].id) != 0,
                       "rule %s is in the list twice", r->id);

@@ -416,7 +416,7 @@ static const struct rule_case warn_cases[] = {
     {KW_RULE_ENABLE_FILE_DELETION, RD, RD_OBJ(",\"enableFileDeletion\":true"),
      RD_OBJ(",\"enableFileDeletion\":false"), NULL},
     {KW_RULE_RETAIN_WITHOUT_MAINTENANCE, RS, RS_OBJ(",\"retain\":{\"daily\":7}"),
-     RS_OBJ(",\"retain\":{\"daily\":7},\"maintenanceIntervalDays\":1"), NULL},
+     RS_OBJ(",\"retain\":{}"), NULL},
     {KW_RULE_RETAIN_WITHOUT_MAINTENANCE, RS,
      RS_OBJ(",\"retain\":{\"daily\":7},\"maintenanceIntervalDays\":0"),
      RS_OBJ(",\"retain\":{\"daily\":null}"), NULL},

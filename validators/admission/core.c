@@ -1,6 +1,6 @@
 /* The core's entry point and dispatcher (SPEC §2): which requests are ours,
- * the mover-count rules, and handing RS/RD and policy objects to the rule
- * modules. kw_handle() is what the server, `review` and the fuzz targets call;
+ * the mover-count rules, and handing RS/RD, KopiaMaintenance and policy
+ * objects to the rule modules. kw_handle() is what the server, `review` and the fuzz targets call;
  * `check` calls kw_evaluate() with reviews it builds from manifests. */
 #include "kw/admission/core.h"
 
@@ -108,6 +108,16 @@ static void evaluate_kopia_object(const struct kw_object_ctx *ctx, enum kw_webho
         kw_validate_kopia_update(ctx, res);
 }
 
+/* A KopiaMaintenance is always ours (it exists only for the Kopia mover). */
+static void evaluate_maintenance(const struct kw_object_ctx *ctx, enum kw_webhook hook,
+                                 struct kw_result *res)
+{
+    if (hook == KW_HOOK_MUTATE)
+        kw_mutate_maintenance(ctx, res);
+    else
+        kw_validate_maintenance(ctx, res);
+}
+
 void kw_evaluate(const struct kw_config *cfg, enum kw_webhook hook, const struct kw_review *rv,
                  struct kw_result *res)
 {
@@ -134,6 +144,8 @@ void kw_evaluate(const struct kw_config *cfg, enum kw_webhook hook, const struct
     };
     if (rv->kind == KW_KIND_CONFIGMAP || rv->kind == KW_KIND_SECRET)
         evaluate_policy_object(&ctx, hook, res);
+    else if (rv->kind == KW_KIND_KM)
+        evaluate_maintenance(&ctx, hook, res);
     else
         evaluate_kopia_object(&ctx, hook, res);
 }

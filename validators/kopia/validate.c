@@ -247,7 +247,29 @@ static bool retain_set(const json_t *kopia)
     return false;
 }
 
-static void validate_source(const json_t *spec, const json_t *kopia, struct kw_result *res)
+/* Kopia deletes expired snapshots at each backup; their data leaves the
+ * repository only when maintenance runs, which no ReplicationSource starts
+ * (docs/operator.md c.5, c.10): the advice depends on the operator version. */
+static void warn_retain(const struct kw_config *cfg, struct kw_result *res)
+{
+    const char *v = kw_operator_version_name(cfg->operator_version);
+    if (cfg->operator_version < KW_OPERATOR_0_16)
+        kw_result_warn(res, KW_RULE_RETAIN_WITHOUT_MAINTENANCE,
+                       "spec.kopia.retain: expired snapshots are deleted at each backup, but their "
+                       "data is freed only by Kopia maintenance, which operator %s never runs "
+                       "(maintenanceIntervalDays does not start it): run kopia maintenance "
+                       "yourself, or use a KopiaMaintenance on operator 0.16 or later",
+                       v);
+    else
+        kw_result_warn(res, KW_RULE_RETAIN_WITHOUT_MAINTENANCE,
+                       "spec.kopia.retain: expired snapshots are deleted at each backup, but their "
+                       "data is freed only by Kopia maintenance, which operator %s runs only from "
+                       "a KopiaMaintenance: create one for this repository if none exists",
+                       v);
+}
+
+static void validate_source(const struct kw_config *cfg, const json_t *spec, const json_t *kopia,
+                            struct kw_result *res)
 {
     if (!given(kopia, "repository"))
         kw_result_cause(res, KW_CAUSE_REQUIRED, KW_RULE_REPOSITORY_REQUIRED,
@@ -264,11 +286,8 @@ static void validate_source(const json_t *spec, const json_t *kopia, struct kw_r
         kw_result_warn(res, KW_RULE_REPOSITORYPVC_EQUALS_SOURCEPVC,
                        "spec.kopia.repositoryPVC: is the volume being backed up (spec.sourcePVC); "
                        "use a separate PVC");
-    const json_t *interval = kw_obj_get(kopia, "maintenanceIntervalDays");
-    if (retain_set(kopia) && (!interval || is_zero(interval)))
-        kw_result_warn(res, KW_RULE_RETAIN_WITHOUT_MAINTENANCE,
-                       "spec.kopia.retain: snapshots are pruned only by maintenance; set "
-                       "maintenanceIntervalDays to 1 or more");
+    if (retain_set(kopia))
+        warn_retain(cfg, res);
     const json_t *actions = kw_obj_get(kopia, "actions");
     if (kw_obj_str_set(actions, "beforeSnapshot") || kw_obj_str_set(actions, "afterSnapshot"))
         kw_result_warn(res, KW_RULE_ACTIONS_PRESENT,
@@ -399,7 +418,9 @@ void kw_validate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res)
     }
     const json_t *spec = kw_obj_get(ctx->object, "spec");
     const json_t *kopia = kw_obj_get(spec, "kopia");
-    kw_schema_validate(schema, spec, "spec", res);
+    struct kw_schema_context sctx = kw_kopia_schema_context(ctx->cfg);
+    kw_schema_validate_in(schema, spec, "spec", &sctx, res);
+    kw_validate_mover_volumes(ctx, kw_obj_get(kopia, "moverVolumes"), "spec.kopia", res);
     kw_validate_additional_args(ctx, kw_obj_get(kopia, "additionalArgs"), res);
     check_custom_ca(kopia, res);
     check_policy_config(kopia, res);
@@ -407,7 +428,7 @@ void kw_validate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res)
                                   "spec.kopia.policyConfig.repositoryConfig", res);
     check_mover_resources(kopia, res);
     if (source)
-        validate_source(spec, kopia, res);
+        validate_source(ctx->cfg, spec, kopia, res);
     else
         validate_destination(ctx, kopia, res);
     warn_common(ctx, kopia, res);

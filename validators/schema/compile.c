@@ -40,6 +40,8 @@ static const char *const format_names[] = {
     [FMT_CONFIGMAP_KEY] = "configmap-key",
     [FMT_IDENTITY] = "identity",
     [FMT_ABSOLUTE_PATH] = "absolute-path",
+    [FMT_INT32] = "int32",
+    [FMT_INT64] = "int64",
 };
 #define NFORMATS (sizeof(format_names) / sizeof(format_names[0]))
 
@@ -307,9 +309,17 @@ static struct node *compile_child(struct compiler *cc, const char *keyword, cons
 
 /* Keywords that describe a property's relation to its parent object rather
  * than its value; allowed next to $ref. */
-static const char *const property_keywords[] = {
-    "only",         "otherVariant",    "otherVariantRule", "emptyIsAbsent",
-    "requiredRule", "requiredMessage", "ignored",          NULL};
+static const char *const property_keywords[] = {"only",
+                                                "otherVariant",
+                                                "otherVariantRule",
+                                                "emptyIsAbsent",
+                                                "requiredRule",
+                                                "requiredMessage",
+                                                "ignored",
+                                                "since",
+                                                "until",
+                                                "versionHint",
+                                                NULL};
 
 static bool is_property_keyword(const char *k)
 {
@@ -357,12 +367,23 @@ static void compile_property(struct compiler *cc, struct prop *p, const char *na
             p->required_message = json_string_value(v);
             if (!p->required_message)
                 fail(cc, "requiredMessage must be a string");
+        } else if (strcmp(k, "since") == 0 || strcmp(k, "until") == 0) {
+            int code = kw_schema_version_code(json_string_value(v));
+            if (code < 0)
+                fail(cc, "%s must be a version \"major.minor\" written as a string", k);
+            *(strcmp(k, "since") == 0 ? &p->since : &p->until) = code < 0 ? 0 : code;
+        } else if (strcmp(k, "versionHint") == 0) {
+            p->version_hint = json_string_value(v);
+            if (!p->version_hint || !p->version_hint[0])
+                fail(cc, "versionHint must be a non-empty text");
         } else if (strcmp(k, "ignored") == 0) {
             p->ignored = json_string_value(v);
             if (!p->ignored || !p->ignored[0])
                 fail(cc, "ignored must be a non-empty hint (what is read instead)");
         }
     }
+    if (p->since && p->until && p->since > p->until)
+        fail(cc, "since is after until");
     if (p->other_variant_forbidden && (!p->variants || p->other_variant_rule == KW_RULE_NONE))
         fail(cc, "otherVariant: forbid needs only and otherVariantRule");
     if (json_object_get(spec, "$ref") && json_object_get(spec, "rule"))
@@ -511,7 +532,10 @@ static void check_node_consistency(struct compiler *cc, const struct node *n)
         fail(cc, "exclusiveMinimum/exclusiveMaximum need minimum/maximum");
     if (n->format == FMT_QUANTITY && (n->types & ~(T_STRING | T_INTEGER)))
         fail(cc, "format quantity takes type integer and/or string");
-    if (n->format != FMT_NONE && n->format != FMT_QUANTITY && n->types != T_STRING)
+    bool width = n->format == FMT_INT32 || n->format == FMT_INT64;
+    if (width && n->types != T_INTEGER)
+        fail(cc, "format %s takes type integer", format_names[n->format]);
+    if (n->format != FMT_NONE && n->format != FMT_QUANTITY && !width && n->types != T_STRING)
         fail(cc, "format %s takes type string", format_names[n->format]);
     if (n->key_format != FMT_NONE && n->key_format != FMT_DNS1123_SUBDOMAIN &&
         n->key_format != FMT_DNS1123_LABEL && n->key_format != FMT_LABEL_KEY &&
@@ -611,7 +635,9 @@ static void compile_schema(struct compiler *cc, const char *name, const json_t *
                            .type_rule = KW_RULE_NONE,
                            .unknown_rule = KW_RULE_NONE,
                            .default_rule = KW_RULE_NONE,
-                           .ignored_rule = KW_RULE_NONE};
+                           .ignored_rule = KW_RULE_NONE,
+                           .width_rule = KW_RULE_NONE,
+                           .version_rule = KW_RULE_NONE};
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)spec, k, v)
@@ -627,7 +653,15 @@ static void compile_schema(struct compiler *cc, const char *name, const json_t *
             sc.ignored_rule = rule_id(cc, v);
         else if (strcmp(k, "rule") == 0)
             sc.default_rule = rule_id(cc, v);
-        else if (strcmp(k, "integralRealsAreIntegers") == 0)
+        else if (strcmp(k, "widthRule") == 0)
+            sc.width_rule = rule_id(cc, v);
+        else if (strcmp(k, "versionRule") == 0)
+            sc.version_rule = rule_id(cc, v);
+        else if (strcmp(k, "widthReason") == 0) {
+            sc.width_reason = json_string_value(v);
+            if (!sc.width_reason)
+                fail(cc, "widthReason must be a string");
+        } else if (strcmp(k, "integralRealsAreIntegers") == 0)
             sc.integral_reals = bool_of(cc, v);
         else if (strcmp(k, "root") == 0)
             sc.root = compile_node(cc, v, false);
@@ -736,8 +770,8 @@ struct kw_schema_set *kw_schema_set_load(char *err, size_t errlen)
             return NULL;
         }
     }
-    const char *needed[] = {KW_SCHEMA_RS_SPEC, KW_SCHEMA_RD_SPEC, KW_SCHEMA_GLOBAL_POLICY,
-                            KW_SCHEMA_REPOSITORY_CONFIG};
+    const char *needed[] = {KW_SCHEMA_RS_SPEC, KW_SCHEMA_RD_SPEC, KW_SCHEMA_KM_SPEC,
+                            KW_SCHEMA_GLOBAL_POLICY, KW_SCHEMA_REPOSITORY_CONFIG};
     for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
         if (!kw_schema_find(set, needed[i])) {
             snprintf(err, errlen, "no schema named \"%s\" among the embedded schemas", needed[i]);

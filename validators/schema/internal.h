@@ -45,6 +45,8 @@ enum format {
     FMT_CONFIGMAP_KEY,
     FMT_IDENTITY,
     FMT_ABSOLUTE_PATH,
+    FMT_INT32, /* type integer: a value the consumer stores in 32 bits */
+    FMT_INT64, /* type integer: ... in 64 bits */
 };
 
 enum unknown_policy { UNKNOWN_WARN, UNKNOWN_IGNORE };
@@ -71,6 +73,10 @@ struct prop {
     /* `ignored: HINT`: a documented key the consumer does not read; its value
      * is not checked, its presence is warned with this hint. NULL: read. */
     const char *ignored;
+    /* `since`/`until`: the first and the last version of the consumer that
+     * has the property ("0.16" as 16 + 1000 * 0); 0: no bound. */
+    int since, until;
+    const char *version_hint; /* `versionHint`: what to use instead; may be NULL */
 };
 
 struct stale_name {
@@ -110,7 +116,14 @@ struct kw_schema {
     enum kw_rule_id type_rule, unknown_rule, default_rule;
     enum kw_rule_id ignored_rule; /* rule of `ignored` warnings; KW_RULE_NONE: unknown_rule */
     bool integral_reals;          /* a real with no fraction counts as an integer */
+    enum kw_rule_id width_rule;   /* int32/int64 range causes; KW_RULE_NONE: the node's */
+    const char *width_reason;     /* `widthReason`: why the width matters; may be NULL */
+    enum kw_rule_id version_rule; /* since/until warnings; KW_RULE_NONE: unknown_rule */
 };
+
+/* A version as `since`/`until` and kw_schema_context.version spell it,
+ * "major.minor" ("0.16"), as one comparable number; -1 when malformed. */
+int kw_schema_version_code(const char *text);
 
 /* ---- scalar checks shared by both validators (validators/schema/scalar.c) ----
  * A scalar as either validator holds it: a decoded jansson value or a
@@ -170,14 +183,16 @@ struct finding {
     bool shows_value;   /* the cause shows the value (else it shows none) */
     bool names_path;    /* the detail begins with the path ("x in body should ...") */
     bool out_of_memory; /* a check could not run; the value counts as wrong */
+    bool width;         /* an int32/int64 range: reported with the schema's width_rule */
     char detail[KW_MSGLEN];
 };
 
 /* The first of minimum/maximum that a number, or a string quantity, breaks
- * (`q`: the parsed quantity, or NULL for a JSON number). True and *f filled
- * when one is broken. */
-bool kw_schema_check_bounds(const struct node *n, const char *path, const struct scalar *v,
-                            const struct kw_quantity *q, struct finding *f);
+ * (`q`: the parsed quantity, or NULL for a JSON number), then the range of an
+ * int32/int64 format (f->width set, the detail ending with the schema's
+ * widthReason). True and *f filled when one is broken. */
+bool kw_schema_check_bounds(const struct kw_schema *s, const struct node *n, const char *path,
+                            const struct scalar *v, const struct kw_quantity *q, struct finding *f);
 
 /* minLength/maxLength, pattern, then format (with a quantity's bounds) on the
  * string s[0..len); `cstr` is the same string NUL-terminated, needed only
@@ -205,6 +220,12 @@ char *kw_schema_other_variant_message(const struct prop *p);
  * when `other_variant` is that property. */
 char *kw_schema_unknown_message(const char *path, const struct node *n, unsigned variant,
                                 const char *key, const struct prop *other_variant);
+/* The warning for a property outside its since/until versions (see
+ * kw_schema_context in include/kw/schema/schema.h). */
+char *kw_schema_version_message(const char *path, const struct prop *p,
+                                const struct kw_schema_context *ctx);
+/* True when the property is outside its versions at ctx->version. */
+bool kw_schema_outside_version(const struct prop *p, const struct kw_schema_context *ctx);
 /* The warning for a present `ignored` property. */
 char *kw_schema_ignored_message(const char *path, const struct prop *p);
 /* `path: N more unknown fields not listed`, past KW_SCHEMA_MAX_UNKNOWN_WARNINGS

@@ -5,6 +5,7 @@
  * The tree validator (validate.c) and the text validator (stream.c) walk
  * separately and report through their own adapters; every message text is
  * here, so the two always word a finding the same way. */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,14 +122,52 @@ bool kw_schema_format_valid(enum format f, const char *s, char *msg, size_t msgl
     }
 }
 
-bool kw_schema_check_bounds(const struct node *n, const char *path, const struct scalar *v,
-                            const struct kw_quantity *q, struct finding *f)
+/* The range of an int32/int64 format, or NULL when the node has none. */
+static bool width_range(const struct node *n, long long *lo, long long *hi, const char **name)
+{
+    if (n->format == FMT_INT32) {
+        *lo = -2147483648LL, *hi = 2147483647LL, *name = "int32";
+        return true;
+    }
+    if (n->format == FMT_INT64) {
+        *lo = LLONG_MIN, *hi = LLONG_MAX, *name = "int64";
+        return true;
+    }
+    return false;
+}
+
+static bool check_width(const struct kw_schema *s, const struct node *n, const char *path,
+                        const struct scalar *v, struct finding *f)
+{
+    long long lo, hi;
+    const char *name;
+    if (!width_range(n, &lo, &hi, &name))
+        return false;
+    bool low, high;
+    if (v->kind == SCALAR_INTEGER)
+        low = v->integer<lo, high = v->integer> hi;
+    else if (v->kind == SCALAR_REAL)
+        low = v->real<(double)lo, high = v->real>(double) hi;
+    else
+        return false;
+    if (!low && !high)
+        return false;
+    detail(f, "%s in body should be %s %lld (%s)%s%s", path,
+           low ? "greater than or equal to" : "less than or equal to", low ? lo : hi, name,
+           s && s->width_reason ? ": " : "", s && s->width_reason ? s->width_reason : "");
+    f->width = true;
+    return found(f, KW_CAUSE_INVALID, true, true);
+}
+
+bool kw_schema_check_bounds(const struct kw_schema *s, const struct node *n, const char *path,
+                            const struct scalar *v, const struct kw_quantity *q, struct finding *f)
 {
     f->out_of_memory = false;
+    f->width = false;
     bool is_min;
     const struct bound *b = kw_schema_broken_bound(n, v, q, &is_min);
     if (!b)
-        return false;
+        return check_width(s, n, path, v, f);
     detail(f, "%s in body should be %s %lld", path, kw_schema_bound_relation(b, is_min), b->i);
     return found(f, KW_CAUSE_INVALID, true, true);
 }
@@ -144,7 +183,7 @@ static bool check_format(const struct node *n, const char *path, const char *s, 
         struct kw_quantity q;
         if (kw_quantity_parse(s, &q, f->detail, sizeof(f->detail))) {
             struct scalar v = {.kind = SCALAR_STRING, .text = s, .len = len};
-            return kw_schema_check_bounds(n, path, &v, &q, f);
+            return kw_schema_check_bounds(NULL, n, path, &v, &q, f);
         }
         return found(f, KW_CAUSE_INVALID, true, false);
     }
@@ -172,6 +211,7 @@ bool kw_schema_check_string(const struct node *n, const char *path, const char *
                             const char *cstr, pcre2_match_data **match, struct finding *f)
 {
     f->out_of_memory = false;
+    f->width = false;
     if (n->min_length >= 0 || n->max_length >= 0) {
         size_t chars = kw_schema_utf8_chars(s, len);
         if (n->min_length >= 0 && chars < (size_t)n->min_length) {
@@ -354,4 +394,60 @@ char *kw_schema_unknown_message(const char *path, const struct node *n, unsigned
     if (better)
         return text("%s%s%s: unknown field; did you mean %s?", path, sep, shown, better);
     return text("%s%s%s: unknown field; it has no effect, check the spelling", path, sep, shown);
+}
+
+/* ---- versions ------------------------------------------------------- */
+
+int kw_schema_version_code(const char *text)
+{
+    if (!text)
+        return -1;
+    const char *p = text;
+    if (*p == 'v')
+        p++;
+    long major = 0, minor = 0;
+    int digits = 0;
+    for (; *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
+        major = major * 10 + (*p - '0');
+    if (!digits || *p++ != '.')
+        return -1;
+    digits = 0;
+    for (; *p >= '0' && *p <= '9' && digits < 3; p++, digits++)
+        minor = minor * 10 + (*p - '0');
+    if (!digits || (*p && *p != '.'))
+        return -1;
+    return (int)(major * 1000 + minor);
+}
+
+bool kw_schema_outside_version(const struct prop *p, const struct kw_schema_context *ctx)
+{
+    if (!ctx || (!p->since && !p->until))
+        return false;
+    int v = kw_schema_version_code(ctx->version);
+    if (v < 0)
+        return false;
+    return (p->since && v < p->since) || (p->until && v > p->until);
+}
+
+/* "0.16" of a version code. */
+static void version_text(int code, char *buf, size_t len)
+{
+    snprintf(buf, len, "%d.%d", code / 1000, code % 1000);
+}
+
+char *kw_schema_version_message(const char *path, const struct prop *p,
+                                const struct kw_schema_context *ctx)
+{
+    const char *product = ctx->product ? ctx->product : "version";
+    char bound[16], span[48];
+    bool added = p->since && kw_schema_version_code(ctx->version) < p->since;
+    version_text(added ? p->since : p->until, bound, sizeof(bound));
+    snprintf(span, sizeof(span), added ? "added in %s" : "removed after %s", bound);
+    if (ctx->offline)
+        return text("%s: dropped by the API server on %s %s: %s", path, product, ctx->version,
+                    p->version_hint ? p->version_hint : span);
+    return text("%s: %s %s has no such field (%s), yet it reached the webhook, so the cluster "
+                "runs another %s version: set %s to the version installed",
+                path, product, ctx->version, span, product,
+                ctx->setting ? ctx->setting : "the version");
 }

@@ -266,8 +266,9 @@ static void check_number(struct walk *w, const struct node *n, enum kw_rule_id r
 {
     struct scalar sv = scalar_of(t);
     struct finding f;
-    if (kw_schema_check_bounds(n, w->path.buf, &sv, NULL, &f))
-        report(w, rule, t, &f);
+    if (kw_schema_check_bounds(w->schema, n, w->path.buf, &sv, NULL, &f))
+        report(w, f.width && w->schema->width_rule != KW_RULE_NONE ? w->schema->width_rule : rule,
+               t, &f);
 }
 
 static void check_string(struct walk *w, const struct node *n, enum kw_rule_id rule,

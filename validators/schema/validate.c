@@ -19,6 +19,7 @@
 
 struct walk {
     const struct kw_schema *schema;
+    const struct kw_schema_context *ctx; /* may be NULL */
     struct kw_result *res;
     struct kw_fieldpath path;
     pcre2_match_data *match; /* created on the first pattern match */
@@ -170,8 +171,9 @@ static void check_number(struct walk *w, const struct node *n, enum kw_rule_id r
 {
     struct scalar sv = scalar_of(v);
     struct finding f;
-    if (kw_schema_check_bounds(n, w->path.buf, &sv, NULL, &f))
-        report(w, rule, v, &f);
+    if (kw_schema_check_bounds(w->schema, n, w->path.buf, &sv, NULL, &f))
+        report(w, f.width && w->schema->width_rule != KW_RULE_NONE ? w->schema->width_rule : rule,
+               v, &f);
 }
 
 static void check_string(struct walk *w, const struct node *n, enum kw_rule_id rule,
@@ -221,6 +223,17 @@ static void warn_ignored(struct walk *w, const struct prop *p)
     enum kw_rule_id rule =
         w->schema->ignored_rule != KW_RULE_NONE ? w->schema->ignored_rule : w->schema->unknown_rule;
     warn_owned(w, rule, kw_schema_ignored_message(w->path.buf, p));
+}
+
+/* A present property that the version checked against lacks: warned, then
+ * validated as usual (kw_schema_context). */
+static void warn_version(struct walk *w, const struct prop *p)
+{
+    enum kw_rule_id rule =
+        w->schema->version_rule != KW_RULE_NONE ? w->schema->version_rule : w->schema->unknown_rule;
+    size_t mark = kw_fieldpath_push_field(&w->path, p->name);
+    warn_owned(w, rule, kw_schema_version_message(w->path.buf, p, w->ctx));
+    kw_fieldpath_pop(&w->path, mark);
 }
 
 static bool absent(const struct prop *p, const json_t *v)
@@ -292,6 +305,8 @@ static void check_object(struct walk *w, const struct node *n, enum kw_rule_id r
         } else if (p) {
             if (absent(p, item))
                 continue;
+            if (kw_schema_outside_version(p, w->ctx))
+                warn_version(w, p);
             size_t mark = kw_fieldpath_push_field(&w->path, key);
             validate_node(w, p->node, item, p->rule != KW_RULE_NONE ? p->rule : rule);
             kw_fieldpath_pop(&w->path, mark);
@@ -338,7 +353,13 @@ static void validate_node(struct walk *w, const struct node *n, const json_t *v,
 void kw_schema_validate(const struct kw_schema *schema, const json_t *value, const char *path,
                         struct kw_result *res)
 {
-    struct walk w = {.schema = schema, .res = res};
+    kw_schema_validate_in(schema, value, path, NULL, res);
+}
+
+void kw_schema_validate_in(const struct kw_schema *schema, const json_t *value, const char *path,
+                           const struct kw_schema_context *ctx, struct kw_result *res)
+{
+    struct walk w = {.schema = schema, .ctx = ctx, .res = res};
     if (!value)
         return;
     kw_fieldpath_init(&w.path, path);

@@ -13,6 +13,7 @@
     X(OTHER, "", "other", "")                                                                      \
     X(RS, "volsync.backube", "ReplicationSource", "ReplicationSource.volsync.backube")             \
     X(RD, "volsync.backube", "ReplicationDestination", "ReplicationDestination.volsync.backube")   \
+    X(KM, "volsync.backube", "KopiaMaintenance", "KopiaMaintenance.volsync.backube")               \
     X(CONFIGMAP, "", "ConfigMap", "ConfigMap")                                                     \
     X(SECRET, "", "Secret", "Secret")
 

@@ -16,6 +16,7 @@
 enum kw_kind_bit {
     KW_KB_RS = 1u << KW_KIND_RS,
     KW_KB_RD = 1u << KW_KIND_RD,
+    KW_KB_KM = 1u << KW_KIND_KM,
     KW_KB_CONFIGMAP = 1u << KW_KIND_CONFIGMAP,
     KW_KB_SECRET = 1u << KW_KIND_SECRET,
 };
@@ -147,7 +148,8 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
     X(ENABLE_FILE_DELETION, "enable-file-deletion", KW_KB_RD, KW_SEV_WARN,                         \
       "enableFileDeletion: true deletes files before restoring")                                   \
     X(RETAIN_WITHOUT_MAINTENANCE, "retain-without-maintenance", KW_KB_RS, KW_SEV_WARN,             \
-      "retain is set but maintenanceIntervalDays is not")                                          \
+      "retain is set: the space is freed only by Kopia maintenance, which a ReplicationSource "    \
+      "never runs")                                                                                \
     X(ACTIONS_PRESENT, "actions-present", KW_KB_RS, KW_SEV_WARN,                                   \
       "actions run shell commands with the repository credentials")                                \
     X(CACHE_CAPACITY_EMPTYDIR, "cache-capacity-emptydir", KW_KB_KOPIA, KW_SEV_WARN,                \
@@ -213,6 +215,28 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
       "the inline repositoryConfig exceeds what Linux accepts in one environment variable")        \
     X(POLICY_BASE64_INVALID, "policy-base64-invalid", KW_KB_POLICY, KW_SEV_DENY,                   \
       "a policy file in Secret data or ConfigMap binaryData is not valid base64")                  \
+    /* Operator versions, integer widths, KopiaMaintenance, moverVolumes (docs/operator.md b,      \
+     * c.11, c.16) */                                                                              \
+    X(INTEGER_OUT_OF_RANGE, "integer-out-of-range", KW_KB_KOPIA | KW_KB_KM, KW_SEV_DENY,           \
+      "an integer the operator stores as int32 (or int64) is outside that range")                  \
+    X(OPERATOR_VERSION_FIELD, "operator-version-field", KW_KB_KOPIA | KW_KB_KM, KW_SEV_WARN,       \
+      "a field that the configured operatorVersion does not have is set")                          \
+    X(OPERATOR_VERSION_KIND, "operator-version-kind", KW_KB_KM, KW_SEV_WARN,                       \
+      "a KopiaMaintenance while operatorVersion is 0.15, which has no such kind")                  \
+    X(MAINTENANCE_FIELD_INVALID, "maintenance-field-invalid", KW_KB_KM, KW_SEV_DENY,               \
+      "a field of a KopiaMaintenance spec has the wrong type, format or range, or is missing")     \
+    X(MAINTENANCE_UNKNOWN_FIELD, "maintenance-unknown-field", KW_KB_KM, KW_SEV_WARN,               \
+      "a KopiaMaintenance spec holds a field no supported operator version has")                   \
+    X(MAINTENANCE_SCHEDULE_INVALID, "maintenance-schedule-invalid", KW_KB_KM, KW_SEV_DENY,         \
+      "a KopiaMaintenance schedule is not 5 cron fields (no @daily), or is set with a manual "     \
+      "trigger")                                                                                   \
+    X(MAINTENANCE_RESOURCES_INVALID, "maintenance-resources-invalid", KW_KB_KM, KW_SEV_DENY,       \
+      "KopiaMaintenance resources break the operator's limits (positive, at most 100Gi and 32 "    \
+      "CPUs, request within limit, known names)")                                                  \
+    X(MOVER_VOLUMES_INVALID, "mover-volumes-invalid", KW_KB_KOPIA | KW_KB_KM, KW_SEV_DENY,         \
+      "a moverVolumes item has a bad or repeated mountPath, or not exactly one volume source")     \
+    X(MOVER_VOLUMES_REPOSITORY, "mover-volumes-repository", KW_KB_KOPIA, KW_SEV_WARN,              \
+      "a PVC in moverVolumes replaces the repository location of the Secret")                      \
     /* Admin policy (SPEC §8) */                                                                  \
     X(ADMIN_DENY_ACTIONS, "admin-deny-actions", KW_KB_RS, KW_SEV_DENY,                             \
       "tenancy.denyActions: spec.kopia.actions is refused")                                        \

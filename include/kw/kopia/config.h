@@ -51,6 +51,11 @@ struct kw_config {
      * check --operator-version): which fields each kind has, and which of
      * the operator's behaviours the rules predict. */
     enum kw_operator_version operator_version;
+    /* True for `check` (server/cmd_check.c): the objects have not been
+     * through the API server yet, so a field the operator version lacks
+     * will be dropped by it; false in the cluster, where such a field means
+     * operator_version is wrong (docs/operator.md b.1). */
+    bool offline;
 
     /* Flags denied in additionalArgs on top of the built-in list. */
     char **extra_forbidden_args;

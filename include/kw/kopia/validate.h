@@ -9,6 +9,7 @@
 #include "kw/kopia/config.h"
 #include "kw/decision/result.h"
 #include "kw/base/kinds.h"
+#include "kw/schema/schema.h"
 
 struct kw_object_ctx {
     const struct kw_config *cfg;
@@ -29,6 +30,20 @@ void kw_validate_kopia_update(const struct kw_object_ctx *ctx, struct kw_result 
 void kw_mutate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res);
 /* The admin's multi-tenant hardening rules (SPEC §8), off by default. */
 void kw_validate_tenancy(const struct kw_object_ctx *ctx, struct kw_result *res);
+/* The schema context of cfg: its operator version, offline or not. */
+struct kw_schema_context kw_kopia_schema_context(const struct kw_config *cfg);
+/* Validation (deny/warn) of a KopiaMaintenance (validators/kopia/maintenance.c). */
+void kw_validate_maintenance(const struct kw_object_ctx *ctx, struct kw_result *res);
+/* Defaulting of a KopiaMaintenance: the CRD's defaults, which the API server
+ * applies before any webhook in a cluster, so that `check` sees the same. */
+void kw_mutate_maintenance(const struct kw_object_ctx *ctx, struct kw_result *res);
+/* moverVolumes (operator 0.17) of an RS/RD (`base` "spec.kopia") or a
+ * KopiaMaintenance ("spec"): mountPath and volume-source rules, and for RS/RD
+ * the PVC that replaces the repository (validators/kopia/movervolumes.c).
+ * `volumes` borrowed; NULL or not a list: nothing to check. */
+void kw_validate_mover_volumes(const struct kw_object_ctx *ctx, const json_t *volumes,
+                               const char *base, struct kw_result *res);
+
 /* Validation of a ConfigMap/Secret labelled kopia.volsync.backube/policy:
  * every policy file (global-policy.json, repository.config, keys ending in
  * .json) of Secret data/stringData or ConfigMap data/binaryData (SPEC §6). */

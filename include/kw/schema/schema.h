@@ -11,6 +11,7 @@
 #define KW_SCHEMA_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "kw/decision/result.h"
@@ -49,9 +50,29 @@ const struct kw_schema *kw_schema_find(const struct kw_schema_set *set, const ch
 void kw_schema_validate(const struct kw_schema *schema, const json_t *value, const char *path,
                         struct kw_result *res);
 
+/* What a validation is checked against. A property with `since`/`until`
+ * (the versions of the consumer that have it) that is present while
+ * `version` is outside them is warned (rule: the schema's versionRule), and
+ * still validated: offline (`offline`: the value has not been through the
+ * API server yet) as "dropped by the API server on <product> <version>";
+ * otherwise as a sign that `setting` is wrong (the API server prunes fields
+ * the installed version lacks, so one that arrives means another version is
+ * installed). */
+struct kw_schema_context {
+    const char *version; /* "0.16"; NULL: every property applies */
+    bool offline;
+    const char *product; /* "operator" */
+    const char *setting; /* "operatorVersion" */
+};
+
+/* kw_schema_validate against a version (ctx borrowed; NULL: none). */
+void kw_schema_validate_in(const struct kw_schema *schema, const json_t *value, const char *path,
+                           const struct kw_schema_context *ctx, struct kw_result *res);
+
 /* Names of the schemas the Kopia validator uses (validators/kopia/schemas/kopia.yaml). */
 #define KW_SCHEMA_RS_SPEC "replicationsource.spec"
 #define KW_SCHEMA_RD_SPEC "replicationdestination.spec"
+#define KW_SCHEMA_KM_SPEC "kopiamaintenance.spec"
 /* ... and the policy rules (validators/kopia/schemas/global-policy.yaml and
  * repository-config.yaml, SPEC §6). */
 #define KW_SCHEMA_GLOBAL_POLICY     "global-policy"
