@@ -629,6 +629,8 @@ static void compile_schema(struct compiler *cc, const char *name, const json_t *
             sc.default_rule = rule_id(cc, v);
         else if (strcmp(k, "integralRealsAreIntegers") == 0)
             sc.integral_reals = bool_of(cc, v);
+        else if (strcmp(k, "caseInsensitiveKeys") == 0)
+            sc.fold_keys = bool_of(cc, v);
         else if (strcmp(k, "root") == 0)
             sc.root = compile_node(cc, v, false);
         else if (strcmp(k, "description") != 0)
@@ -737,7 +739,7 @@ struct kw_schema_set *kw_schema_set_load(char *err, size_t errlen)
         }
     }
     const char *needed[] = {KW_SCHEMA_RS_SPEC, KW_SCHEMA_RD_SPEC, KW_SCHEMA_GLOBAL_POLICY,
-                            KW_SCHEMA_REPOSITORY_CONFIG};
+                            KW_SCHEMA_REPOSITORY_CONFIG, KW_SCHEMA_CONNECTION_CONFIG};
     for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
         if (!kw_schema_find(set, needed[i])) {
             snprintf(err, errlen, "no schema named \"%s\" among the embedded schemas", needed[i]);

@@ -110,6 +110,10 @@ struct kw_schema {
     enum kw_rule_id type_rule, unknown_rule, default_rule;
     enum kw_rule_id ignored_rule; /* rule of `ignored` warnings; KW_RULE_NONE: unknown_rule */
     bool integral_reals;          /* a real with no fraction counts as an integer */
+    /* caseInsensitiveKeys: a key that matches no property exactly matches one
+     * that equals it under Go encoding/json's folding (the documents Kopia
+     * decodes with json.Unmarshal). */
+    bool fold_keys;
 };
 
 /* ---- scalar checks shared by both validators (validators/schema/scalar.c) ----
@@ -156,6 +160,13 @@ static inline bool kw_schema_applies(const struct prop *p, unsigned variant)
 
 /* The property called key[0..len) (not NUL-terminated), or NULL. */
 const struct prop *kw_schema_find_prop(const struct node *n, const char *key, size_t len);
+
+/* The property a document key names under the schema's key matching: exact,
+ * else (caseInsensitiveKeys) the first property equal to it as Go's
+ * encoding/json folds keys (ASCII case, U+017F long s = s, U+212A Kelvin
+ * sign = k). NULL when none. */
+const struct prop *kw_schema_match_prop(const struct kw_schema *s, const struct node *n,
+                                        const char *key, size_t len);
 
 /* The bit of a type name ("integer"), 0 when it is none. */
 unsigned kw_schema_type_bit(const char *name);

@@ -284,7 +284,7 @@ static void check_object(struct walk *w, const struct node *n, enum kw_rule_id r
     {
         if (json_is_null(item))
             continue; /* null counts as absent */
-        const struct prop *p = kw_schema_find_prop(n, key, strlen(key));
+        const struct prop *p = kw_schema_match_prop(w->schema, n, key, strlen(key));
         if (p && !kw_schema_applies(p, w->schema->variant)) {
             check_other_variant(w, n, p);
         } else if (p && p->ignored) {

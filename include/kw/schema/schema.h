@@ -11,6 +11,7 @@
 #define KW_SCHEMA_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "kw/decision/result.h"
@@ -49,13 +50,21 @@ const struct kw_schema *kw_schema_find(const struct kw_schema_set *set, const ch
 void kw_schema_validate(const struct kw_schema *schema, const json_t *value, const char *path,
                         struct kw_result *res);
 
+/* Whether the document key key[0..len) (not NUL-terminated) names the field
+ * `name` (ASCII) as Go's encoding/json matches keys without an exact match:
+ * ASCII case folded, U+017F (long s) = s, U+212A (Kelvin sign) = k. What a
+ * schema with caseInsensitiveKeys uses. */
+bool kw_schema_go_key_equal(const char *key, size_t len, const char *name);
+
 /* Names of the schemas the Kopia validator uses (validators/kopia/schemas/kopia.yaml). */
 #define KW_SCHEMA_RS_SPEC "replicationsource.spec"
 #define KW_SCHEMA_RD_SPEC "replicationdestination.spec"
-/* ... and the policy rules (validators/kopia/schemas/global-policy.yaml and
- * repository-config.yaml, SPEC §6). */
+/* ... the policy files (validators/kopia/schemas/global-policy.yaml and
+ * repository-config.yaml, SPEC §6) and the inline repositoryConfig, a Kopia
+ * connection file (connection-config.yaml). */
 #define KW_SCHEMA_GLOBAL_POLICY     "global-policy"
 #define KW_SCHEMA_REPOSITORY_CONFIG "repository-config"
+#define KW_SCHEMA_CONNECTION_CONFIG "connection-config"
 
 /* At most this many unknown-field warnings per validated value; the rest are
  * counted in one summary warning. */
