@@ -292,7 +292,7 @@ static void check_object(struct walk *w, const struct node *n, enum kw_rule_id r
         } else if (p) {
             if (absent(p, item))
                 continue;
-            size_t mark = kw_fieldpath_push_field(&w->path, key);
+            size_t mark = kw_fieldpath_push_field(&w->path, p->name); /* Kopia's spelling */
             validate_node(w, p->node, item, p->rule != KW_RULE_NONE ? p->rule : rule);
             kw_fieldpath_pop(&w->path, mark);
         } else if (n->additional || n->key_format != FMT_NONE) {
