@@ -114,8 +114,13 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
       "additionalArgs has more than 20 items")                                                     \
     X(ADDITIONAL_ARGS_FORBIDDEN, "additional-args-forbidden", KW_KB_KOPIA, KW_SEV_DENY,            \
       "additionalArgs passes a flag the mover sets itself or a credential flag")                   \
-    X(ADDITIONAL_ARGS_EMPTY, "additional-args-empty", KW_KB_KOPIA, KW_SEV_DENY,                    \
-      "an additionalArgs item is the empty string")                                                \
+    X(ADDITIONAL_ARGS_EMPTY, "additional-args-empty", KW_KB_KOPIA, KW_SEV_WARN,                    \
+      "an additionalArgs item is the empty string (the mover skips it)")                           \
+    X(ADDITIONAL_ARGS_REPEATED, "additional-args-repeated", KW_KB_KOPIA, KW_SEV_DENY,              \
+      "an additionalArgs item repeats a flag the mover already passes (Kopia refuses the "         \
+      "command)")                                                                                  \
+    X(ADDITIONAL_ARGS_CONNECT, "additional-args-connect", KW_KB_KOPIA, KW_SEV_WARN,                \
+      "from operator 0.16, an additionalArgs item that kopia repository connect/create refuse")    \
     X(ADDITIONAL_ARGS_NEWLINE, "additional-args-newline", KW_KB_KOPIA, KW_SEV_DENY,                \
       "an additionalArgs item holds a newline or a NUL character")                                 \
     X(ADDITIONAL_ARGS_SEPARATOR, "additional-args-separator", KW_KB_KOPIA, KW_SEV_WARN,            \
