@@ -153,6 +153,12 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
       "enableFileDeletion: true deletes files before restoring")                                   \
     X(RETAIN_WITHOUT_MAINTENANCE, "retain-without-maintenance", KW_KB_RS, KW_SEV_WARN,             \
       "retain is set but maintenanceIntervalDays is not")                                          \
+    X(RETAIN_WITH_SOURCE_PATH_OVERRIDE, "retain-with-source-path-override", KW_KB_RS, KW_SEV_WARN, \
+      "retain with sourcePathOverride: retention is set on /data, never on the recorded path")     \
+    X(MOVER_RUN_AS_NON_ROOT_WITHOUT_USER, "mover-run-as-non-root-without-user", KW_KB_KOPIA,       \
+      KW_SEV_DENY,                                                                                 \
+      "moverSecurityContext.runAsNonRoot: true without a non-zero runAsUser (the image runs as "   \
+      "root)")                                                                                     \
     X(ACTIONS_PRESENT, "actions-present", KW_KB_RS, KW_SEV_WARN,                                   \
       "actions run shell commands with the repository credentials")                                \
     X(CACHE_CAPACITY_EMPTYDIR, "cache-capacity-emptydir", KW_KB_KOPIA, KW_SEV_WARN,                \
