@@ -111,6 +111,7 @@ const struct kw_setting kw_settings_table[] = {
     FILE_ONLY(BOOL, "tenancy.denyCrossNamespaceSource", CORE(deny_cross_namespace_source)),
     LIST("tenancy.allowedSourceNamespaces", allowed_source_namespaces, n_allowed_source_namespaces),
     FILE_ONLY(BOOL, "tenancy.denyIdentityChange", CORE(deny_identity_change)),
+    FILE_ONLY(BOOL, "tenancy.denyInlineRepositoryConfig", CORE(deny_inline_repository_config)),
 };
 
 const size_t kw_settings_table_len = sizeof(kw_settings_table) / sizeof(kw_settings_table[0]);

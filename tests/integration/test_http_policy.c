@@ -1,7 +1,8 @@
 /* Policy Secrets through the real HTTPS server (SPEC §6, §10): a Secret
  * whose policy files are wrong in every way that could quote them is denied,
  * and neither the responses of /validate and /mutate nor the server's log
- * (at debug level) contain any of its content. */
+ * (at debug level) contain any of its content; nor do they quote the
+ * credentials of an inline repositoryConfig. */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <string.h>
@@ -69,4 +70,47 @@ Test(http_policy, a_denied_secret_leaves_no_trace_of_its_content)
     /* The log lines are written before the response is sent. */
     cr_expect(kwt_log_contains(&srv, "policy-uid"), "the review was not logged");
     cr_expect(!kwt_log_contains(&srv, MARKER), "the server's log holds the Secret's content");
+}
+
+/* The inline repositoryConfig of a ReplicationSource with credentials, a
+ * wrong type and an unknown storage type, all carrying the marker: warned
+ * by key name, never quoted, in the response and the log. */
+Test(http_policy, inline_credentials_are_warned_without_their_value)
+{
+    json_t *rs = json_pack(
+        "{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:{s:s, s:s, s:{s:s}}}}", "apiVersion",
+        "volsync.backube/v1alpha1", "kind", "ReplicationSource", "metadata", "name", "app",
+        "namespace", "prod", "spec", "sourcePVC", "data", "kopia", "repository", "kopia-config",
+        "copyMethod", "Direct", "policyConfig", "repositoryConfig",
+        "{\"storage\": {\"type\": \"s3\", \"config\": {\"secretAccessKey\": \"" MARKER "\", "
+        "\"PASSWORD\": \"" MARKER "\", \"port\": \"" MARKER "\"}}, \"hostname\": \"" MARKER "\"}");
+    json_t *review = json_pack("{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:s, s:o}}",
+                               "apiVersion", "admission.k8s.io/v1", "kind", "AdmissionReview",
+                               "request", "uid", "inline-uid", "kind", "group", "volsync.backube",
+                               "version", "v1alpha1", "kind", "ReplicationSource", "operation",
+                               "CREATE", "name", "app", "namespace", "prod", "object", rs);
+    cr_assert(review);
+    char *body = json_dumps(review, JSON_COMPACT);
+    cr_assert(body);
+    json_decref(review);
+    const char *paths[] = {"/validate?timeout=10s", "/mutate?timeout=10s"};
+    for (size_t i = 0; i < 2; i++) {
+        struct kwt_response r;
+        cr_assert_eq(kwt_post(curl, &srv, paths[i], "application/json", body, strlen(body), &r),
+                     CURLE_OK);
+        cr_expect_eq(r.status, 200);
+        cr_expect_null(strstr(r.body, MARKER), "%s answers with the credential: %s", paths[i],
+                       r.body);
+        if (i == 0) {
+            cr_expect_not_null(strstr(r.body, "storage.config.secretAccessKey and "
+                                              "storage.config.password hold a credential"),
+                               "%s", r.body);
+            cr_expect_not_null(strstr(r.body, "storage.config.port in body must be of type"), "%s",
+                               r.body);
+        }
+        kwt_response_free(&r);
+    }
+    free(body);
+    cr_expect(kwt_log_contains(&srv, "inline-uid"), "the review was not logged");
+    cr_expect(!kwt_log_contains(&srv, MARKER), "the server's log holds the credential");
 }

@@ -1,9 +1,11 @@
-/* The inline spec.kopia.policyConfig.repositoryConfig (SPEC §4.3): the
- * 1 MiB boundary in UTF-8 bytes, the empty string, the environment-size
- * warning, each class of JSON syntax error with its line and column, "must
- * be a JSON object", the repository-config schema (types, ranges, unknown
- * and ignored keys, null members), through a whole ReplicationSource on
- * /validate; and the 780 KB benchmark document. */
+/* The inline spec.kopia.policyConfig.repositoryConfig: the 1 MiB boundary
+ * in UTF-8 bytes, the empty string, the environment-size warning, each
+ * class of JSON syntax error with its line and column, "must be a JSON
+ * object", and the document as the Kopia connection file it is
+ * (docs/operator.md c.2, d.1: Go types, keys matched as encoding/json
+ * matches them, storage, identity, credentials, the admin switch), through
+ * a whole ReplicationSource on /validate; and the 780 KB benchmark
+ * document. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,11 +102,11 @@ static void expect_str(const char *config, const char *const *causes, size_t nca
     expect_findings(config, strlen(config), causes, ncauses, warnings, nwarnings);
 }
 
-/* A JSON object of exactly `size` bytes: {"uploadSpeed":1,"x-pad":"<fill>"}
+/* A JSON object of exactly `size` bytes: {"readonly":true,"x-pad":"<fill>"}
  * with the fill made of `unit` (1 or 2 UTF-8 bytes per character). */
 static char *object_of_size(size_t size, const char *unit)
 {
-    const char *head = "{\"uploadSpeed\":1,\"x-pad\":\"", *tail = "\"}";
+    const char *head = "{\"readonly\":true,\"x-pad\":\"", *tail = "\"}";
     size_t fixed = strlen(head) + strlen(tail), ulen = strlen(unit);
     cr_assert(size >= fixed && (size - fixed) % ulen == 0);
     char *buf = malloc(size + 1);
@@ -126,12 +128,18 @@ static char *object_of_size(size_t size, const char *unit)
     "[repository-config-env-too-large] " FIELD ": " n " bytes exceed the environment limit "       \
     "(131036); the mover would not start"
 #define PAD_WARNING                                                                                \
-    "[policy-unknown-key] " FIELD ": x-pad: unknown field; it has no effect, check the spelling"
+    "[repository-config-unknown-key] " FIELD ": x-pad: unknown field; it has no effect, check "    \
+    "the spelling"
+#define NO_STORAGE(why)                                                                            \
+    "[repository-config-no-storage] " FIELD ": has no effect: " why "; the mover connects with "   \
+    "the repository Secret (spec.kopia.repository) instead"
+#define NO_STORAGE_KEY                                                                             \
+    NO_STORAGE("it has no storage {type, config}, the only part Kopia reads from it")
 
 Test(inline_config, exactly_one_mebibyte_is_allowed_one_byte_more_is_denied)
 {
     char *at = object_of_size(1048576, "a");
-    expect_findings(at, 1048576, NONE, LIST(ENV_WARNING("1048576"), PAD_WARNING));
+    expect_findings(at, 1048576, NONE, LIST(ENV_WARNING("1048576"), PAD_WARNING, NO_STORAGE_KEY));
     free(at);
     char *over = object_of_size(1048577, "a");
     expect_findings(over, 1048577,
@@ -160,10 +168,10 @@ Test(inline_config, the_empty_string_is_allowed)
 Test(inline_config, the_environment_warning_starts_above_131036_bytes)
 {
     char *fits = object_of_size(131036, "a");
-    expect_findings(fits, 131036, NONE, LIST(PAD_WARNING));
+    expect_findings(fits, 131036, NONE, LIST(PAD_WARNING, NO_STORAGE_KEY));
     free(fits);
     char *over = object_of_size(131037, "a");
-    expect_findings(over, 131037, NONE, LIST(ENV_WARNING("131037"), PAD_WARNING));
+    expect_findings(over, 131037, NONE, LIST(ENV_WARNING("131037"), PAD_WARNING, NO_STORAGE_KEY));
     free(over);
 }
 
@@ -238,7 +246,7 @@ Test(inline_config, nesting_deeper_than_2048_levels_is_invalid)
     struct kw_result res;
     validate_rs(doc + 5, o - 6, &res);
     cr_expect_eq(res.ncauses, 0);
-    cr_expect_eq(res.nwarnings, 1);
+    cr_expect_eq(res.nwarnings, 2); /* "a" is unknown; no storage */
     kw_result_free(&res);
     free(doc);
 }
@@ -279,86 +287,151 @@ Test(inline_config, a_json_array_is_not_an_object)
     expect_str("\"a\" \"b\"", LIST(BAD("line 1, column 3: '[' or '{' expected")), NONE);
 }
 
-/* ---- the repository-config schema ----------------------------------- */
+/* ---- the Kopia connection file ------------------------------------- */
 
-Test(inline_config, keys_the_mover_reads_are_type_checked)
-{
-    expect_str("{\"enableActions\": true, \"uploadSpeed\": 1048576, \"downloadSpeed\": 2.5}", NONE,
-               NONE);
-    expect_str("{\n  \"enableActions\": \"yes\",\n  \"uploadSpeed\": \"10MB\",\n"
-               "  \"downloadSpeed\": true\n}",
-               LIST("[policy-field-type] " FIELD ": Invalid value: \"string\": enableActions in "
-                    "body must be of type boolean: \"string\" (line 2, column 20)",
-                    "[policy-field-type] " FIELD ": Invalid value: \"string\": uploadSpeed in "
-                    "body must be of type number: \"string\" (line 3, column 18)",
-                    "[policy-field-type] " FIELD ": Invalid value: \"boolean\": downloadSpeed in "
-                    "body must be of type number: \"boolean\" (line 4, column 20)"),
-               NONE);
-    expect_str("{\"enableActions\": 1, \"uploadSpeed\": [1], \"downloadSpeed\": {}}",
-               LIST("[policy-field-type] " FIELD ": Invalid value: \"integer\": enableActions in "
-                    "body must be of type boolean: \"integer\" (line 1, column 19)",
-                    "[policy-field-type] " FIELD ": Invalid value: \"array\": uploadSpeed in "
-                    "body must be of type number: \"array\" (line 1, column 37)",
-                    "[policy-field-type] " FIELD ": Invalid value: \"object\": downloadSpeed in "
-                    "body must be of type number: \"object\" (line 1, column 59)"),
-               NONE);
-}
+#define FALLBACK                                                                                   \
+    "; Kopia cannot load a connection file with this error, so the mover ignores "                 \
+    "repositoryConfig and connects with the repository Secret"
+#define TYPE(where, what)                                                                          \
+    "[repository-config-field-type] " FIELD ": " where " in body must be of type " what
+#define S3 "\"storage\": {\"type\": \"s3\", \"config\": {\"bucket\": \"b\"}}"
+#define IDENTITY_RS                                                                                \
+    "[repository-config-identity] " FIELD ": connects with its own storage, and then the mover "   \
+    "sets NO backup identity: snapshots are written as the container user at the mover pod's "     \
+    "name, a new identity on every run (unless a cache PVC keeps the connection), so retention "   \
+    "never prunes them and sourceIdentity restores never find them; the mover also skips the "     \
+    "cache settings and the policy files; put the repository in the Secret named by "              \
+    "spec.kopia.repository and remove repositoryConfig"
+#define KEYS_IGNORED(names, verb)                                                                  \
+    "[repository-config-key-ignored] " FIELD ": " names " " verb " no effect: `kopia repository "  \
+    "connect from-config` reads only storage from the file (the rest comes from the mover's "      \
+    "flags and Kopia's defaults)"
+#define CREDENTIALS(names, verb)                                                                   \
+    "[repository-config-credentials] " FIELD ": " names " " verb " a credential in plain text: "   \
+    "anyone who can read this ReplicationSource can read it; keep credentials in the "             \
+    "repository Secret"
 
-Test(inline_config, speeds_are_at_least_zero)
+Test(inline_config, a_usable_storage_warns_that_the_identity_is_bypassed)
 {
-    expect_str("{\"uploadSpeed\": 0, \"downloadSpeed\": 0.0}", NONE, NONE);
-    expect_str("{\"uploadSpeed\": -1, \"downloadSpeed\": -0.5}",
-               LIST("[policy-value-invalid] " FIELD ": Invalid value: uploadSpeed in body should "
-                    "be greater than or equal to 0 (line 1, column 17)",
-                    "[policy-value-invalid] " FIELD ": Invalid value: downloadSpeed in body "
-                    "should be greater than or equal to 0 (line 1, column 38)"),
-               NONE);
-}
-
-Test(inline_config, null_members_count_as_absent)
-{
-    expect_str("{\"enableActions\": null, \"uploadSpeed\": null, \"storage\": null, \"zzz\": null}",
-               NONE, NONE);
-}
-
-Test(inline_config, each_documented_key_the_mover_ignores_is_warned_by_name)
-{
-    static const struct {
-        const char *key, *hint;
-    } ignored[] = {
-        {"actionCommandTimeout", "it reads enableActions, uploadSpeed and downloadSpeed only"},
-        {"permittedActions", "it reads enableActions, uploadSpeed and downloadSpeed only"},
-        {"encryptionAlgorithm", "the format is fixed when the repository is created"},
-        {"hashingAlgorithm", "the format is fixed when the repository is created"},
-        {"ecc", "the format is fixed when the repository is created"},
-        {"eccOverheadPercent", "the format is fixed when the repository is created"},
-        {"splitter", "the splitter is fixed when the repository is created"},
-        {"storage", "the repository comes from spec.kopia.repository"},
-        {"caching", "size the cache with spec.kopia.cacheCapacity"},
-        {"maintenance", "set spec.kopia.maintenanceIntervalDays"},
-        {"policies", "put policies in a global policy file"},
-    };
-    for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++) {
-        char doc[256], want[512];
-        /* Any value: the mover does not read it, so it is not checked. */
-        snprintf(doc, sizeof(doc), "{\"%s\": {\"x\": [1, \"y\"]}, \"enableActions\": true}",
-                 ignored[i].key);
-        snprintf(want, sizeof(want),
-                 "[policy-key-ignored] " FIELD ": %s: the mover ignores this key; %s",
-                 ignored[i].key, ignored[i].hint);
-        expect_str(doc, NONE, (const char *const[]){want}, 1);
+    expect_str("{" S3 "}", NONE, LIST(IDENTITY_RS));
+    static const char *const types[] = {"filesystem", "s3",     "gcs",    "azureBlob", "b2",
+                                        "sftp",       "webdav", "rclone", "gdrive"};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        char doc[128];
+        snprintf(doc, sizeof(doc), "{\"storage\": {\"type\": \"%s\", \"config\": null}}", types[i]);
+        expect_str(doc, NONE, LIST(IDENTITY_RS));
     }
+    /* Client keys are read by Kopia (so type-checked) but not used here. */
+    expect_str("{" S3 ", \"hostname\": \"h\", \"username\": \"u\", \"caching\": {}}", NONE,
+               LIST(IDENTITY_RS, KEYS_IGNORED("hostname, username and caching", "have")));
+    expect_str("{" S3 ", \"readonly\": false, \"hostname\": null}", NONE,
+               LIST(IDENTITY_RS, KEYS_IGNORED("readonly", "has")));
 }
 
-Test(inline_config, unknown_keys_warn_with_a_suggestion_when_one_is_close)
+Test(inline_config, the_admin_switch_denies_a_usable_storage_only)
 {
-    expect_str("{\"enableAction\": true, \"uploadspeed\": 1, \"compression\": \"zstd\"}", NONE,
-               LIST("[policy-unknown-key] " FIELD ": enableAction: unknown field; did you mean "
-                    "enableActions?",
-                    "[policy-unknown-key] " FIELD ": uploadspeed: unknown field; did you mean "
-                    "uploadSpeed?",
-                    "[policy-unknown-key] " FIELD ": compression: unknown field; it has no "
-                    "effect, check the spelling"));
+    struct kw_config saved = cfg;
+    cfg.deny_inline_repository_config = true;
+    expect_str("{" S3 "}",
+               LIST("[admin-deny-inline-repository-config] " FIELD ": Forbidden: the cluster's "
+                    "admission policy refuses a repositoryConfig with storage (it bypasses the "
+                    "backup identity); put the repository in the Secret named by "
+                    "spec.kopia.repository"),
+               NONE);
+    expect_str("{\"enableActions\": true}", NONE, LIST(NO_STORAGE_KEY));
+    cfg = saved;
+}
+
+Test(inline_config, without_a_usable_storage_it_has_no_effect)
+{
+    expect_str("{\"enableActions\": true}", NONE, LIST(NO_STORAGE_KEY));
+    expect_str("{\"storage\": null}", NONE, LIST(NO_STORAGE_KEY));
+    /* The last occurrence wins, as in encoding/json. */
+    expect_str("{" S3 ", \"Storage\": null}", NONE, LIST(NO_STORAGE_KEY));
+    expect_str("{\"storage\": {\"type\": \"S3\", \"config\": {}}}", NONE,
+               LIST(NO_STORAGE("storage.type is not one of Kopia's storage types (filesystem, "
+                               "s3, gcs, azureBlob, b2, sftp, webdav, rclone, gdrive; "
+                               "case-sensitive)")));
+    expect_str("{\"storage\": {\"type\": \"s3\"}}", NONE,
+               LIST(NO_STORAGE("storage has no config")));
+    expect_str("{" S3 ", \"permissiveCacheLoading\": true}", NONE,
+               LIST(NO_STORAGE("permissiveCacheLoading: true makes Kopia refuse to load it")));
+}
+
+Test(inline_config, keys_match_case_insensitively_as_in_go)
+{
+    /* Storage, STORAGE, TYPE: all Kopia's fields. */
+    expect_str("{\"Storage\": {\"TYPE\": \"s3\", \"Config\": {\"Bucket\": \"b\"}}}", NONE,
+               LIST(IDENTITY_RS));
+    /* A wrong type cannot hide behind the case of its key. */
+    expect_str("{" S3 ", \"THROTTLINGLIMITS\": {\"ConcurrentReads\": \"many\"}}", NONE,
+               LIST(TYPE("throttlingLimits.concurrentReads",
+                         "integer: \"string\" (line 1, column 96)") FALLBACK));
+    /* U+017F (long s) folds to s and U+212A (Kelvin sign) to k in Go. */
+    expect_str(
+        "{\"\xc5\xbftorage\": {\"type\": \"s3\", \"config\": {\"\xe2\x84\xaa"
+        "eyID\": 1}}}",
+        NONE,
+        LIST(TYPE("storage.config.keyID", "string: \"integer\" (line 1, column 48)") FALLBACK));
+}
+
+Test(inline_config, a_wrong_type_in_a_known_key_warns_that_the_file_has_no_effect)
+{
+    expect_str("{\n  \"hostname\": 5,\n  " S3 "\n}", NONE,
+               LIST(TYPE("hostname", "string: \"integer\" (line 2, column 15)") FALLBACK));
+    expect_str("{\"formatBlobCacheDuration\": \"1h\", \"readonly\": \"yes\"}", NONE,
+               LIST(TYPE("formatBlobCacheDuration", "integer: \"string\" (line 1, column 29)")
+                        FALLBACK,
+                    TYPE("readonly", "boolean: \"string\" (line 1, column 47)") FALLBACK));
+    /* Integer fields take no fraction (time.Duration, int64, int). */
+    expect_str(
+        "{\"caching\": {\"maxCacheSize\": 1.5}}", NONE,
+        LIST(TYPE("caching.maxCacheSize", "integer: \"number\" (line 1, column 30)") FALLBACK));
+    /* DurationSeconds and throttling speeds are float64. */
+    expect_str("{" S3 ", \"caching\": {\"minContentSweepAge\": 1.5}, \"throttlingLimits\": "
+               "{\"maxUploadSpeedBytesPerSecond\": 1e6}}",
+               NONE, LIST(IDENTITY_RS, KEYS_IGNORED("throttlingLimits and caching", "have")));
+    expect_str(
+        "{\"storage\": {\"type\": \"sftp\", \"config\": {\"port\": \"22\"}}}", NONE,
+        LIST(TYPE("storage.config.port", "integer: \"string\" (line 1, column 49)") FALLBACK));
+    /* os.FileMode is a uint32. */
+    expect_str("{\"storage\": {\"type\": \"filesystem\", \"config\": {\"fileMode\": -1}}}", NONE,
+               LIST("[repository-config-field-type] " FIELD ": storage.config.fileMode in body "
+                    "should be greater than or equal to 0 (line 1, column 59)" FALLBACK));
+}
+
+Test(inline_config, keys_the_inline_path_never_reads_are_never_denied)
+{
+    /* The policy repository.config keys are not connection-file keys. */
+    expect_str("{\"uploadSpeed\": \"10MB\", \"downloadSpeed\": -1, " S3 "}", NONE,
+               LIST("[repository-config-unknown-key] " FIELD ": uploadSpeed: unknown field; it "
+                    "has no effect, check the spelling",
+                    "[repository-config-unknown-key] " FIELD ": downloadSpeed: unknown field; it "
+                    "has no effect, check the spelling",
+                    IDENTITY_RS));
+    expect_str("{\"hostnme\": \"h\", " S3 "}", NONE,
+               LIST("[repository-config-unknown-key] " FIELD ": hostnme: unknown field; did you "
+                    "mean hostname?",
+                    IDENTITY_RS));
+}
+
+Test(inline_config, plaintext_credentials_are_warned_by_key_never_by_value)
+{
+    expect_str(
+        "{\"storage\": {\"type\": \"s3\", \"config\": {\"secretAccessKey\": \"hunter2\", "
+        "\"SESSIONTOKEN\": \"tok\", \"accessKeyID\": \"AKIA\"}}}",
+        NONE,
+        LIST(CREDENTIALS("storage.config.secretAccessKey and storage.config.sessionToken", "hold"),
+             IDENTITY_RS));
+    /* Also when Kopia would not use them (no effect), and under names
+     * Kopia ignores; an empty or null value holds nothing. */
+    expect_str("{\"storage\": {\"type\": \"b2\", \"config\": {\"credentialsJSON\": {\"k\": 1}, "
+               "\"key\": \"\", \"password\": null}}, \"hostname\": 1}",
+               NONE,
+               LIST(TYPE("hostname", "string: \"integer\" (line 1, column 111)") FALLBACK,
+                    "[repository-config-unknown-key] " FIELD ": storage.config.credentialsJSON: "
+                    "unknown field; it has no effect, check the spelling",
+                    CREDENTIALS("storage.config.credentialsJSON", "holds")));
 }
 
 Test(inline_config, a_wrong_json_type_of_repository_config_itself_is_the_spec_schema_s)
@@ -434,17 +507,20 @@ Test(inline_config, the_780_kb_review_is_validated_in_one_pass)
     double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
     cr_log_info("%zu-byte repositoryConfig validated in %.2f ms CPU", json_string_length(rc), ms);
     cr_expect_eq(res.ncauses, 0);
-    /* Over the environment limit; storage, caching and policies are ignored
-     * keys; description is unknown. */
-    size_t env = 0, ignored = 0, unknown = 0;
+    /* Over the environment limit; uploadSpeed, downloadSpeed, policies and
+     * caching.metadataCacheSize are unknown; storage is usable; caching,
+     * enableActions and description are not read on this path. */
+    size_t env = 0, ignored = 0, unknown = 0, identity = 0;
     for (size_t i = 0; i < res.nwarnings; i++) {
         env += res.warnings[i].rule_id == KW_RULE_REPOSITORY_CONFIG_ENV_TOO_LARGE;
-        ignored += res.warnings[i].rule_id == KW_RULE_POLICY_KEY_IGNORED;
-        unknown += res.warnings[i].rule_id == KW_RULE_POLICY_UNKNOWN_KEY;
+        ignored += res.warnings[i].rule_id == KW_RULE_REPOSITORY_CONFIG_KEY_IGNORED;
+        unknown += res.warnings[i].rule_id == KW_RULE_REPOSITORY_CONFIG_UNKNOWN_KEY;
+        identity += res.warnings[i].rule_id == KW_RULE_REPOSITORY_CONFIG_IDENTITY;
     }
     cr_expect_eq(env, 1);
-    cr_expect_eq(ignored, 3);
-    cr_expect_eq(unknown, 1);
+    cr_expect_eq(ignored, 1);
+    cr_expect_eq(unknown, 4);
+    cr_expect_eq(identity, 1);
     kw_result_free(&res);
     json_decref(review);
     free(body);

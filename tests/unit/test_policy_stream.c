@@ -2,7 +2,7 @@
  * validator: every keyword on its own, min/maxItems order, the unknown-field
  * cap, syntax errors, repeated keys, and thousands of documents generated
  * from every embedded schema (kopia.yaml, global-policy.yaml,
- * repository-config.yaml) with wrong types, nulls, unknown keys and values
+ * repository-config.yaml, connection-config.yaml) with wrong types, nulls, unknown keys and values
  * at the bounds; then the embedded style's wording (the field, positions,
  * no value shown). */
 #include <criterion/criterion.h>
@@ -322,6 +322,39 @@ Test(stream, repeated_keys_are_checked_at_every_occurrence)
     kw_schema_set_free(set);
 }
 
+Test(stream, case_insensitive_keys_match_as_go_does)
+{
+    const char *root = "{\"type\": \"object\", \"properties\": {\"storage\": {\"type\": "
+                       "\"object\", \"properties\": {\"keyID\": {\"type\": \"string\"}}}, "
+                       "\"port\": {\"type\": \"integer\", \"minimum\": 0}}}";
+    const char *const *docs = (const char *const[]){
+        "{\"Storage\": {\"KEYID\": 1}, \"PORT\": -1}",
+        "{\"\xc5\xbftorage\": {\"\xe2\x84\xaa"
+        "eyid\": 1}}", /* U+017F, U+212A */
+        "{\"storag\": 1, \"Ports\": \"x\", \"storage\": {\"keyid\": []}}",
+        "{\"\xc3\x9ftorage\": 1}", /* U+00DF folds to no ASCII letter */
+    };
+    /* Without the flag only exact keys match: the other spellings are
+     * unknown fields. */
+    expect_same_all(root, NULL, docs, 4, 6);
+    expect_same_all(root, ", \"caseInsensitiveKeys\": true", docs, 4, 6);
+    struct kw_schema_set *set = one_schema(root, ", \"caseInsensitiveKeys\": true");
+    const struct kw_schema *s = kw_schema_find(set, "t");
+    struct kw_result r;
+    kw_result_init(&r);
+    kw_schema_validate_text(s, docs[0], strlen(docs[0]), "", KW_TEXT_AS_TREE, &r, NULL, NULL);
+    cr_expect_eq(r.ncauses, 2);
+    cr_expect_eq(r.nwarnings, 0);
+    cr_expect_str_eq(r.ncauses ? r.causes[0].field : "", "storage.keyID");
+    kw_result_free(&r);
+    kw_result_init(&r);
+    kw_schema_validate_text(s, docs[3], strlen(docs[3]), "", KW_TEXT_AS_TREE, &r, NULL, NULL);
+    cr_expect_eq(r.ncauses, 0);
+    cr_expect_eq(r.nwarnings, 1);
+    kw_result_free(&r);
+    kw_schema_set_free(set);
+}
+
 /* ---- generated documents -------------------------------------------- */
 
 struct gen {
@@ -610,6 +643,11 @@ Test(stream, generated_global_policies_agree)
 Test(stream, generated_repository_configs_agree)
 {
     generated_documents_agree("repository-config.yaml", KW_SCHEMA_REPOSITORY_CONFIG, 3000, 7);
+}
+
+Test(stream, generated_connection_configs_agree)
+{
+    generated_documents_agree("connection-config.yaml", KW_SCHEMA_CONNECTION_CONFIG, 3000, 11);
 }
 
 /* ---- the embedded style --------------------------------------------- */

@@ -34,7 +34,8 @@ Test(settings, every_key_is_read)
                        "  denyForeignHostname: yes\n"
                        "  denyCrossNamespaceSource: true\n"
                        "  allowedSourceNamespaces: [shared]\n"
-                       "  denyIdentityChange: true\n";
+                       "  denyIdentityChange: true\n"
+                       "  denyInlineRepositoryConfig: true\n";
     struct kw_settings s;
     cr_assert_eq(kw_settings_init(&s), 0);
     char err[512] = "";
@@ -56,7 +57,8 @@ Test(settings, every_key_is_read)
     cr_assert_eq(s.core.n_extra_forbidden_args, 2);
     cr_assert_str_eq(s.core.extra_forbidden_args[1], "--parallel");
     cr_assert(s.core.deny_actions && s.core.deny_foreign_hostname &&
-              s.core.deny_cross_namespace_source && s.core.deny_identity_change);
+              s.core.deny_cross_namespace_source && s.core.deny_identity_change &&
+              s.core.deny_inline_repository_config);
     cr_assert_eq(s.core.n_allowed_source_namespaces, 1);
     cr_assert_str_eq(s.core.allowed_source_namespaces[0], "shared");
     kw_settings_free(&s);

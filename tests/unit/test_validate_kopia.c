@@ -363,6 +363,19 @@ static const struct rule_case deny_cases[] = {
      RD_OBJ(",\"moverResources\":{\"requests\":{\"memory\":\"1024Mi\"},\"limits\":{\"memory\":"
             "\"1Gi\"}}"),
      "spec.kopia.moverResources.requests[memory]"},
+    /* The mover image runs as root: runAsNonRoot needs a non-zero runAsUser. */
+    {KW_RULE_MOVER_RUN_AS_NON_ROOT_WITHOUT_USER, RS,
+     RS_OBJ(",\"moverSecurityContext\":{\"runAsNonRoot\":true,\"fsGroup\":1000}"),
+     RS_OBJ(",\"moverSecurityContext\":{\"runAsNonRoot\":true,\"runAsUser\":1000}"),
+     "spec.kopia.moverSecurityContext.runAsUser"},
+    {KW_RULE_MOVER_RUN_AS_NON_ROOT_WITHOUT_USER, RD,
+     RD_OBJ(",\"moverSecurityContext\":{\"runAsNonRoot\":true,\"runAsUser\":0}"),
+     RD_OBJ(",\"moverSecurityContext\":{\"runAsNonRoot\":false,\"runAsUser\":0}"),
+     "spec.kopia.moverSecurityContext.runAsUser"},
+    {KW_RULE_MOVER_RUN_AS_NON_ROOT_WITHOUT_USER, RD,
+     RD_OBJ(",\"moverSecurityContext\":{\"runAsNonRoot\":true,\"runAsUser\":null}"),
+     RD_OBJ(",\"moverSecurityContext\":{\"runAsNonRoot\":true,\"runAsUser\":1234.0}"),
+     "spec.kopia.moverSecurityContext.runAsUser"},
 };
 
 Test(validate_kopia, every_deny_rule_with_its_boundary)
@@ -420,6 +433,12 @@ static const struct rule_case warn_cases[] = {
     {KW_RULE_RETAIN_WITHOUT_MAINTENANCE, RS,
      RS_OBJ(",\"retain\":{\"daily\":7},\"maintenanceIntervalDays\":0"),
      RS_OBJ(",\"retain\":{\"daily\":null}"), NULL},
+    {KW_RULE_RETAIN_WITH_SOURCE_PATH_OVERRIDE, RS,
+     RS_OBJ(",\"retain\":{\"daily\":7},\"sourcePathOverride\":\"/var/lib/app\""),
+     RS_OBJ(",\"retain\":{\"daily\":7},\"sourcePathOverride\":\"\""), NULL},
+    {KW_RULE_RETAIN_WITH_SOURCE_PATH_OVERRIDE, RS,
+     RS_OBJ(",\"retain\":{\"hourly\":1},\"sourcePathOverride\":\"/x\""),
+     RS_OBJ(",\"retain\":{\"hourly\":null},\"sourcePathOverride\":\"/x\""), NULL},
     {KW_RULE_ACTIONS_PRESENT, RS, RS_OBJ(",\"actions\":{\"afterSnapshot\":\"sync\"}"),
      RS_OBJ(",\"actions\":{\"afterSnapshot\":\"\"}"), NULL},
     {KW_RULE_CACHE_CAPACITY_EMPTYDIR, RS, RS_OBJ(",\"cacheCapacity\":\"2Gi\""),

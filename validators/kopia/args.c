@@ -1,6 +1,9 @@
-/* additionalArgs (SPEC §4.4): each item is checked on its own. A flag's value
- * may be the next item, so `--flag value` is caught by the item `--flag`
- * itself. Values of forbidden flags are never echoed (they are credentials). */
+/* additionalArgs: each item is checked on its own against what Kopia's
+ * parser (kingpin, docs/operator.md c.4, d.2, d.3) does with it. A flag's
+ * value may be the next item, so `--flag value` is caught by the item
+ * `--flag` itself. Kopia turns kingpin's `@file` expansion off, so an item
+ * starting with `@` is a plain argument. Values are never echoed (they may
+ * be credentials). */
 #include "kw/kopia/args.h"
 
 #include <stdbool.h>
@@ -8,6 +11,7 @@
 #include <string.h>
 
 #include "kw/decision/rules.h"
+#include "kw/json/util.h"
 
 #define ARGS_PATH "spec.kopia.additionalArgs"
 
@@ -39,6 +43,20 @@ static const struct flag_rule builtin_forbidden[] = {
     {"--credentials-file", "credentials belong in the repository Secret"},
     {"--keyfile", "credentials belong in the repository Secret"},
     {"--rclone-config", "credentials belong in the repository Secret"},
+    {"--override-source", "it changes the path snapshots are recorded under; use "
+                          "spec.kopia.sourcePathOverride"},
+    {"--log-file", "it writes a file where the mover does not expect one"},
+    {"--sftp-password", "credentials belong in the repository Secret"},
+    {"--webdav-password", "credentials belong in the repository Secret"},
+    {"--key-data", "credentials belong in the repository Secret"},
+    {"--sas-token", "credentials belong in the repository Secret"},
+    {"--client-secret", "credentials belong in the repository Secret"},
+    {"--rclone-exe", "it runs another program"},
+    {"--rclone-args", "it runs another program"},
+    {"--rclone-env", "it runs another program"},
+    {"--ssh-command", "it runs another program"},
+    {"--ssh-args", "it runs another program"},
+    {"--embed-rclone-config", "credentials belong in the repository Secret"},
 };
 #define NBUILTIN (sizeof(builtin_forbidden) / sizeof(builtin_forbidden[0]))
 
@@ -57,10 +75,22 @@ static bool is_flag(const char *arg, size_t len, const char *flag)
     return len >= n && memcmp(arg, flag, n) == 0 && (len == n || arg[n] == '=');
 }
 
+/* Kopia's only short flag among these: -p is --password, and kingpin reads
+ * `-pVALUE` (any item starting with -p) as -p with the value VALUE. */
+static bool is_short_password(const char *arg, size_t len)
+{
+    return len >= 2 && arg[0] == '-' && arg[1] == 'p';
+}
+
 /* The forbidden flag `arg` is, and why; NULL when it is none. */
 static const char *forbidden_flag(const struct kw_config *cfg, const char *arg, size_t len,
                                   const char **why)
 {
+    if (is_short_password(arg, len)) {
+        *why = "-p is Kopia's short form of --password, which the mover sets from the "
+               "repository Secret";
+        return "-p";
+    }
     for (size_t i = 0; i < NBUILTIN; i++) {
         if (is_flag(arg, len, builtin_forbidden[i].flag)) {
             *why = builtin_forbidden[i].why;
@@ -117,14 +147,177 @@ static void check_native_field(struct kw_result *res, const char *path, const ch
     }
 }
 
+/* Flags the mover passes itself (docs/operator.md c.4 point 4): given again
+ * in additionalArgs, Kopia's parser refuses the command. `since`: the first
+ * operator version that passes it; `kinds`: where. */
+static const struct {
+    const char *flag;
+    enum kw_operator_version since;
+    unsigned kinds;
+    const char *when_field; /* only when this spec.kopia field is set; NULL: always */
+} mover_flags[] = {
+    {"--file-log-level", KW_OPERATOR_0_15, KW_KB_KOPIA, NULL},
+    {"--log-dir-max-files", KW_OPERATOR_0_15, KW_KB_KOPIA, NULL},
+    {"--log-dir-max-age", KW_OPERATOR_0_15, KW_KB_KOPIA, NULL},
+    {"--log-level", KW_OPERATOR_0_16, KW_KB_KOPIA, NULL},
+    {"--write-files-atomically", KW_OPERATOR_0_15, KW_KB_RD, NULL},
+    {"--ignore-permission-errors", KW_OPERATOR_0_15, KW_KB_RD, NULL},
+    {"--parallel", KW_OPERATOR_0_15, KW_KB_RS, "parallelism"},
+};
+
+/* `arg` names `flag` (--flag, --flag=..., or --no-flag for a boolean). */
+static bool names_flag(const char *arg, size_t len, const char *flag)
+{
+    if (is_flag(arg, len, flag))
+        return true;
+    size_t n = strlen(flag);
+    return len == n + 3 && memcmp(arg, "--no-", 5) == 0 && memcmp(arg + 5, flag + 2, n - 2) == 0;
+}
+
+static const char *repeated_flag(const struct kw_object_ctx *ctx, const char *s, size_t len)
+{
+    const json_t *kopia = kw_path_get(ctx->object, "spec.kopia");
+    for (size_t i = 0; i < sizeof(mover_flags) / sizeof(mover_flags[0]); i++) {
+        if (ctx->cfg->operator_version < mover_flags[i].since ||
+            !(mover_flags[i].kinds & (1u << ctx->kind)) || !names_flag(s, len, mover_flags[i].flag))
+            continue;
+        const json_t *field =
+            mover_flags[i].when_field ? kw_obj_get(kopia, mover_flags[i].when_field) : NULL;
+        if (!mover_flags[i].when_field || (field && !json_is_null(field)))
+            return mover_flags[i].flag;
+    }
+    return NULL;
+}
+
+/* Kopia's global flags (kopia:cli/app.go, internal/logfile/logfile.go,
+ * cli/observability_flags.go, cli/cli_progress.go, cli/profile.go,
+ * cli/password_linux.go @v0.22.3), accepted by every command; and
+ * --description, which repository connect/create and snapshot create all
+ * have. Without the leading "--". */
+static const char *const everywhere_flags[] = {
+    "help",
+    "help-full",
+    "auto-maintenance",
+    "initial-update-check-delay",
+    "update-check-interval",
+    "update-available-notify-interval",
+    "trace-storage",
+    "timezone",
+    "persist-credentials",
+    "disable-repository-log",
+    "dangerous-commands",
+    "track-releasable",
+    "upgrade-owner-id",
+    "upgrade-no-block",
+    "error-notifications",
+    "content-log-file",
+    "disable-file-logging",
+    "disable-content-log",
+    "log-dir-max-total-size-mb",
+    "max-log-file-segment-size",
+    "wait-for-log-sweep",
+    "content-log-dir-max-files",
+    "content-log-dir-max-age",
+    "content-log-dir-max-total-size-mb",
+    "json-log-console",
+    "json-log-file",
+    "file-log-local-tz",
+    "force-color",
+    "disable-color",
+    "console-timestamps",
+    "log-level",
+    "file-log-level",
+    "log-dir-max-files",
+    "log-dir-max-age",
+    "dump-allocator-stats",
+    "metrics-listen-addr",
+    "enable-pprof",
+    "metrics-push-addr",
+    "metrics-push-interval",
+    "metrics-push-job",
+    "metrics-push-grouping",
+    "metrics-push-username",
+    "metrics-push-password",
+    "otlp-trace",
+    "metrics-push-format",
+    "diagnostics-output-directory",
+    "metrics-store-on-exit",
+    "progress",
+    "progress-estimation-type",
+    "progress-update-interval",
+    "adaptive-estimation-threshold",
+    "use-keyring",
+    "profile-store-on-exit",
+    "profile-go-gc-before-dump",
+    "profile-blocking-rate",
+    "profile-cpu",
+    "profile-memory-rate",
+    "profile-mutex-fraction",
+    "description",
+};
+
+static bool accepted_everywhere(const char *s, size_t len)
+{
+    const char *name = s + 2;
+    size_t n = len - 2;
+    const char *eq = memchr(name, '=', n);
+    if (eq)
+        n = (size_t)(eq - name);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < sizeof(everywhere_flags) / sizeof(everywhere_flags[0]); i++)
+            if (strlen(everywhere_flags[i]) == n && memcmp(everywhere_flags[i], name, n) == 0)
+                return true;
+        if (n <= 3 || memcmp(name, "no-", 3) != 0)
+            break;
+        name += 3; /* --no-<boolean flag> */
+        n -= 3;
+    }
+    return false;
+}
+
+/* From operator 0.16 the mover also passes additionalArgs to `kopia
+ * repository connect` and `create` (docs/operator.md c.4 point 3): an item
+ * those refuse breaks every connection. A non-flag item right after a flag
+ * without "=" is taken to be its value. */
+static void check_connect(const struct kw_object_ctx *ctx, const json_t *args,
+                          struct kw_result *res)
+{
+    if (ctx->cfg->operator_version < KW_OPERATOR_0_16)
+        return;
+    char path[sizeof(ARGS_PATH) + 24];
+    bool after_flag = false;
+    size_t i;
+    const json_t *item;
+    json_array_foreach(args, i, item)
+    {
+        const char *s = json_string_value(item);
+        size_t len = json_string_length(item);
+        if (!s || len == 0)
+            continue;
+        bool flag = s[0] == '-';
+        bool value = !flag && after_flag;
+        after_flag = flag && len > 2 && s[1] == '-' && !memchr(s, '=', len);
+        if (value || (flag && len > 2 && s[1] == '-' && accepted_everywhere(s, len)))
+            continue;
+        if (flag && !(len > 2 && s[1] == '-'))
+            continue; /* a short flag: -p is denied; Kopia has no other here */
+        snprintf(path, sizeof(path), ARGS_PATH "[%zu]", i);
+        kw_result_warn(res, KW_RULE_ADDITIONAL_ARGS_CONNECT,
+                       "%s: from operator 0.16 the mover also passes additionalArgs to `kopia "
+                       "repository connect` and `create`, which accept only Kopia's global "
+                       "flags and --description: this %s makes every connection fail",
+                       path, flag ? "flag" : "argument");
+    }
+}
+
 static void check_item(const struct kw_object_ctx *ctx, struct kw_result *res, const char *path,
                        const json_t *item)
 {
     const char *s = json_string_value(item);
     size_t len = json_string_length(item);
     if (len == 0) {
-        kw_result_cause_str(res, KW_CAUSE_INVALID, KW_RULE_ADDITIONAL_ARGS_EMPTY, path, "",
-                            "must not be empty");
+        kw_result_warn(res, KW_RULE_ADDITIONAL_ARGS_EMPTY,
+                       "%s: empty: the mover skips empty items; remove it", path);
         return;
     }
     const char *why;
@@ -150,7 +343,13 @@ static void check_item(const struct kw_object_ctx *ctx, struct kw_result *res, c
                            "character of %s)",
                            path, sep, KW_MOVER_ARG_SEPARATOR);
     }
-    if (ctx->kind == KW_KIND_RS)
+    const char *repeated = flag ? NULL : repeated_flag(ctx, s, len);
+    if (repeated)
+        kw_result_cause(res, KW_CAUSE_FORBIDDEN, KW_RULE_ADDITIONAL_ARGS_REPEATED, path, NULL,
+                        "the mover already passes %s to Kopia, which fails with \"flag cannot be "
+                        "repeated\"",
+                        repeated);
+    if (ctx->kind == KW_KIND_RS && !repeated)
         check_native_field(res, path, s, len);
 }
 
@@ -169,4 +368,5 @@ void kw_validate_additional_args(const struct kw_object_ctx *ctx, const json_t *
         snprintf(path, sizeof(path), ARGS_PATH "[%zu]", i);
         check_item(ctx, res, path, item);
     }
+    check_connect(ctx, args, res);
 }

@@ -1,13 +1,16 @@
-/* The Kopia policy JSON rules (SPEC §4.3, §6): the inline
- * spec.kopia.policyConfig.repositoryConfig string (kw_validate_repository_config)
- * and the policy files of a ConfigMap/Secret labelled
- * kopia.volsync.backube/policy: "true" (kw_validate_policy_object).
+/* The Kopia JSON documents of an object: the inline
+ * spec.kopia.policyConfig.repositoryConfig string, a Kopia connection file
+ * (kw_validate_repository_config, docs/operator.md c.2, d.1), and the policy
+ * files of a ConfigMap/Secret labelled kopia.volsync.backube/policy: "true"
+ * (kw_validate_policy_object, c.7).
  *
  * Each document gets the size limit, then one pass of the text validator
- * (include/kw/schema/stream.h) against validators/kopia/schemas/global-policy.yaml
- * or repository-config.yaml, which checks the JSON syntax and the schema at
- * once. Nothing from a document is ever quoted: messages carry key names,
- * sizes, line/column positions and JSON type names only. */
+ * (include/kw/schema/stream.h) against validators/kopia/schemas/
+ * connection-config.yaml, global-policy.yaml or repository-config.yaml,
+ * which checks the JSON syntax and the schema at once; the connection file
+ * gets a second scan for what Kopia and the mover do with it (storage,
+ * credentials). Nothing from a document is ever quoted: messages carry key
+ * names, sizes, line/column positions and JSON type names only. */
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,7 +177,262 @@ static const struct kw_schema *find_schema(const struct kw_object_ctx *ctx, cons
     return s;
 }
 
-/* ---- inline repositoryConfig (SPEC §4.3) ---------------------------- */
+/* ---- inline repositoryConfig: a Kopia connection file ---------------
+ * docs/operator.md c.2 and d.1: the mover writes the string to a file and
+ * runs `kopia repository connect from-config --file` with it. Kopia decodes
+ * it into repo.LocalConfig with Go's encoding/json and uses only `storage`;
+ * with a usable storage the mover returns before it sets the client
+ * identity, the cache and the policy files. */
+
+/* Kopia's registered storage types (an exact, case-sensitive lookup). */
+static const char *const storage_types[] = {"filesystem", "s3",     "gcs",    "azureBlob", "b2",
+                                            "sftp",       "webdav", "rclone", "gdrive"};
+#define STORAGE_TYPE_LIST "filesystem, s3, gcs, azureBlob, b2, sftp, webdav, rclone, gdrive"
+
+/* Keys of storage.config that hold secrets: Kopia's `kopia:"sensitive"`
+ * options, and spellings of them Kopia ignores but that are still readable
+ * in the object. */
+static const char *const credential_keys[] = {
+    "secretAccessKey", "sessionToken", "webIdentityToken", "credentials",       "credentialsJSON",
+    "storageKey",      "sasToken",     "ClientSecret",     "clientCertificate", "key",
+    "password",        "keyData",      "embeddedConfig",
+};
+#define NCREDENTIALS (sizeof(credential_keys) / sizeof(credential_keys[0]))
+
+/* Top-level keys Kopia decodes but `connect from-config` does not use. */
+static const char *const client_keys[] = {
+    "hostname",         "username",      "readonly",
+    "description",      "enableActions", "formatBlobCacheDuration",
+    "throttlingLimits", "caching",       "apiServer",
+};
+#define NCLIENT (sizeof(client_keys) / sizeof(client_keys[0]))
+
+enum top_key { TOP_OTHER, TOP_STORAGE, TOP_PERMISSIVE, TOP_CLIENT };
+enum storage_key { ST_OTHER, ST_TYPE, ST_CONFIG };
+
+/* What the mover's Kopia takes from the document: the last occurrence of
+ * each key wins, as in encoding/json. */
+struct conn_facts {
+    /* the walk */
+    enum top_key top;
+    size_t client_index; /* TOP_CLIENT: which of client_keys */
+    enum storage_key in_storage;
+    int credential; /* the pending storage.config key's index, or -1 */
+    /* the findings */
+    bool storage;         /* storage is an object */
+    bool type_known;      /* storage.type is a registered type */
+    bool config;          /* storage.config is present (null counts) */
+    bool permissive;      /* permissiveCacheLoading: true */
+    unsigned clients;     /* bit i: client_keys[i] is set */
+    unsigned credentials; /* bit i: credential_keys[i] holds a value */
+};
+
+static int find_key(const char *const *names, size_t n, const char *key, size_t len)
+{
+    for (size_t i = 0; i < n; i++)
+        if (kw_schema_go_key_equal(key, len, names[i]))
+            return (int)i;
+    return -1;
+}
+
+static void top_key(struct conn_facts *f, const struct kw_json_token *t)
+{
+    int client = find_key(client_keys, NCLIENT, t->text, t->len);
+    f->top = TOP_OTHER;
+    if (kw_schema_go_key_equal(t->text, t->len, "storage"))
+        f->top = TOP_STORAGE;
+    else if (kw_schema_go_key_equal(t->text, t->len, "permissiveCacheLoading"))
+        f->top = TOP_PERMISSIVE;
+    else if (client >= 0) {
+        f->top = TOP_CLIENT;
+        f->client_index = (size_t)client;
+    }
+}
+
+static void top_value(struct conn_facts *f, const struct kw_json_token *t)
+{
+    bool null = t->ev == KW_JSON_NULL;
+    if (f->top == TOP_STORAGE) {
+        f->storage = t->ev == KW_JSON_OBJECT_BEGIN; /* a new storage replaces the old */
+        f->type_known = f->config = false;
+        f->credentials = 0;
+        f->in_storage = ST_OTHER;
+    } else if (f->top == TOP_PERMISSIVE) {
+        f->permissive = t->ev == KW_JSON_TRUE;
+    } else if (f->top == TOP_CLIENT) {
+        unsigned bit = 1u << f->client_index;
+        f->clients = null ? f->clients & ~bit : f->clients | bit;
+    }
+}
+
+static void storage_value(struct conn_facts *f, const struct kw_json_token *t)
+{
+    if (f->in_storage == ST_TYPE) {
+        f->type_known = false;
+        for (size_t i = 0;
+             t->ev == KW_JSON_STRING && i < sizeof(storage_types) / sizeof(*storage_types); i++)
+            if (strlen(storage_types[i]) == t->len &&
+                memcmp(storage_types[i], t->text, t->len) == 0)
+                f->type_known = true;
+    } else if (f->in_storage == ST_CONFIG) {
+        f->config = true; /* "config": null decodes to the zero options */
+        f->credentials = 0;
+    }
+}
+
+static void config_value(struct conn_facts *f, const struct kw_json_token *t)
+{
+    if (f->credential < 0)
+        return;
+    unsigned bit = 1u << f->credential;
+    bool empty = t->ev == KW_JSON_NULL || (t->ev == KW_JSON_STRING && t->len == 0);
+    f->credentials = empty ? f->credentials & ~bit : f->credentials | bit;
+    f->credential = -1;
+}
+
+static int collect_facts(void *ud, const struct kw_json_token *t)
+{
+    struct conn_facts *f = ud;
+    bool in_storage = f->top == TOP_STORAGE && f->storage;
+    if (t->ev == KW_JSON_KEY) {
+        if (t->depth == 2)
+            top_key(f, t);
+        else if (t->depth == 3 && in_storage)
+            f->in_storage = kw_schema_go_key_equal(t->text, t->len, "type")     ? ST_TYPE
+                            : kw_schema_go_key_equal(t->text, t->len, "config") ? ST_CONFIG
+                                                                                : ST_OTHER;
+        else if (t->depth == 4 && in_storage && f->in_storage == ST_CONFIG)
+            f->credential = find_key(credential_keys, NCREDENTIALS, t->text, t->len);
+        return 0;
+    }
+    if (t->ev == KW_JSON_OBJECT_END || t->ev == KW_JSON_ARRAY_END)
+        return 0;
+    if (t->depth == 2)
+        top_value(f, t);
+    else if (t->depth == 3 && in_storage)
+        storage_value(f, t);
+    else if (t->depth == 4 && in_storage && f->in_storage == ST_CONFIG)
+        config_value(f, t);
+    return 0;
+}
+
+/* "a, b and c" of the names whose bit is set; into buf. */
+static void name_list(const char *const *names, size_t n, unsigned bits, const char *prefix,
+                      char *buf, size_t len)
+{
+    size_t o = 0, count = 0, total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += (bits >> i) & 1u;
+    buf[0] = 0;
+    for (size_t i = 0; i < n && o < len; i++) {
+        if (!((bits >> i) & 1u))
+            continue;
+        const char *sep = count == 0 ? "" : count + 1 == total ? " and " : ", ";
+        o += (size_t)snprintf(buf + o, len - o, "%s%s%s", sep, prefix, names[i]);
+        count++;
+    }
+}
+
+/* Runs the connection-file schema; its type and value findings become
+ * warnings (Kopia cannot load the file, the mover falls back to the
+ * Secret). Returns the outcome, and in *broken whether Kopia fails to
+ * load it. */
+static enum check_outcome check_connection_schema(const struct kw_schema *schema, const char *buf,
+                                                  size_t len, const char *field,
+                                                  struct kw_result *res, bool *broken)
+{
+    struct kw_result tmp;
+    kw_result_init(&tmp);
+    enum check_outcome out =
+        check_document(schema, buf, len, field, "repositoryConfig", &tmp, NULL);
+    *broken = false;
+    for (size_t i = 0; i < tmp.ncauses; i++) {
+        const struct kw_cause *c = &tmp.causes[i];
+        if (c->rule_id != KW_RULE_REPOSITORY_CONFIG_FIELD_TYPE) {
+            kw_result_cause(res, c->type, c->rule_id, c->field, c->value, "%s", c->detail);
+            continue;
+        }
+        *broken = true;
+        kw_result_warn(res, KW_RULE_REPOSITORY_CONFIG_FIELD_TYPE,
+                       "%s: %s; Kopia cannot load a connection file with this error, so the "
+                       "mover ignores repositoryConfig and connects with the repository Secret",
+                       c->field, c->detail);
+    }
+    for (size_t i = 0; i < tmp.nwarnings; i++)
+        kw_result_warn(res, tmp.warnings[i].rule_id, "%s", tmp.warnings[i].text);
+    if (tmp.out_of_memory)
+        res->out_of_memory = true;
+    kw_result_free(&tmp);
+    return out;
+}
+
+static void warn_no_storage(const struct conn_facts *f, const char *field, struct kw_result *res)
+{
+    const char *why = f->permissive ? "permissiveCacheLoading: true makes Kopia refuse to load it"
+                      : !f->storage ? "it has no storage {type, config}, the only part Kopia "
+                                      "reads from it"
+                      : !f->type_known ? "storage.type is not one of Kopia's storage types "
+                                         "(" STORAGE_TYPE_LIST "; case-sensitive)"
+                                       : "storage has no config";
+    kw_result_warn(res, KW_RULE_REPOSITORY_CONFIG_NO_STORAGE,
+                   "%s: has no effect: %s; the mover connects with the repository Secret "
+                   "(spec.kopia.repository) instead",
+                   field, why);
+}
+
+static void use_storage(const struct kw_object_ctx *ctx, const struct conn_facts *f,
+                        const char *field, struct kw_result *res)
+{
+    if (ctx->cfg->deny_inline_repository_config) {
+        kw_result_cause(res, KW_CAUSE_FORBIDDEN, KW_RULE_ADMIN_DENY_INLINE_REPOSITORY_CONFIG, field,
+                        NULL,
+                        "the cluster's admission policy refuses a repositoryConfig with storage "
+                        "(it bypasses the backup identity); put the repository in the Secret "
+                        "named by spec.kopia.repository");
+        return;
+    }
+    if (ctx->kind == KW_KIND_RS)
+        kw_result_warn(res, KW_RULE_REPOSITORY_CONFIG_IDENTITY,
+                       "%s: connects with its own storage, and then the mover sets NO backup "
+                       "identity: snapshots are written as the container user at the mover "
+                       "pod's name, a new identity on every run (unless a cache PVC keeps the "
+                       "connection), so retention never prunes them and sourceIdentity restores "
+                       "never find them; the mover also skips the cache settings and the policy "
+                       "files; put the repository in the Secret named by spec.kopia.repository "
+                       "and remove repositoryConfig",
+                       field);
+    else
+        kw_result_warn(res, KW_RULE_REPOSITORY_CONFIG_IDENTITY,
+                       "%s: connects with its own storage, and then the mover sets no client "
+                       "identity and skips the cache settings and the policy files; put the "
+                       "repository in the Secret named by spec.kopia.repository and remove "
+                       "repositoryConfig",
+                       field);
+    if (f->clients) {
+        char names[256];
+        name_list(client_keys, NCLIENT, f->clients, "", names, sizeof(names));
+        kw_result_warn(res, KW_RULE_REPOSITORY_CONFIG_KEY_IGNORED,
+                       "%s: %s %s no effect: `kopia repository connect from-config` reads only "
+                       "storage from the file (the rest comes from the mover's flags and Kopia's "
+                       "defaults)",
+                       field, names, (f->clients & (f->clients - 1)) ? "have" : "has");
+    }
+}
+
+static void warn_credentials(const struct kw_object_ctx *ctx, const struct conn_facts *f,
+                             const char *field, struct kw_result *res)
+{
+    if (!f->credentials)
+        return;
+    char names[512];
+    name_list(credential_keys, NCREDENTIALS, f->credentials, "storage.config.", names,
+              sizeof(names));
+    kw_result_warn(res, KW_RULE_REPOSITORY_CONFIG_CREDENTIALS,
+                   "%s: %s %s a credential in plain text: anyone who can read this %s can read "
+                   "it; keep credentials in the repository Secret",
+                   field, names, (f->credentials & (f->credentials - 1)) ? "hold" : "holds",
+                   kw_kind_label(ctx->kind));
+}
 
 void kw_validate_repository_config(const struct kw_object_ctx *ctx, const json_t *value,
                                    const char *field_path, struct kw_result *res)
@@ -189,10 +447,25 @@ void kw_validate_repository_config(const struct kw_object_ctx *ctx, const json_t
                        "%s: %zu bytes exceed the environment limit (%zu); the mover would not "
                        "start",
                        field_path, len, (size_t)ENV_MAX_VALUE_BYTES);
-    const struct kw_schema *schema = find_schema(ctx, KW_SCHEMA_REPOSITORY_CONFIG, res);
-    if (schema)
-        check_document(schema, json_string_value(value), len, field_path, "repositoryConfig", res,
-                       NULL);
+    const struct kw_schema *schema = find_schema(ctx, KW_SCHEMA_CONNECTION_CONFIG, res);
+    if (!schema)
+        return;
+    const char *buf = json_string_value(value);
+    bool broken;
+    if (check_connection_schema(schema, buf, len, field_path, res, &broken) != CHECKED)
+        return;
+    struct conn_facts f = {.credential = -1};
+    if (kw_json_scan(buf, len, collect_facts, &f, NULL) != 0) {
+        res->out_of_memory = true; /* valid JSON a second time: only memory can fail */
+        return;
+    }
+    warn_credentials(ctx, &f, field_path, res);
+    if (broken)
+        return; /* already said: the file has no effect */
+    if (f.permissive || !f.storage || !f.type_known || !f.config)
+        warn_no_storage(&f, field_path, res);
+    else
+        use_storage(ctx, &f, field_path, res);
 }
 
 /* ---- policy ConfigMaps and Secrets (SPEC §6) ------------------------ */

@@ -268,6 +268,20 @@ static void warn_retain(const struct kw_config *cfg, struct kw_result *res)
                        v);
 }
 
+/* docs/operator.md c.5: the mover runs `kopia policy set /data --keep-...`,
+ * while snapshot create records the snapshot under --override-source and
+ * applies the retention of that path (the global policy), at every tag. */
+static void warn_retain_with_override(const json_t *kopia, struct kw_result *res)
+{
+    if (!retain_set(kopia) || !kw_obj_str_set(kopia, "sourcePathOverride"))
+        return;
+    kw_result_warn(res, KW_RULE_RETAIN_WITH_SOURCE_PATH_OVERRIDE,
+                   "spec.kopia.retain: never applies with sourcePathOverride: the mover sets "
+                   "retention on /data, but snapshots are recorded under the override path, "
+                   "which keeps the global policy's retention; put the counts in a global "
+                   "policy file instead");
+}
+
 static void validate_source(const struct kw_config *cfg, const json_t *spec, const json_t *kopia,
                             struct kw_result *res)
 {
@@ -288,6 +302,7 @@ static void validate_source(const struct kw_config *cfg, const json_t *spec, con
                        "use a separate PVC");
     if (retain_set(kopia))
         warn_retain(cfg, res);
+    warn_retain_with_override(kopia, res);
     const json_t *actions = kw_obj_get(kopia, "actions");
     if (kw_obj_str_set(actions, "beforeSnapshot") || kw_obj_str_set(actions, "afterSnapshot"))
         kw_result_warn(res, KW_RULE_ACTIONS_PRESENT,
@@ -405,6 +420,33 @@ static void validate_destination(const struct kw_object_ctx *ctx, const json_t *
 
 /* ---- entry ---------------------------------------------------------- */
 
+/* docs/operator.md c.8: moverSecurityContext becomes the pod's security
+ * context, the mover image has no USER (it runs as UID 0) and the operator
+ * sets no container runAsUser in an unprivileged namespace, so the kubelet
+ * refuses runAsNonRoot: true without a non-zero runAsUser; the Job never
+ * starts. */
+static void check_run_as_non_root(const json_t *kopia, struct kw_result *res)
+{
+    const json_t *sc = kw_obj_get(kopia, "moverSecurityContext");
+    if (!json_is_true(kw_obj_get(sc, "runAsNonRoot")))
+        return;
+    const json_t *user = kw_obj_get(sc, "runAsUser");
+    if ((json_is_number(user) && json_number_value(user) != 0) ||
+        (user && !json_is_number(user) && !json_is_null(user)))
+        return; /* a UID, or a type error the schema reports */
+    if (json_is_number(user))
+        kw_result_cause(res, KW_CAUSE_INVALID, KW_RULE_MOVER_RUN_AS_NON_ROOT_WITHOUT_USER,
+                        "spec.kopia.moverSecurityContext.runAsUser", "0",
+                        "runAsNonRoot: true forbids UID 0, so the kubelet never starts the mover; "
+                        "set a non-zero UID");
+    else if (!user || json_is_null(user))
+        kw_result_cause(res, KW_CAUSE_REQUIRED, KW_RULE_MOVER_RUN_AS_NON_ROOT_WITHOUT_USER,
+                        "spec.kopia.moverSecurityContext.runAsUser", NULL,
+                        "with runAsNonRoot: true: the mover image runs as root and the operator "
+                        "sets no user, so the kubelet never starts the mover (\"container has "
+                        "runAsNonRoot and image will run as root\"); set a non-zero UID");
+}
+
 void kw_validate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res)
 {
     bool source = ctx->kind == KW_KIND_RS;
@@ -427,6 +469,7 @@ void kw_validate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res)
     kw_validate_repository_config(ctx, kw_path_get(kopia, "policyConfig.repositoryConfig"),
                                   "spec.kopia.policyConfig.repositoryConfig", res);
     check_mover_resources(kopia, res);
+    check_run_as_non_root(kopia, res);
     if (source)
         validate_source(ctx->cfg, spec, kopia, res);
     else

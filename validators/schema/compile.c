@@ -663,6 +663,8 @@ static void compile_schema(struct compiler *cc, const char *name, const json_t *
                 fail(cc, "widthReason must be a string");
         } else if (strcmp(k, "integralRealsAreIntegers") == 0)
             sc.integral_reals = bool_of(cc, v);
+        else if (strcmp(k, "caseInsensitiveKeys") == 0)
+            sc.fold_keys = bool_of(cc, v);
         else if (strcmp(k, "root") == 0)
             sc.root = compile_node(cc, v, false);
         else if (strcmp(k, "description") != 0)
@@ -770,8 +772,9 @@ struct kw_schema_set *kw_schema_set_load(char *err, size_t errlen)
             return NULL;
         }
     }
-    const char *needed[] = {KW_SCHEMA_RS_SPEC, KW_SCHEMA_RD_SPEC, KW_SCHEMA_KM_SPEC,
-                            KW_SCHEMA_GLOBAL_POLICY, KW_SCHEMA_REPOSITORY_CONFIG};
+    const char *needed[] = {KW_SCHEMA_RS_SPEC,           KW_SCHEMA_RD_SPEC,
+                            KW_SCHEMA_KM_SPEC,           KW_SCHEMA_GLOBAL_POLICY,
+                            KW_SCHEMA_REPOSITORY_CONFIG, KW_SCHEMA_CONNECTION_CONFIG};
     for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
         if (!kw_schema_find(set, needed[i])) {
             snprintf(err, errlen, "no schema named \"%s\" among the embedded schemas", needed[i]);

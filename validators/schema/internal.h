@@ -119,6 +119,10 @@ struct kw_schema {
     enum kw_rule_id width_rule;   /* int32/int64 range causes; KW_RULE_NONE: the node's */
     const char *width_reason;     /* `widthReason`: why the width matters; may be NULL */
     enum kw_rule_id version_rule; /* since/until warnings; KW_RULE_NONE: unknown_rule */
+    /* caseInsensitiveKeys: a key that matches no property exactly matches one
+     * that equals it under Go encoding/json's folding (the documents Kopia
+     * decodes with json.Unmarshal). */
+    bool fold_keys;
 };
 
 /* A version as `since`/`until` and kw_schema_context.version spell it,
@@ -169,6 +173,13 @@ static inline bool kw_schema_applies(const struct prop *p, unsigned variant)
 
 /* The property called key[0..len) (not NUL-terminated), or NULL. */
 const struct prop *kw_schema_find_prop(const struct node *n, const char *key, size_t len);
+
+/* The property a document key names under the schema's key matching: exact,
+ * else (caseInsensitiveKeys) the first property equal to it as Go's
+ * encoding/json folds keys (ASCII case, U+017F long s = s, U+212A Kelvin
+ * sign = k). NULL when none. */
+const struct prop *kw_schema_match_prop(const struct kw_schema *s, const struct node *n,
+                                        const char *key, size_t len);
 
 /* The bit of a type name ("integer"), 0 when it is none. */
 unsigned kw_schema_type_bit(const char *name);

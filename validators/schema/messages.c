@@ -5,8 +5,10 @@
  * The tree validator (validate.c) and the text validator (stream.c) walk
  * separately and report through their own adapters; every message text is
  * here, so the two always word a finding the same way. */
+#include <ctype.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +55,46 @@ const struct prop *kw_schema_find_prop(const struct node *n, const char *key, si
             lo = mid + 1;
     }
     return NULL;
+}
+
+/* How many bytes of key[0..len) at `i` fold to the ASCII letter `c` the way
+ * Go's encoding/json folds object keys; 0 when they do not. Only two
+ * non-ASCII runes share a fold set with ASCII letters: U+017F (s) and
+ * U+212A (k). */
+static size_t go_folds_to(const char *key, size_t len, size_t i, char c)
+{
+    unsigned char b = (unsigned char)key[i];
+    char lc = (char)tolower((unsigned char)c);
+    if (b < 0x80)
+        return tolower(b) == lc ? 1 : 0;
+    if (lc == 's' && i + 1 < len && b == 0xC5 && (unsigned char)key[i + 1] == 0xBF)
+        return 2;
+    if (lc == 'k' && i + 2 < len && b == 0xE2 && (unsigned char)key[i + 1] == 0x84 &&
+        (unsigned char)key[i + 2] == 0xAA)
+        return 3;
+    return 0;
+}
+
+bool kw_schema_go_key_equal(const char *key, size_t len, const char *name)
+{
+    size_t i = 0;
+    for (; *name; name++) {
+        size_t n = i < len ? go_folds_to(key, len, i, *name) : 0;
+        if (n == 0)
+            return false;
+        i += n;
+    }
+    return i == len;
+}
+
+const struct prop *kw_schema_match_prop(const struct kw_schema *s, const struct node *n,
+                                        const char *key, size_t len)
+{
+    const struct prop *p = kw_schema_find_prop(n, key, len);
+    for (size_t i = 0; !p && s->fold_keys && i < n->nprops; i++)
+        if (kw_schema_go_key_equal(key, len, n->props[i].name))
+            p = &n->props[i];
+    return p;
 }
 
 /* A cause text of any length; NULL when out of memory. */

@@ -377,7 +377,7 @@ static void member_value(struct walk *w, const struct frame *f, const struct kw_
     const struct node *n = f->node;
     if (t->ev == KW_JSON_NULL)
         return; /* null counts as absent */
-    const struct prop *p = kw_schema_find_prop(n, w->key, w->keylen);
+    const struct prop *p = kw_schema_match_prop(w->schema, n, w->key, w->keylen);
     if (p) {
         bool absent = p->empty_is_absent && t->ev == KW_JSON_STRING && t->len == 0;
         if (!absent)

@@ -297,7 +297,7 @@ static void check_object(struct walk *w, const struct node *n, enum kw_rule_id r
     {
         if (json_is_null(item))
             continue; /* null counts as absent */
-        const struct prop *p = kw_schema_find_prop(n, key, strlen(key));
+        const struct prop *p = kw_schema_match_prop(w->schema, n, key, strlen(key));
         if (p && !kw_schema_applies(p, w->schema->variant)) {
             check_other_variant(w, n, p);
         } else if (p && p->ignored) {
@@ -307,7 +307,7 @@ static void check_object(struct walk *w, const struct node *n, enum kw_rule_id r
                 continue;
             if (kw_schema_outside_version(p, w->ctx))
                 warn_version(w, p);
-            size_t mark = kw_fieldpath_push_field(&w->path, key);
+            size_t mark = kw_fieldpath_push_field(&w->path, p->name); /* Kopia's spelling */
             validate_node(w, p->node, item, p->rule != KW_RULE_NONE ? p->rule : rule);
             kw_fieldpath_pop(&w->path, mark);
         } else if (n->additional || n->key_format != FMT_NONE) {

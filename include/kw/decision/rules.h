@@ -115,8 +115,13 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
       "additionalArgs has more than 20 items")                                                     \
     X(ADDITIONAL_ARGS_FORBIDDEN, "additional-args-forbidden", KW_KB_KOPIA, KW_SEV_DENY,            \
       "additionalArgs passes a flag the mover sets itself or a credential flag")                   \
-    X(ADDITIONAL_ARGS_EMPTY, "additional-args-empty", KW_KB_KOPIA, KW_SEV_DENY,                    \
-      "an additionalArgs item is the empty string")                                                \
+    X(ADDITIONAL_ARGS_EMPTY, "additional-args-empty", KW_KB_KOPIA, KW_SEV_WARN,                    \
+      "an additionalArgs item is the empty string (the mover skips it)")                           \
+    X(ADDITIONAL_ARGS_REPEATED, "additional-args-repeated", KW_KB_KOPIA, KW_SEV_DENY,              \
+      "an additionalArgs item repeats a flag the mover already passes (Kopia refuses the "         \
+      "command)")                                                                                  \
+    X(ADDITIONAL_ARGS_CONNECT, "additional-args-connect", KW_KB_KOPIA, KW_SEV_WARN,                \
+      "from operator 0.16, an additionalArgs item that kopia repository connect/create refuse")    \
     X(ADDITIONAL_ARGS_NEWLINE, "additional-args-newline", KW_KB_KOPIA, KW_SEV_DENY,                \
       "an additionalArgs item holds a newline or a NUL character")                                 \
     X(ADDITIONAL_ARGS_SEPARATOR, "additional-args-separator", KW_KB_KOPIA, KW_SEV_WARN,            \
@@ -150,6 +155,12 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
     X(RETAIN_WITHOUT_MAINTENANCE, "retain-without-maintenance", KW_KB_RS, KW_SEV_WARN,             \
       "retain is set: the space is freed only by Kopia maintenance, which a ReplicationSource "    \
       "never runs")                                                                                \
+    X(RETAIN_WITH_SOURCE_PATH_OVERRIDE, "retain-with-source-path-override", KW_KB_RS, KW_SEV_WARN, \
+      "retain with sourcePathOverride: retention is set on /data, never on the recorded path")     \
+    X(MOVER_RUN_AS_NON_ROOT_WITHOUT_USER, "mover-run-as-non-root-without-user", KW_KB_KOPIA,       \
+      KW_SEV_DENY,                                                                                 \
+      "moverSecurityContext.runAsNonRoot: true without a non-zero runAsUser (the image runs as "   \
+      "root)")                                                                                     \
     X(ACTIONS_PRESENT, "actions-present", KW_KB_RS, KW_SEV_WARN,                                   \
       "actions run shell commands with the repository credentials")                                \
     X(CACHE_CAPACITY_EMPTYDIR, "cache-capacity-emptydir", KW_KB_KOPIA, KW_SEV_WARN,                \
@@ -202,17 +213,32 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
       "file is empty")                                                                             \
     X(POLICY_NOT_OBJECT, "policy-not-object", KW_KB_KOPIA | KW_KB_POLICY, KW_SEV_DENY,             \
       "an inline repositoryConfig or a policy file is a JSON array, not an object")                \
-    X(POLICY_FIELD_TYPE, "policy-field-type", KW_KB_KOPIA | KW_KB_POLICY, KW_SEV_DENY,             \
-      "a key the mover reads from policy JSON has the wrong JSON type")                            \
-    X(POLICY_VALUE_INVALID, "policy-value-invalid", KW_KB_KOPIA | KW_KB_POLICY, KW_SEV_DENY,       \
-      "a key the mover reads from policy JSON is out of range (a negative count or speed)")        \
-    X(POLICY_UNKNOWN_KEY, "policy-unknown-key", KW_KB_KOPIA | KW_KB_POLICY, KW_SEV_WARN,           \
-      "policy JSON holds a key the policy schemas do not know (typo or unsupported setting)")      \
-    X(POLICY_KEY_IGNORED, "policy-key-ignored", KW_KB_KOPIA | KW_KB_POLICY, KW_SEV_WARN,           \
-      "policy JSON holds a documented key that the mover does not read")                           \
+    X(POLICY_FIELD_TYPE, "policy-field-type", KW_KB_POLICY, KW_SEV_DENY,                           \
+      "a key the mover reads from a policy file has the wrong JSON type")                          \
+    X(POLICY_VALUE_INVALID, "policy-value-invalid", KW_KB_POLICY, KW_SEV_DENY,                     \
+      "a key the mover reads from a policy file is out of range (a negative count or speed)")      \
+    X(POLICY_UNKNOWN_KEY, "policy-unknown-key", KW_KB_POLICY, KW_SEV_WARN,                         \
+      "a policy file holds a key the policy schemas do not know (typo or unsupported setting)")    \
+    X(POLICY_KEY_IGNORED, "policy-key-ignored", KW_KB_POLICY, KW_SEV_WARN,                         \
+      "a policy file holds a documented key that the mover does not read")                         \
     X(REPOSITORY_CONFIG_ENV_TOO_LARGE, "repository-config-env-too-large", KW_KB_KOPIA,             \
       KW_SEV_WARN,                                                                                 \
       "the inline repositoryConfig exceeds what Linux accepts in one environment variable")        \
+    /* The inline repositoryConfig is a Kopia connection file (docs/operator.md c.2, d.1) */       \
+    X(REPOSITORY_CONFIG_FIELD_TYPE, "repository-config-field-type", KW_KB_KOPIA, KW_SEV_WARN,      \
+      "a key of Kopia's connection file has the wrong JSON type: Kopia cannot load it and the "    \
+      "mover connects with the repository Secret")                                                 \
+    X(REPOSITORY_CONFIG_UNKNOWN_KEY, "repository-config-unknown-key", KW_KB_KOPIA, KW_SEV_WARN,    \
+      "the inline repositoryConfig holds a key Kopia's connection file does not have")             \
+    X(REPOSITORY_CONFIG_NO_STORAGE, "repository-config-no-storage", KW_KB_KOPIA, KW_SEV_WARN,      \
+      "the inline repositoryConfig has no usable storage {type, config}: it has no effect")        \
+    X(REPOSITORY_CONFIG_IDENTITY, "repository-config-identity", KW_KB_KOPIA, KW_SEV_WARN,          \
+      "the inline repositoryConfig connects with its own storage, bypassing the backup "           \
+      "identity, cache settings and policy files")                                                 \
+    X(REPOSITORY_CONFIG_KEY_IGNORED, "repository-config-key-ignored", KW_KB_KOPIA, KW_SEV_WARN,    \
+      "a key of the inline repositoryConfig other than storage, which Kopia does not read there")  \
+    X(REPOSITORY_CONFIG_CREDENTIALS, "repository-config-credentials", KW_KB_KOPIA, KW_SEV_WARN,    \
+      "the inline repositoryConfig holds credentials in plain text")                               \
     X(POLICY_BASE64_INVALID, "policy-base64-invalid", KW_KB_POLICY, KW_SEV_DENY,                   \
       "a policy file in Secret data or ConfigMap binaryData is not valid base64")                  \
     /* Operator versions, integer widths, KopiaMaintenance, moverVolumes (docs/operator.md b,      \
@@ -244,7 +270,10 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
       "tenancy.denyForeignHostname: spec.kopia.hostname must equal the namespace")                 \
     X(ADMIN_SOURCE_NAMESPACE, "admin-source-namespace", KW_KB_RD, KW_SEV_DENY,                     \
       "tenancy.denyCrossNamespaceSource: sourceIdentity.sourceNamespace must be the own "          \
-      "namespace or listed in tenancy.allowedSourceNamespaces")
+      "namespace or listed in tenancy.allowedSourceNamespaces")                                    \
+    X(ADMIN_DENY_INLINE_REPOSITORY_CONFIG, "admin-deny-inline-repository-config", KW_KB_KOPIA,     \
+      KW_SEV_DENY,                                                                                 \
+      "tenancy.denyInlineRepositoryConfig: an inline repositoryConfig with storage is refused")
 
 enum kw_rule_id {
 #define KW_X_RULE_ENUM(name, id, kinds, severity, summary) KW_RULE_##name,

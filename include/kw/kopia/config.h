@@ -68,6 +68,9 @@ struct kw_config {
     char **allowed_source_namespaces; /* exceptions to the rule above */
     size_t n_allowed_source_namespaces;
     bool deny_identity_change; /* deny instead of warn after first sync */
+    /* Deny an inline policyConfig.repositoryConfig with storage (it bypasses
+     * the backup identity, docs/operator.md c.2) instead of warning. */
+    bool deny_inline_repository_config;
 
     /* Compiled schemas; owned by whoever built the config. */
     const struct kw_schema_set *schemas;

@@ -50,8 +50,11 @@ void kw_validate_mover_volumes(const struct kw_object_ctx *ctx, const json_t *vo
 void kw_validate_policy_object(const struct kw_object_ctx *ctx, struct kw_result *res);
 /* The inline repositoryConfig string `value` (borrowed; NULL or a non-string
  * is left to the spec schema) at `field_path`
- * ("spec.kopia.policyConfig.repositoryConfig"): size, JSON syntax and the
- * repository-config schema (SPEC §4.3). Every finding names field_path. */
+ * ("spec.kopia.policyConfig.repositoryConfig"): size and JSON syntax (deny),
+ * then as the Kopia connection file it is (connection-config schema; what
+ * Kopia and the mover do with its storage and credentials: warnings, or a
+ * deny under tenancy.denyInlineRepositoryConfig). Every finding names
+ * field_path. */
 void kw_validate_repository_config(const struct kw_object_ctx *ctx, const json_t *value,
                                    const char *field_path, struct kw_result *res);
 

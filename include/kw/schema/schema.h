@@ -68,15 +68,22 @@ struct kw_schema_context {
 /* kw_schema_validate against a version (ctx borrowed; NULL: none). */
 void kw_schema_validate_in(const struct kw_schema *schema, const json_t *value, const char *path,
                            const struct kw_schema_context *ctx, struct kw_result *res);
+/* Whether the document key key[0..len) (not NUL-terminated) names the field
+ * `name` (ASCII) as Go's encoding/json matches keys without an exact match:
+ * ASCII case folded, U+017F (long s) = s, U+212A (Kelvin sign) = k. What a
+ * schema with caseInsensitiveKeys uses. */
+bool kw_schema_go_key_equal(const char *key, size_t len, const char *name);
 
 /* Names of the schemas the Kopia validator uses (validators/kopia/schemas/kopia.yaml). */
 #define KW_SCHEMA_RS_SPEC "replicationsource.spec"
 #define KW_SCHEMA_RD_SPEC "replicationdestination.spec"
 #define KW_SCHEMA_KM_SPEC "kopiamaintenance.spec"
-/* ... and the policy rules (validators/kopia/schemas/global-policy.yaml and
- * repository-config.yaml, SPEC §6). */
+/* ... the policy files (validators/kopia/schemas/global-policy.yaml and
+ * repository-config.yaml, SPEC §6) and the inline repositoryConfig, a Kopia
+ * connection file (connection-config.yaml). */
 #define KW_SCHEMA_GLOBAL_POLICY     "global-policy"
 #define KW_SCHEMA_REPOSITORY_CONFIG "repository-config"
+#define KW_SCHEMA_CONNECTION_CONFIG "connection-config"
 
 /* At most this many unknown-field warnings per validated value; the rest are
  * counted in one summary warning. */

@@ -15,7 +15,8 @@
  *   timeouts: {idleSeconds, requestSeconds, drainSeconds}
  *   forbiddenArgs: [--flag, ...]
  *   tenancy: {denyActions, denyForeignHostname, denyCrossNamespaceSource,
- *             allowedSourceNamespaces: [ns, ...], denyIdentityChange}
+ *             allowedSourceNamespaces: [ns, ...], denyIdentityChange,
+ *             denyInlineRepositoryConfig}
  *
  * Layering: a kw_settings starts at the defaults; the file, then (for
  * `serve`) the flags are applied over it, so flags win over the file. */
