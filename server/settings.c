@@ -608,12 +608,12 @@ static int set_scheme(const struct parse *p, const struct kw_setting *row, json_
 {
     const char *scheme = json_string_value(v);
     enum kw_identity_scheme *slot = to;
-    if (scheme && strcmp(scheme, "name-namespace") == 0)
-        *slot = KW_IDENTITY_NAME_NAMESPACE;
-    else if (scheme && strcmp(scheme, "object-name") == 0)
+    if (scheme && strcmp(scheme, "object-name") == 0)
         *slot = KW_IDENTITY_OBJECT_NAME;
+    else if (scheme && strcmp(scheme, "name-namespace") == 0)
+        *slot = KW_IDENTITY_NAME_NAMESPACE;
     else
-        return fail_at(p, row->key, "must be name-namespace or object-name");
+        return fail_at(p, row->key, "must be object-name or name-namespace");
     return 0;
 }
 

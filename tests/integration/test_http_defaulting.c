@@ -1,8 +1,9 @@
 /* Defaulting through the real HTTPS server (SPEC §5): each patch case is sent
  * to /mutate, the patch is decoded and applied to the request object, the
  * patched object must then be allowed by /validate and get no further patch
- * from /mutate (idempotence). Also the UPDATE warning and the object-name
- * identity scheme chosen in a config file. */
+ * from /mutate (idempotence). Also the UPDATE warnings, a username the CRD
+ * refuses (annotated, not pinned), and the name-namespace identity scheme
+ * chosen in a config file. */
 #include <criterion/criterion.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -137,11 +138,11 @@ TestSuite(defaulting_https, .init = start_default, .fini = stop, .timeout = 120)
 Test(defaulting_https, replication_source_identity_copy_method_and_annotation)
 {
     json_t *o = rs("", "");
-    cr_assert_str_eq(str_at(o, "/spec/kopia/username"), "mydata-backup-production");
+    cr_assert_str_eq(str_at(o, "/spec/kopia/username"), "mydata-backup");
     cr_assert_str_eq(str_at(o, "/spec/kopia/hostname"), "production");
     cr_assert_str_eq(str_at(o, "/spec/kopia/copyMethod"), "Direct");
     cr_assert_str_eq(str_at(o, "/metadata/annotations/kopia-webhook.io~1identity"),
-                     "mydata-backup-production@production");
+                     "mydata-backup@production");
     json_decref(o);
 }
 
@@ -149,12 +150,12 @@ Test(defaulting_https, empty_strings_are_replaced_and_existing_annotations_kept)
 {
     json_t *o = rs(",\"annotations\":{\"team\":\"a/b\"}",
                    ",\"username\":\"\",\"hostname\":\"custom-host\",\"copyMethod\":\"Snapshot\"");
-    cr_assert_str_eq(str_at(o, "/spec/kopia/username"), "mydata-backup-production");
+    cr_assert_str_eq(str_at(o, "/spec/kopia/username"), "mydata-backup");
     cr_assert_str_eq(str_at(o, "/spec/kopia/hostname"), "custom-host");
     cr_assert_str_eq(str_at(o, "/spec/kopia/copyMethod"), "Snapshot");
     cr_assert_str_eq(str_at(o, "/metadata/annotations/team"), "a/b");
     cr_assert_str_eq(str_at(o, "/metadata/annotations/kopia-webhook.io~1identity"),
-                     "mydata-backup-production@custom-host");
+                     "mydata-backup@custom-host");
     json_decref(o);
 }
 
@@ -175,7 +176,7 @@ Test(defaulting_https, destination_without_source_identity_gets_both_parts)
         "{\"metadata\":{\"name\":\"restore\",\"namespace\":\"staging\"},\"spec\":{\"kopia\":"
         "{\"repository\":\"kopia-config\",\"destinationPVC\":\"data\",\"copyMethod\":\"Direct\","
         "\"restoreAsOf\":\"2024-01-02t05:04:05.250+02:00\"}}}");
-    cr_assert_str_eq(str_at(o, "/spec/kopia/username"), "restore-staging");
+    cr_assert_str_eq(str_at(o, "/spec/kopia/username"), "restore");
     cr_assert_str_eq(str_at(o, "/spec/kopia/hostname"), "staging");
     cr_assert_str_eq(str_at(o, "/spec/kopia/restoreAsOf"), "2024-01-02T03:04:05.250Z");
     json_decref(o);
@@ -192,7 +193,7 @@ Test(defaulting_https, destination_with_source_identity_is_not_pinned)
     cr_assert_null(kwt_pointer_get(o, "/spec/kopia/hostname"));
     cr_assert_str_eq(str_at(o, "/spec/kopia/sourceIdentity/sourceNamespace"), "staging");
     cr_assert_str_eq(str_at(o, "/metadata/annotations/kopia-webhook.io~1identity"),
-                     "webapp-backup-staging@staging");
+                     "webapp-backup@staging");
     json_decref(o);
 }
 
@@ -233,21 +234,81 @@ Test(defaulting_https, update_after_sync_warns_about_a_new_snapshot_history)
     json_decref(now);
 }
 
-static void start_object_name(void)
+/* The operator's username for this name ends in '-' after its 50-character
+ * cut: the CRD would refuse it, so it is annotated and warned, not pinned. */
+Test(defaulting_https, a_username_the_crd_refuses_is_annotated_not_pinned)
+{
+    const char *object =
+        "{\"metadata\":{\"name\":\"a23456789-123456789-123456789-123456789-123456789-12\","
+        "\"namespace\":\"ns\"},\"spec\":{\"sourcePVC\":\"d\",\"kopia\":{\"repository\":"
+        "\"r\",\"copyMethod\":\"Direct\"}}}";
+    json_t *o = mutate_round_trip("ReplicationSource", object);
+    cr_assert_null(kwt_pointer_get(o, "/spec/kopia/username"));
+    cr_assert_null(kwt_pointer_get(o, "/spec/kopia/hostname"));
+    cr_assert_str_eq(str_at(o, "/metadata/annotations/kopia-webhook.io~1identity"),
+                     "a23456789-123456789-123456789-123456789-123456789-@ns");
+    json_decref(o);
+
+    json_t *request = json_loads(object, 0, NULL);
+    char *body = review_for(request, NULL, "ReplicationSource");
+    json_t *response = post("/mutate", body);
+    json_t *warnings = json_object_get(response, "warnings");
+    cr_assert_eq(json_array_size(warnings), 1);
+    cr_assert(strncmp(json_string_value(json_array_get(warnings, 0)),
+                      "spec.kopia.username: not pinned: the operator's value "
+                      "\"a23456789-123456789-123456789-123456789-123456789-\" ends in \"-\"",
+                      100) == 0,
+              "%s", json_string_value(json_array_get(warnings, 0)));
+    json_decref(response);
+    free(body);
+    json_decref(request);
+}
+
+/* An object that synced before the webhook pinned anything: the first UPDATE
+ * pins the operator's identity and says how to check the earlier snapshots. */
+Test(defaulting_https, first_update_after_a_sync_pins_and_warns)
+{
+    json_t *old = json_loads("{\"metadata\":{\"name\":\"b\",\"namespace\":\"ns\"},\"spec\":"
+                             "{\"sourcePVC\":\"d\",\"kopia\":{\"repository\":\"r\","
+                             "\"copyMethod\":\"Direct\"}},"
+                             "\"status\":{\"lastSyncTime\":\"2026-01-01T00:00:00Z\"}}",
+                             0, NULL);
+    json_t *now = json_deep_copy(old);
+    json_object_del(now, "status");
+    char *body = review_for(now, old, "ReplicationSource");
+    json_t *response = post("/mutate", body);
+    cr_assert(json_is_true(json_object_get(response, "allowed")));
+    json_t *patch = decode_patch(response);
+    cr_assert_not_null(patch);
+    char err[256];
+    cr_assert_eq(kw_patch_apply(now, patch, err, sizeof(err)), 0, "patch: %s", err);
+    cr_assert_str_eq(str_at(now, "/spec/kopia/username"), "b");
+    json_t *warnings = json_object_get(response, "warnings");
+    cr_assert_eq(json_array_size(warnings), 1);
+    cr_assert_not_null(
+        strstr(json_string_value(json_array_get(warnings, 0)), "kopia snapshot list --all"));
+    json_decref(patch);
+    json_decref(response);
+    free(body);
+    json_decref(old);
+    json_decref(now);
+}
+
+static void start_name_namespace(void)
 {
     static char config_arg[256];
     static char path[200];
     snprintf(path, sizeof(path), "/tmp/kw-defaulting-config-%d.yaml", (int)getpid());
     FILE *f = fopen(path, "w");
     cr_assert(f);
-    fputs("identityScheme: object-name\n", f);
+    fputs("identityScheme: name-namespace\n", f);
     fclose(f);
     snprintf(config_arg, sizeof(config_arg), "%s", path);
     const char *args[] = {"--config", config_arg, NULL};
     start_with(args);
 }
 
-static void stop_object_name(void)
+static void stop_name_namespace(void)
 {
     char path[200];
     snprintf(path, sizeof(path), "/tmp/kw-defaulting-config-%d.yaml", (int)getpid());
@@ -255,14 +316,28 @@ static void stop_object_name(void)
     stop();
 }
 
-TestSuite(defaulting_https_object_name, .init = start_object_name, .fini = stop_object_name,
-          .timeout = 120);
+TestSuite(defaulting_https_name_namespace, .init = start_name_namespace,
+          .fini = stop_name_namespace, .timeout = 120);
 
-Test(defaulting_https_object_name, the_config_file_switches_the_scheme)
+Test(defaulting_https_name_namespace, the_config_file_switches_the_scheme)
 {
     json_t *o = rs("", "");
-    cr_assert_str_eq(str_at(o, "/spec/kopia/username"), "mydata-backup");
+    cr_assert_str_eq(str_at(o, "/spec/kopia/username"), "mydata-backup-production");
     cr_assert_str_eq(str_at(o, "/metadata/annotations/kopia-webhook.io~1identity"),
-                     "mydata-backup@production");
+                     "mydata-backup-production@production");
+    json_decref(o);
+}
+
+/* An RD with sourceIdentity gets what the operator's discovery computes,
+ * whatever the scheme. */
+Test(defaulting_https_name_namespace, source_identity_annotation_ignores_the_scheme)
+{
+    json_t *o = mutate_round_trip(
+        "ReplicationDestination",
+        "{\"metadata\":{\"name\":\"restore\",\"namespace\":\"staging\"},\"spec\":{\"kopia\":"
+        "{\"destinationPVC\":\"data\",\"copyMethod\":\"Direct\",\"sourceIdentity\":"
+        "{\"sourceName\":\"webapp-backup\"}}}}");
+    cr_assert_str_eq(str_at(o, "/metadata/annotations/kopia-webhook.io~1identity"),
+                     "webapp-backup@staging");
     json_decref(o);
 }

@@ -116,6 +116,34 @@ if grep -qE "$marker|$b64" "$tmp/out"; then echo "FAIL: check-secret-json: the S
 "$bin" check "$tmp/secret.yaml" >"$tmp/out" 2>&1; expect check-secret-text 1 $?
 if grep -qE "$marker|$b64" "$tmp/out"; then echo "FAIL: check-secret-text: the Secret's contents leaked"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
 
+# check --output patched: the identity the operator computes is pinned
+# (object-name), a value the CRD refuses is only annotated and warned, and
+# identityScheme: name-namespace in a config file pins that scheme instead.
+"$bin" check --output patched "$fx/upstream/index-001-ReplicationSource.yaml" >"$tmp/out" 2>"$tmp/err"
+expect check-patched 0 $?
+contains check-patched "$tmp/out" '"kopia-webhook.io/identity": "mydata-backup@default"'
+contains check-patched "$tmp/out" '"username": "mydata-backup"'
+contains check-patched "$tmp/out" '"hostname": "default"'
+cat >"$tmp/long.yaml" <<'YAML'
+apiVersion: volsync.backube/v1alpha1
+kind: ReplicationSource
+metadata: {name: ccccccccccccccccccccccccccccccccccccccccccccccccc-dddd, namespace: ns}
+spec:
+  sourcePVC: data
+  kopia: {repository: kopia-config, copyMethod: Direct}
+YAML
+"$bin" check --output patched "$tmp/long.yaml" >"$tmp/out" 2>"$tmp/err"; expect check-patched-unpinnable 0 $?
+contains check-patched-unpinnable "$tmp/out" '"kopia-webhook.io/identity": "ccccccccccccccccccccccccccccccccccccccccccccccccc-@ns"'
+if grep -q '"username"' "$tmp/out"; then echo "FAIL: check-patched-unpinnable: a username was pinned"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+"$bin" check "$tmp/long.yaml" >"$tmp/out" 2>&1; expect check-unpinnable-warning 0 $?
+contains check-unpinnable-warning "$tmp/out" 'warning: spec.kopia.username: not pinned: the operator'"'"'s value "ccccccccccccccccccccccccccccccccccccccccccccccccc-" ends in "-"'
+printf 'identityScheme: name-namespace\n' >"$tmp/nn.yaml"
+"$bin" check --config "$tmp/nn.yaml" --output patched "$fx/upstream/index-001-ReplicationSource.yaml" >"$tmp/out" 2>"$tmp/err"
+expect check-patched-name-namespace 0 $?
+contains check-patched-name-namespace "$tmp/out" '"username": "mydata-backup-default"'
+"$bin" check --config "$tmp/nn.yaml" "$fx/upstream/index-001-ReplicationSource.yaml" >"$tmp/out" 2>&1
+contains check-name-namespace-warning "$tmp/out" 'looks for "mydata-backup@default" and will not find the snapshots of "mydata-backup-default@default"'
+
 # review: the server's answer on stdout; HTTP-400 cases exit 2 with the reason on stderr.
 "$bin" review <"$src/examples/review-replicationsource.json" >"$tmp/out"; expect review-ok 0 $?
 contains review-ok "$tmp/out" '"uid":"705ab4f5-6393-11e8-b7cc-42010a800002"'

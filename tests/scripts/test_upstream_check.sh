@@ -13,7 +13,8 @@ python3 - "$bin" "$dir" <<'PY'
 import json, subprocess, sys
 binary, folder = sys.argv[1], sys.argv[2]
 mutate_rules = {"identity-pinned", "identity-annotation", "source-namespace-defaulted",
-                "copymethod-defaulted", "policy-filenames-defaulted", "restoreasof-normalized"}
+                "copymethod-defaulted", "policy-filenames-defaulted", "restoreasof-normalized",
+                "identity-unpinnable", "identity-pinned-after-sync"}
 def ids(cell):
     return set() if cell == "-" else set(cell.split(","))
 passed = failed = 0

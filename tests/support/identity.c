@@ -6,7 +6,7 @@ int kwt_identity_default(const char *name, const char *namespace, enum kw_identi
 {
     *out = (struct kw_identity){
         .username = kw_identity_username(name, namespace, scheme),
-        .hostname = kw_identity_hostname(namespace),
+        .hostname = kw_identity_hostname(namespace, name),
         .username_origin = KW_IDENTITY_FROM_OBJECT,
         .hostname_origin = KW_IDENTITY_FROM_OBJECT,
     };

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "admission.h"
+#include "kw/json/util.h"
 #include "kw/kopia/identity.h"
 #include "kw/kopia/validate.h"
 
@@ -107,9 +108,9 @@ Test(mutate_rs, minimal_create_gets_everything)
     expect_ops(&r, "add /spec/kopia/username; add /spec/kopia/hostname; "
                    "add /spec/kopia/copyMethod; add /metadata/annotations");
     expect_patched(&r, "{\"metadata\":{\"name\":\"mydata-backup\",\"annotations\":{" ANN
-                       ":\"mydata-backup-default@default\"}},"
+                       ":\"mydata-backup@default\"}},"
                        "\"spec\":{\"sourcePVC\":\"mydata\",\"kopia\":{\"repository\":"
-                       "\"kopia-config\",\"username\":\"mydata-backup-default\","
+                       "\"kopia-config\",\"username\":\"mydata-backup\","
                        "\"hostname\":\"default\",\"copyMethod\":\"Direct\"}}}");
     expect_warnings(&r, 1, KW_RULE_COPYMETHOD_DEFAULTED);
     cr_expect(strstr(warning_text(&r, 0), "spec.kopia.copyMethod: ") == warning_text(&r, 0));
@@ -117,18 +118,20 @@ Test(mutate_rs, minimal_create_gets_everything)
     run_free(&r);
 }
 
-Test(mutate_rs, object_name_scheme)
+/* The scheme kept for clusters that pinned it. */
+Test(mutate_rs, name_namespace_scheme)
 {
     struct run r = {0};
     kwt_config(&r.cfg);
-    r.cfg.identity_scheme = KW_IDENTITY_OBJECT_NAME;
+    r.cfg.identity_scheme = KW_IDENTITY_NAME_NAMESPACE;
     run_mutate(&r, RS, CREATE, "webapp-backup", "production",
                "{\"metadata\":{\"annotations\":{}},\"spec\":{\"kopia\":{\"copyMethod\":"
                "\"Snapshot\"}}}",
                NULL);
-    expect_patched(&r, "{\"metadata\":{\"annotations\":{" ANN ":\"webapp-backup@production\"}},"
+    expect_patched(&r, "{\"metadata\":{\"annotations\":{" ANN
+                       ":\"webapp-backup-production@production\"}},"
                        "\"spec\":{\"kopia\":{\"copyMethod\":\"Snapshot\",\"username\":"
-                       "\"webapp-backup\",\"hostname\":\"production\"}}}");
+                       "\"webapp-backup-production\",\"hostname\":\"production\"}}}");
     expect_warnings(&r, 0);
     run_free(&r);
 }
@@ -144,8 +147,8 @@ Test(mutate_rs, empty_and_null_parts_are_replaced)
                NULL);
     expect_ops(&r, "replace /spec/kopia/username; replace /spec/kopia/hostname; "
                    "replace /spec/kopia/copyMethod; add /metadata/annotations");
-    expect_patched(&r, "{\"metadata\":{\"annotations\":{" ANN ":\"app-prod@prod\"}},"
-                       "\"spec\":{\"kopia\":{\"username\":\"app-prod\",\"hostname\":\"prod\","
+    expect_patched(&r, "{\"metadata\":{\"annotations\":{" ANN ":\"app@prod\"}},"
+                       "\"spec\":{\"kopia\":{\"username\":\"app\",\"hostname\":\"prod\","
                        "\"copyMethod\":\"Direct\"}}}");
     run_free(&r);
 }
@@ -213,9 +216,11 @@ Test(mutate_rs, generate_name_first_update_pins)
     expect_ops(&r, "add /spec/kopia/username; add /spec/kopia/hostname; add "
                    "/metadata/annotations");
     expect_patched(&r, "{\"metadata\":{\"name\":\"app-x7k2p\",\"generateName\":\"app-\","
-                       "\"annotations\":{" ANN ":\"app-x7k2p-prod@prod\"}},"
+                       "\"annotations\":{" ANN ":\"app-x7k2p@prod\"}},"
                        "\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\",\"username\":"
-                       "\"app-x7k2p-prod\",\"hostname\":\"prod\"}}}");
+                       "\"app-x7k2p\",\"hostname\":\"prod\"}}}");
+    /* never synced: no warning about earlier snapshots */
+    expect_warnings(&r, 0);
     run_free(&r);
 }
 
@@ -233,7 +238,7 @@ Test(mutate_rs, pinned_identity_survives_update)
 {
     struct run r = {0};
     kwt_config(&r.cfg);
-    r.cfg.identity_scheme = KW_IDENTITY_OBJECT_NAME;
+    r.cfg.identity_scheme = KW_IDENTITY_NAME_NAMESPACE;
     run_mutate(&r, RS, UPDATE, "app", "prod",
                "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\","
                "\"hostname\":\"\"}}}",
@@ -244,6 +249,8 @@ Test(mutate_rs, pinned_identity_survives_update)
                        "\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\","
                        "\"username\":\"app-prod\","
                        "\"hostname\":\"prod-east\"}}}");
+    /* nothing computed: no identity-pinned-after-sync */
+    expect_warnings(&r, 0);
     run_free(&r);
 }
 
@@ -286,8 +293,8 @@ Test(mutate_rd, no_source_identity_pins_both)
                NULL);
     expect_ops(&r, "replace /spec/kopia/username; add /spec/kopia/hostname; add "
                    "/metadata/annotations");
-    expect_patched(&r, "{\"metadata\":{\"annotations\":{" ANN ":\"restore-prod@prod\"}},"
-                       "\"spec\":{\"kopia\":{\"username\":\"restore-prod\","
+    expect_patched(&r, "{\"metadata\":{\"annotations\":{" ANN ":\"restore@prod\"}},"
+                       "\"spec\":{\"kopia\":{\"username\":\"restore\","
                        "\"hostname\":\"prod\","
                        "\"copyMethod\":\"Snapshot\"}}}");
     run_free(&r);
@@ -319,7 +326,7 @@ Test(mutate_rd, source_identity_defaults_namespace_and_never_pins)
     expect_ops(&r, "add /spec/kopia/sourceIdentity/sourceNamespace; add "
                    "/metadata/annotations");
     expect_patched(&r, "{\"metadata\":{\"annotations\":{" ANN
-                       ":\"webapp-backup-staging@staging\"}},\"spec\":{\"kopia\":{"
+                       ":\"webapp-backup@staging\"}},\"spec\":{\"kopia\":{"
                        "\"copyMethod\":\"Direct\",\"sourceIdentity\":{\"sourceName\":"
                        "\"webapp-backup\",\"sourceNamespace\":\"staging\"}}}}");
     run_free(&r);
@@ -341,7 +348,7 @@ Test(mutate_rd, source_identity_removes_empty_parts)
                    "replace /spec/kopia/sourceIdentity/sourceNamespace; add "
                    "/metadata/annotations");
     expect_patched(&r, "{\"metadata\":{\"annotations\":{" ANN
-                       ":\"webapp-backup-staging@staging\"}},\"spec\":{\"kopia\":{"
+                       ":\"webapp-backup@staging\"}},\"spec\":{\"kopia\":{"
                        "\"copyMethod\":\"Direct\",\"sourceIdentity\":{\"sourceName\":"
                        "\"webapp-backup\",\"sourceNamespace\":\"staging\"}}}}");
     run_free(&r);
@@ -351,7 +358,8 @@ Test(mutate_rd, cross_namespace_source_identity)
 {
     struct run r = {0};
     kwt_config(&r.cfg);
-    r.cfg.identity_scheme = KW_IDENTITY_OBJECT_NAME;
+    r.cfg.identity_scheme =
+        KW_IDENTITY_NAME_NAMESPACE; /* what discovery computes, whatever the scheme */
     run_mutate(&r, RD, CREATE, "restore-prod-to-staging", "staging",
                "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\","
                "\"sourceIdentity\":{\"sourceName\":\"webapp-backup\","
@@ -366,16 +374,278 @@ Test(mutate_rd, cross_namespace_source_identity)
     run_free(&r);
 }
 
-/* sourceIdentity without sourceName: the identity is unknown, no annotation. */
-Test(mutate_rd, source_identity_without_name_gets_no_annotation)
+/* sourceIdentity without sourceName: the operator ignores the block and uses
+ * the RD's own default, which the annotation shows. Nothing is pinned: a
+ * pinned identity would stay and turn discovery off once sourceName is
+ * added. */
+Test(mutate_rd, source_identity_without_name_annotates_own_identity)
 {
     struct run r = {0};
     run_mutate(&r, RD, CREATE, "r", "ns",
                "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\","
-               "\"sourceIdentity\":{}}}}",
+               "\"sourceIdentity\":{\"sourceName\":\"\"}}}}",
                NULL);
-    expect_ops(&r, "add /spec/kopia/sourceIdentity/sourceNamespace");
+    expect_ops(&r, "add /spec/kopia/sourceIdentity/sourceNamespace; add /metadata/annotations");
+    expect_patched(&r, "{\"metadata\":{\"annotations\":{" ANN ":\"r@ns\"}},\"spec\":{\"kopia\":{"
+                       "\"copyMethod\":\"Direct\",\"sourceIdentity\":{\"sourceName\":\"\","
+                       "\"sourceNamespace\":\"ns\"}}}}");
+    expect_warnings(&r, 0);
     run_free(&r);
+}
+
+/* --- values the CRD refuses: not pinned, annotated, warned (SPEC §5.1) --- */
+
+#define CUT_NAME "ccccccccccccccccccccccccccccccccccccccccccccccccc-dddd" /* 49 c */
+#define CUT_USER "ccccccccccccccccccccccccccccccccccccccccccccccccc-"     /* the cut */
+
+Test(mutate_unpinnable, rs_cut_ending_in_a_dash)
+{
+    struct run r = {0};
+    run_mutate(&r, RS, CREATE, CUT_NAME, "ns",
+               "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\"}}}", NULL);
+    expect_ops(&r, "add /metadata/annotations");
+    expect_patched(&r, "{\"metadata\":{\"annotations\":{" ANN ":\"" CUT_USER "@ns\"}},"
+                       "\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\"}}}");
+    expect_warnings(&r, 1, KW_RULE_IDENTITY_UNPINNABLE);
+    cr_expect_str_eq(warning_text(&r, 0),
+                     "spec.kopia.username: not pinned: the operator's value \"" CUT_USER
+                     "\" ends in \"-\", which the CRD's pattern refuses; the operator uses it as "
+                     "it is (see the annotation kopia-webhook.io/identity); set username and "
+                     "hostname explicitly to pin an identity");
+    run_free(&r);
+}
+
+/* Empty parts are removed rather than left; the hostname alone is not
+ * pinned either. */
+Test(mutate_unpinnable, rs_empty_parts_removed_nothing_pinned)
+{
+    struct run r = {0};
+    run_mutate(&r, RS, CREATE, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_b", "ns",
+               "{\"metadata\":{},\"spec\":{\"kopia\":{\"username\":\"\",\"hostname\":\"\","
+               "\"copyMethod\":\"Direct\"}}}",
+               NULL);
+    expect_ops(&r, "remove /spec/kopia/username; remove /spec/kopia/hostname; add "
+                   "/metadata/annotations");
+    expect_patched(&r, "{\"metadata\":{\"annotations\":{" ANN
+                       ":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_@ns\"}},"
+                       "\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\"}}}");
+    expect_warnings(&r, 1, KW_RULE_IDENTITY_UNPINNABLE);
+    cr_expect_not_null(strstr(warning_text(&r, 0), "ends in \"_\""));
+    run_free(&r);
+}
+
+/* An explicit username: only the hostname is missing, and it can be pinned. */
+Test(mutate_unpinnable, rs_explicit_username_pins_the_hostname)
+{
+    struct run r = {0};
+    run_mutate(&r, RS, CREATE, CUT_NAME, "ns",
+               "{\"metadata\":{},\"spec\":{\"kopia\":{\"username\":\"cut\",\"copyMethod\":"
+               "\"Direct\"}}}",
+               NULL);
+    expect_ops(&r, "add /spec/kopia/hostname; add /metadata/annotations");
+    expect_warnings(&r, 0);
+    run_free(&r);
+}
+
+Test(mutate_unpinnable, rd_without_source_identity)
+{
+    struct run r = {0};
+    run_mutate(&r, RD, CREATE, CUT_NAME, "ns",
+               "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\"}}}", NULL);
+    expect_ops(&r, "add /metadata/annotations");
+    expect_patched(&r, "{\"metadata\":{\"annotations\":{" ANN ":\"" CUT_USER "@ns\"}},"
+                       "\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\"}}}");
+    expect_warnings(&r, 1, KW_RULE_IDENTITY_UNPINNABLE);
+    run_free(&r);
+}
+
+/* name-namespace re-trims after the cut, so its value is always pinnable. */
+Test(mutate_unpinnable, name_namespace_scheme_pins_the_retrimmed_value)
+{
+    struct run r = {0};
+    kwt_config(&r.cfg);
+    r.cfg.identity_scheme = KW_IDENTITY_NAME_NAMESPACE;
+    run_mutate(&r, RS, CREATE, CUT_NAME, "ns",
+               "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\"}}}", NULL);
+    expect_ops(&r, "add /spec/kopia/username; add /spec/kopia/hostname; add "
+                   "/metadata/annotations");
+    expect_patched(&r, "{\"metadata\":{\"annotations\":{" ANN
+                       ":\"ccccccccccccccccccccccccccccccccccccccccccccccccc@ns\"}},"
+                       "\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\",\"username\":"
+                       "\"ccccccccccccccccccccccccccccccccccccccccccccccccc\",\"hostname\":"
+                       "\"ns\"}}}");
+    expect_warnings(&r, 0);
+    run_free(&r);
+}
+
+/* --- RD with sourceIdentity: the annotation is what discovery computes --- */
+
+static void expect_rd_annotation(const char *si, const char *want)
+{
+    char o[512];
+    snprintf(o, sizeof(o),
+             "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\","
+             "\"sourceIdentity\":%s}}}",
+             si);
+    struct run r = {0};
+    run_mutate(&r, RD, CREATE, "restore-app", "restore-ns", o, NULL);
+    json_t *patched = kwt_patched(r.object, &r.a);
+    const char *got =
+        kw_obj_str(kw_path_get(patched, "metadata.annotations"), KW_IDENTITY_ANNOTATION);
+    cr_expect_str_eq(got ? got : "(none)", want, "%s", si);
+    /* never pinned, never warned */
+    cr_expect_null(kw_path_get(patched, "spec.kopia.username"), "%s", si);
+    cr_expect_null(kw_path_get(patched, "spec.kopia.hostname"), "%s", si);
+    expect_warnings(&r, 0);
+    json_decref(patched);
+    run_free(&r);
+}
+
+Test(mutate_rd, source_identity_annotation_is_what_discovery_computes)
+{
+    expect_rd_annotation("{\"sourceName\":\"webapp\"}", "webapp@restore-ns");
+    expect_rd_annotation("{\"sourceName\":\"webapp\",\"sourceNamespace\":\"\"}",
+                         "webapp@restore-ns");
+    expect_rd_annotation("{\"sourceName\":\"webapp\",\"sourceNamespace\":\"prod\"}", "webapp@prod");
+    /* the 50-byte cut without re-trim: not pinnable, but nothing is pinned
+     * on an RD with sourceIdentity anyway */
+    expect_rd_annotation("{\"sourceName\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_b\","
+                         "\"sourceNamespace\":\"prod\"}",
+                         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_@prod");
+    /* free strings (denied by the validator, still computed as the
+     * operator would) */
+    expect_rd_annotation("{\"sourceName\":\"My_App\",\"sourceNamespace\":\"Team_NS\"}",
+                         "My_App@Team-NS");
+    expect_rd_annotation("{\"sourceName\":\"_x_\",\"sourceNamespace\":\"__\"}", "x@x");
+    expect_rd_annotation("{\"sourceName\":\"..\",\"sourceNamespace\":\"...\"}",
+                         "volsync-default@volsync-default");
+    /* sourcePVCName/sourcePathOverride do not enter the identity */
+    expect_rd_annotation("{\"sourceName\":\"webapp\",\"sourceNamespace\":\"prod\","
+                         "\"sourcePVCName\":\"data\",\"sourcePathOverride\":\"/x\"}",
+                         "webapp@prod");
+}
+
+/* An explicit identity next to sourceIdentity is the operator's identity:
+ * left as it is, annotated. */
+Test(mutate_rd, explicit_identity_with_source_identity_is_left_alone)
+{
+    struct run r = {0};
+    run_mutate(&r, RD, CREATE, "restore-app", "restore-ns",
+               "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\",\"username\":"
+               "\"u\",\"hostname\":\"h\",\"sourceIdentity\":{\"sourceName\":\"webapp\","
+               "\"sourceNamespace\":\"restore-ns\"}}}}",
+               NULL);
+    expect_ops(&r, "add /metadata/annotations");
+    expect_patched(&r, "{\"metadata\":{\"annotations\":{" ANN ":\"u@h\"}},\"spec\":{\"kopia\":{"
+                       "\"copyMethod\":\"Direct\",\"username\":\"u\",\"hostname\":\"h\","
+                       "\"sourceIdentity\":{\"sourceName\":\"webapp\",\"sourceNamespace\":"
+                       "\"restore-ns\"}}}}");
+    run_free(&r);
+}
+
+/* --- UPDATE of an object that has synced without a pinned identity (SPEC
+ * §13.2) --- */
+
+#define SYNCED_STATUS ",\"status\":{\"lastSyncTime\":\"2024-05-01T00:00:00Z\"}"
+
+Test(mutate_after_sync, rs_pins_and_warns)
+{
+    struct run r = {0};
+    run_mutate(&r, RS, UPDATE, "app", "prod",
+               "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\"}}}",
+               "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\"}}" SYNCED_STATUS
+               "}");
+    expect_ops(&r, "add /spec/kopia/username; add /spec/kopia/hostname; add "
+                   "/metadata/annotations");
+    expect_warnings(&r, 1, KW_RULE_IDENTITY_PINNED_AFTER_SYNC);
+    cr_expect_str_eq(warning_text(&r, 0),
+                     "spec.kopia.username: identity pinned to \"app@prod\" after the object has "
+                     "synced without one: earlier snapshots were written under the default "
+                     "identity of the operator version that ran them, so if that used another "
+                     "scheme new backups start a new, empty snapshot history; check with kopia "
+                     "snapshot list --all");
+    run_free(&r);
+}
+
+Test(mutate_after_sync, name_namespace_scheme_pins_its_value_and_warns)
+{
+    struct run r = {0};
+    kwt_config(&r.cfg);
+    r.cfg.identity_scheme = KW_IDENTITY_NAME_NAMESPACE;
+    run_mutate(&r, RS, UPDATE, "app", "prod",
+               "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\"}}}",
+               "{\"metadata\":{},\"spec\":{\"kopia\":{}}" SYNCED_STATUS "}");
+    expect_patched(&r, "{\"metadata\":{\"annotations\":{" ANN ":\"app-prod@prod\"}},"
+                       "\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\",\"username\":\"app-prod\","
+                       "\"hostname\":\"prod\"}}}");
+    expect_warnings(&r, 1, KW_RULE_IDENTITY_PINNED_AFTER_SYNC);
+    cr_expect_not_null(strstr(warning_text(&r, 0), "\"app-prod@prod\""));
+    run_free(&r);
+}
+
+/* Only the computed part counts: the username comes from the stored object,
+ * the hostname is computed now. */
+Test(mutate_after_sync, one_computed_part_names_it)
+{
+    struct run r = {0};
+    run_mutate(&r, RS, UPDATE, "app", "prod",
+               "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\"}}}",
+               "{\"metadata\":{},\"spec\":{\"kopia\":{\"username\":\"custom\"}}" SYNCED_STATUS "}");
+    expect_warnings(&r, 1, KW_RULE_IDENTITY_PINNED_AFTER_SYNC);
+    cr_expect(strncmp(warning_text(&r, 0),
+                      "spec.kopia.hostname: identity pinned to \"custom@prod\"", 52) == 0,
+              "%s", warning_text(&r, 0));
+    run_free(&r);
+}
+
+Test(mutate_after_sync, rd_without_source_identity)
+{
+    struct run r = {0};
+    run_mutate(&r, RD, UPDATE, "restore", "prod",
+               "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\"}}}",
+               "{\"metadata\":{},\"spec\":{\"kopia\":{}}" SYNCED_STATUS "}");
+    expect_warnings(&r, 1, KW_RULE_IDENTITY_PINNED_AFTER_SYNC);
+    cr_expect_str_eq(warning_text(&r, 0),
+                     "spec.kopia.username: identity pinned to \"restore@prod\" after the object "
+                     "has synced without one: earlier restores read the default identity of the "
+                     "operator version that ran them, so if that used another scheme restores "
+                     "now read another snapshot history; check with kopia snapshot list --all");
+    run_free(&r);
+}
+
+/* Not synced, already pinned, an RD with sourceIdentity, a value that cannot
+ * be pinned: no such warning. */
+Test(mutate_after_sync, quiet_cases)
+{
+    static const struct {
+        const char *kind, *name, *object, *old, *ops;
+        size_t nwarn;
+    } rows[] = {
+        {RS, "app", "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\"}}}",
+         "{\"metadata\":{},\"spec\":{\"kopia\":{}},\"status\":{\"lastSyncTime\":\"\"}}",
+         "add /spec/kopia/username; add /spec/kopia/hostname; add /metadata/annotations", 0},
+        {RS, "app", "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\"}}}",
+         "{\"metadata\":{},\"spec\":{\"kopia\":{\"username\":\"a\",\"hostname\":\"b\"}"
+         "}" SYNCED_STATUS "}",
+         "add /spec/kopia/username; add /spec/kopia/hostname; add /metadata/annotations", 0},
+        {RD, "restore",
+         "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\",\"sourceIdentity\":{"
+         "\"sourceName\":\"app\",\"sourceNamespace\":\"prod\"}}}}",
+         "{\"metadata\":{},\"spec\":{\"kopia\":{}}" SYNCED_STATUS "}", "add /metadata/annotations",
+         0},
+        /* unpinnable: only identity-unpinnable */
+        {RS, CUT_NAME, "{\"metadata\":{},\"spec\":{\"kopia\":{\"copyMethod\":\"Direct\"}}}",
+         "{\"metadata\":{},\"spec\":{\"kopia\":{}}" SYNCED_STATUS "}", "add /metadata/annotations",
+         1},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct run r = {0};
+        run_mutate(&r, rows[i].kind, UPDATE, rows[i].name, "prod", rows[i].object, rows[i].old);
+        expect_ops(&r, rows[i].ops);
+        cr_expect_eq(kwt_warn_count(&r.a, KW_RULE_IDENTITY_PINNED_AFTER_SYNC), 0, "row %zu", i);
+        cr_expect_eq(r.a.summary.nwarn, rows[i].nwarn, "row %zu", i);
+        run_free(&r);
+    }
 }
 
 /* --- restoreAsOf --- */

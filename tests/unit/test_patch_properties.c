@@ -192,8 +192,9 @@ static void check_update_keeps_identity(const struct subject *s, const json_t *p
     const char *now =
         kw_obj_str(kw_path_get(again, "metadata.annotations"), KW_IDENTITY_ANNOTATION);
     /* Only a pinned identity (both parts in the object) is promised to
-     * survive: an RD that derives it from sourceIdentity, or a half identity
-     * the validator denies, follows the scheme. */
+     * survive: an RD that derives it from sourceIdentity, a half identity the
+     * validator denies, or an operator value the CRD refuses (not pinned) is
+     * what the operator computes. */
     json_t *kopia = kw_path_get(patched, "spec.kopia");
     bool derived = !kw_obj_str_set(kopia, "username") || !kw_obj_str_set(kopia, "hostname");
     if (!derived) {
@@ -307,9 +308,9 @@ static void v_no_namespace(struct subject *s)
     s->ns[0] = 0;
 }
 
-static void v_object_name_scheme(struct subject *s)
+static void v_name_namespace_scheme(struct subject *s)
 {
-    s->cfg.identity_scheme = KW_IDENTITY_OBJECT_NAME;
+    s->cfg.identity_scheme = KW_IDENTITY_NAME_NAMESPACE;
 }
 
 static void v_policy_and_time(struct subject *s)
@@ -344,7 +345,7 @@ static const struct {
     {"stale-annotation", v_stale_annotation},
     {"generate-name", v_generate_name},
     {"no-namespace", v_no_namespace},
-    {"object-name-scheme", v_object_name_scheme},
+    {"name-namespace-scheme", v_name_namespace_scheme},
     {"policy-and-time", v_policy_and_time},
     {"update-after-sync", v_update_after_sync},
 };
@@ -493,6 +494,29 @@ Test(patch_properties, edge_objects)
         "{\"name\":\"a23456789-123456789-123456789-123456789-123456789-123456789-12\","
         "\"namespace\":\"n23456789-123456789-123456789-123456789-123456789-123456789-12\"},"
         "\"spec\":{\"sourcePVC\":\"d\",\"kopia\":{\"repository\":\"r\"}}}",
+        /* the operator's username ends in '-' after the cut: not pinned */
+        "{\"apiVersion\":\"volsync.backube/v1alpha1\",\"kind\":\"ReplicationSource\",\"metadata\":"
+        "{\"name\":\"ccccccccccccccccccccccccccccccccccccccccccccccccc.-x\",\"namespace\":\"ns\"},"
+        "\"spec\":{\"sourcePVC\":\"d\",\"kopia\":{\"repository\":\"r\",\"hostname\":\"\"}}}",
+        "{\"apiVersion\":\"volsync.backube/v1alpha1\",\"kind\":\"ReplicationDestination\","
+        "\"metadata\":{\"name\":\"ccccccccccccccccccccccccccccccccccccccccccccccccc-dddd\","
+        "\"namespace\":\"ns\"},\"spec\":{\"kopia\":{\"repository\":\"r\",\"destinationPVC\":"
+        "\"p\"}}}",
+        /* RD: sourceIdentity without sourceName (ignored by the operator) */
+        "{\"apiVersion\":\"volsync.backube/v1alpha1\",\"kind\":\"ReplicationDestination\","
+        "\"metadata\":{\"name\":\"r\",\"namespace\":\"ns\"},\"spec\":{\"kopia\":{"
+        "\"repository\":\"r\",\"destinationPVC\":\"p\",\"sourceIdentity\":{"
+        "\"sourceNamespace\":\"other\",\"sourceName\":\"\"}}}}",
+        /* RD: explicit identity next to sourceIdentity with a path override */
+        "{\"apiVersion\":\"volsync.backube/v1alpha1\",\"kind\":\"ReplicationDestination\","
+        "\"metadata\":{\"name\":\"r\",\"namespace\":\"ns\"},\"spec\":{\"kopia\":{"
+        "\"repository\":\"r\",\"destinationPVC\":\"p\",\"username\":\"u\",\"hostname\":\"h\","
+        "\"sourceIdentity\":{\"sourceName\":\"s\",\"sourcePathOverride\":\"/x\"}}}}",
+        /* RD: a long sourceName whose cut ends in '-' (never pinned) */
+        "{\"apiVersion\":\"volsync.backube/v1alpha1\",\"kind\":\"ReplicationDestination\","
+        "\"metadata\":{\"name\":\"r\",\"namespace\":\"ns\"},\"spec\":{\"kopia\":{"
+        "\"destinationPVC\":\"p\",\"sourceIdentity\":{\"sourceName\":"
+        "\"ccccccccccccccccccccccccccccccccccccccccccccccccc-dddd\"}}}}",
         /* wrong types: left untouched for the validator */
         "{\"apiVersion\":\"volsync.backube/v1alpha1\",\"kind\":\"ReplicationSource\",\"metadata\":"
         "{\"name\":\"a\",\"namespace\":\"n\"},\"spec\":{\"sourcePVC\":\"d\",\"kopia\":{"

@@ -17,7 +17,7 @@ Test(settings, every_key_is_read)
                        "threads: 4\n"
                        "maxBodyBytes: 1048576\n"
                        "logLevel: debug\n"
-                       "identityScheme: object-name\n"
+                       "identityScheme: name-namespace\n"
                        "operatorVersion: v0.16.13\n"
                        "tls:\n"
                        "  certFile: /tls/tls.crt\n"
@@ -45,7 +45,7 @@ Test(settings, every_key_is_read)
     cr_assert_eq(s.server.threads, 4);
     cr_assert_eq(s.server.max_body_bytes, 1048576);
     cr_assert_eq(s.log_level, KW_LOG_DEBUG);
-    cr_assert_eq(s.core.identity_scheme, KW_IDENTITY_OBJECT_NAME);
+    cr_assert_eq(s.core.identity_scheme, KW_IDENTITY_NAME_NAMESPACE);
     cr_assert_eq(s.core.operator_version, KW_OPERATOR_0_16);
     cr_assert_str_eq(s.server.tls_cert, "/tls/tls.crt");
     cr_assert_str_eq(s.server.tls_key, "/tls/tls.key");
@@ -89,7 +89,7 @@ Test(settings, defaults_when_silent_and_empty_file)
     cr_assert_eq(s.server.threads, 0);
     cr_assert_eq(s.server.max_body_bytes, KW_DEFAULT_MAX_BODY_BYTES);
     cr_assert_eq(s.log_level, KW_LOG_DEFAULT_LEVEL);
-    cr_assert_eq(s.core.identity_scheme, KW_IDENTITY_NAME_NAMESPACE);
+    cr_assert_eq(s.core.identity_scheme, KW_IDENTITY_OBJECT_NAME);
     cr_assert_eq(s.core.operator_version, KW_OPERATOR_NEWEST);
     cr_assert(!s.core.deny_actions);
     kw_settings_free(&s);
@@ -118,7 +118,7 @@ Test(settings, errors_name_file_line_column_and_key)
     expect_error("threads: many\n", "config.yaml:1:1: threads: must be a whole number from 0 to");
     expect_error("threads: -1\n", "threads: must be a whole number");
     expect_error("timeouts:\n  requestSeconds: 0\n", "timeouts.requestSeconds: must be a whole");
-    expect_error("identityScheme: name\n", "identityScheme: must be name-namespace or object-name");
+    expect_error("identityScheme: name\n", "identityScheme: must be object-name or name-namespace");
     expect_error("operatorVersion: 0.18\n",
                  "operatorVersion: \"0.18\": is not a supported operator version (supported: "
                  "0.15, 0.16, 0.17");

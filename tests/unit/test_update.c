@@ -139,13 +139,26 @@ Test(update, deny_switch_forbids_identity_change)
     kw_result_free(&r.res);
 }
 
-/* The pinned value is what the operator used when it was computed under the
- * current scheme: pinning it is not a change. */
-Test(update, pinning_the_computed_identity_is_not_a_change)
+/* A part the stored object did not write is the one the operator computed
+ * (object-name): pinning that value is not a change ... */
+Test(update, pinning_the_operators_identity_is_not_a_change)
 {
     struct run r;
-    run_update(&r, RS, true, "{}", SYNCED, "{\"username\":\"app-prod\",\"hostname\":\"prod\"}");
+    run_update(&r, RS, true, "{}", SYNCED, "{\"username\":\"app\",\"hostname\":\"prod\"}");
     expect_nothing(&r);
+    kw_result_free(&r.res);
+}
+
+/* ... while pinning another scheme's value is (name-namespace, or anything
+ * else the operator did not use), whatever the configured scheme. */
+Test(update, pinning_another_value_is_a_change)
+{
+    struct run r;
+    run_update(&r, RS, false, "{}", SYNCED, "{\"username\":\"app-prod\",\"hostname\":\"prod\"}");
+    expect_one_warning(&r, KW_RULE_IDENTITY_CHANGE_AFTER_SYNC,
+                       "spec.kopia.username: identity changed from \"app@prod\" to "
+                       "\"app-prod@prod\" after the first sync; new backups start a new snapshot "
+                       "history");
     kw_result_free(&r.res);
 }
 
@@ -167,7 +180,7 @@ Test(update, rd_source_identity_change_names_the_block)
                "{\"sourceIdentity\":{\"sourceName\":\"web\",\"sourceNamespace\":\"p\"}}", SYNCED,
                "{\"sourceIdentity\":{\"sourceName\":\"db\",\"sourceNamespace\":\"p\"}}");
     expect_one_warning(&r, KW_RULE_IDENTITY_CHANGE_AFTER_SYNC,
-                       "spec.kopia.sourceIdentity: identity changed from \"web-p@p\" to \"db-p@p\" "
+                       "spec.kopia.sourceIdentity: identity changed from \"web@p\" to \"db@p\" "
                        "after the first sync; restores now read another snapshot history");
     kw_result_free(&r.res);
 }
@@ -179,14 +192,14 @@ Test(update, rd_switch_from_discovery_to_explicit_identity)
                "{\"sourceIdentity\":{\"sourceName\":\"web\",\"sourceNamespace\":\"p\"}}", SYNCED,
                "{\"username\":\"x\",\"hostname\":\"p\"}");
     expect_one_warning(&r, KW_RULE_IDENTITY_CHANGE_AFTER_SYNC,
-                       "spec.kopia.username: identity changed from \"web-p@p\" to \"x@p\"");
+                       "spec.kopia.username: identity changed from \"web@p\" to \"x@p\"");
     kw_result_free(&r.res);
 
     /* The same identity written out explicitly is no change. */
     struct run r2;
     run_update(&r2, RD, false,
                "{\"sourceIdentity\":{\"sourceName\":\"web\",\"sourceNamespace\":\"p\"}}", SYNCED,
-               "{\"username\":\"web-p\",\"hostname\":\"p\"}");
+               "{\"username\":\"web\",\"hostname\":\"p\"}");
     expect_nothing(&r2);
     kw_result_free(&r2.res);
 }
@@ -296,8 +309,20 @@ Test(update, unknown_identity_not_compared)
 {
     struct run r;
     run_update(&r, RD, true, "{\"sourceIdentity\":{\"sourceName\":\"w\"}}", SYNCED,
-               "{\"sourceIdentity\":{}}");
+               "{\"sourceIdentity\":{\"sourceName\":5}}");
     expect_nothing(&r);
+    kw_result_free(&r.res);
+}
+
+/* A sourceIdentity without sourceName is ignored by the operator: the RD
+ * then restores its own default identity, which is a change. */
+Test(update, dropping_source_name_is_a_change)
+{
+    struct run r;
+    run_update(&r, RD, false, "{\"sourceIdentity\":{\"sourceName\":\"w\"}}", SYNCED,
+               "{\"sourceIdentity\":{}}");
+    expect_one_warning(&r, KW_RULE_IDENTITY_CHANGE_AFTER_SYNC,
+                       "spec.kopia.username: identity changed from \"w@prod\" to \"app@prod\"");
     kw_result_free(&r.res);
 }
 
@@ -355,7 +380,8 @@ Test(update_webhook, validate_warns_or_denies)
 
 /* A client that replaces a synced object without the pinned identity: /mutate
  * restores the stored values and /validate then sees no change, even after
- * the identity scheme was switched. */
+ * the identity scheme was switched (only that the pinned name-namespace value
+ * is not the operator's default). */
 Test(update_webhook, pinned_identity_survives_replace)
 {
     json_t *old_obj = rs_object("{\"repository\":\"r\",\"username\":\"app-prod\",\"hostname\":"
@@ -374,7 +400,8 @@ Test(update_webhook, pinned_identity_survives_replace)
     kwt_admit(&cfg, KW_HOOK_VALIDATE, "ReplicationSource", "UPDATE", "app", "prod", patched,
               old_obj, &v);
     cr_expect(v.allowed);
-    cr_expect_eq(v.summary.nwarn, 0);
+    cr_expect_eq(v.summary.nwarn, 1);
+    cr_expect_eq(kwt_warn_count(&v, KW_RULE_IDENTITY_NOT_DEFAULT), 1);
     kwt_admission_free(&m);
     kwt_admission_free(&v);
     json_decref(patched);

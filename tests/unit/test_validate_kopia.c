@@ -325,11 +325,10 @@ static const struct rule_case deny_cases[] = {
      "spec.kopia.previous"},
     {KW_RULE_SHALLOW_INVALID, RD, RD_OBJ(",\"shallow\":-1"), RD_OBJ(",\"shallow\":1"),
      "spec.kopia.shallow"},
-    {KW_RULE_SOURCEIDENTITY_INVALID, RD, RD_OBJ(",\"sourceIdentity\":{\"sourceNamespace\":\"a\"}"),
-     RD_OBJ(",\"sourceIdentity\":{\"sourceName\":\"s\",\"sourceNamespace\":\"a\"}"),
-     "spec.kopia.sourceIdentity.sourceName"},
-    {KW_RULE_SOURCEIDENTITY_INVALID, RD, RD_OBJ(",\"sourceIdentity\":{\"sourceName\":\"\"}"),
-     RD_OBJ(",\"sourceIdentity\":null"), "spec.kopia.sourceIdentity.sourceName"},
+    /* No sourceName (or "") is not denied: the operator ignores the block
+     * (sourceidentity-without-sourcename warns, test_identity_rules.c). */
+    {KW_RULE_SOURCEIDENTITY_INVALID, RD, RD_OBJ(",\"sourceIdentity\":{\"sourceName\":\"My_App\"}"),
+     RD_OBJ(",\"sourceIdentity\":{\"sourceName\":\"\"}"), "spec.kopia.sourceIdentity.sourceName"},
     {KW_RULE_SOURCEIDENTITY_INVALID, RD,
      RD_OBJ(",\"sourceIdentity\":{\"sourceName\":\"s\",\"sourceNamespace\":\"a.b\"}"),
      RD_OBJ(",\"sourceIdentity\":{\"sourceName\":\"s\",\"sourceNamespace\":\"\"}"),

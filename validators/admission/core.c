@@ -103,6 +103,7 @@ static void evaluate_kopia_object(const struct kw_object_ctx *ctx, enum kw_webho
         return;
     }
     kw_validate_kopia(ctx, res);
+    kw_validate_kopia_identity(ctx, res);
     kw_validate_tenancy(ctx, res);
     if (ctx->op == KW_OP_UPDATE && ctx->old_object)
         kw_validate_kopia_update(ctx, res);

@@ -87,7 +87,7 @@ int kw_operator_version_parse(const char *text, enum kw_operator_version *out, c
 void kw_config_defaults(struct kw_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
-    cfg->identity_scheme = KW_IDENTITY_NAME_NAMESPACE;
+    cfg->identity_scheme = KW_IDENTITY_OBJECT_NAME;
     cfg->operator_version = KW_OPERATOR_NEWEST;
 }
 

@@ -1,5 +1,7 @@
-/* Defaulting of an RS/RD with spec.kopia (SPEC §5): pins the identity,
- * defaults sourceIdentity.sourceNamespace, copyMethod and the policy file
+/* Defaulting of an RS/RD with spec.kopia (SPEC §5, §13.2): pins the identity
+ * (unless the CRD's pattern would refuse the value, which is then only
+ * annotated and warned), warns when an object that has synced is pinned only
+ * now, defaults sourceIdentity.sourceNamespace, copyMethod and the policy file
  * names, rewrites restoreAsOf to UTC and writes the identity annotation.
  * Patches are minimal (only what changes, parents before children) and
  * always apply to the request object; it never denies: an object whose fields
@@ -95,37 +97,32 @@ struct pins {
     char *hostname;
 };
 
-/* The value to pin for `key`: on UPDATE the old object's non-empty value (a
- * pinned identity survives updates that drop it), else the computed default. */
-static char *pin_value(const struct kw_object_ctx *ctx, const char *key)
+static const char *const identity_keys[2] = {"username", "hostname"};
+
+static bool old_has_synced(const json_t *old_object)
 {
-    const char *old = kw_obj_str_set(kw_path_get(ctx->old_object, "spec.kopia"), key);
+    json_t *t = kw_path_get(old_object, "status.lastSyncTime");
+    return t && !(json_is_string(t) && json_string_length(t) == 0);
+}
+
+/* The value to pin for identity_keys[part]: on UPDATE the old object's
+ * non-empty value (a pinned identity survives updates that drop it), else the
+ * value the configured scheme computes (*computed set). */
+static char *pin_value(const struct kw_object_ctx *ctx, int part, bool *computed)
+{
+    const char *old =
+        kw_obj_str_set(kw_path_get(ctx->old_object, "spec.kopia"), identity_keys[part]);
+    *computed = !old;
     if (old)
         return strdup(old);
-    if (strcmp(key, "username") == 0)
+    if (part == 0)
         return kw_identity_username(ctx->name, ctx->namespace, ctx->cfg->identity_scheme);
-    return kw_identity_hostname(ctx->namespace);
+    return kw_identity_hostname(ctx->namespace, ctx->name);
 }
 
-/* Pins one identity part that is absent, null or empty. */
-static void pin_part(const struct kw_object_ctx *ctx, const json_t *kopia, const char *key,
-                     char **pinned, struct kw_result *res)
-{
-    enum field_state state = field_state(kopia, key);
-    if (state == FIELD_SET)
-        return;
-    *pinned = pin_value(ctx, key);
-    if (!*pinned) {
-        res->out_of_memory = true;
-        return;
-    }
-    char path[32] = "/spec/kopia/";
-    strcat(path, key);
-    patch_string(res, state, path, *pinned);
-}
-
-/* An empty-string identity part that is not pinned is removed: an explicit
- * identity, even an empty one, must not stay in the object. */
+/* An empty-string identity part that is not pinned is removed: the operator
+ * treats "" as absent, and an explicit identity, even an empty one, must not
+ * stay in the object. */
 static void remove_if_empty(const json_t *kopia, const char *key, struct kw_result *res)
 {
     if (field_state(kopia, key) != FIELD_EMPTY)
@@ -135,8 +132,44 @@ static void remove_if_empty(const json_t *kopia, const char *key, struct kw_resu
     kw_result_patch(res, KW_PATCH_REMOVE, path, NULL, NULL);
 }
 
+/* The operator's value cannot be written back (docs/operator.md §a.2: its
+ * 50-byte cut may end in '-' or '_', which the CRD's pattern refuses). */
+static void warn_unpinnable(const char *key, const char *value, struct kw_result *res)
+{
+    size_t n = strlen(value);
+    char why[48] = "is one";
+    if (n && (value[n - 1] == '-' || value[n - 1] == '_'))
+        snprintf(why, sizeof(why), "ends in \"%c\", which", value[n - 1]);
+    kw_result_warn(
+        res, KW_RULE_IDENTITY_UNPINNABLE,
+        "spec.kopia.%s: not pinned: the operator's value \"%s\" %s the CRD's pattern "
+        "refuses; the operator uses it as it is (see the annotation " KW_IDENTITY_ANNOTATION
+        "); set username and hostname explicitly to pin an identity",
+        key, value, why);
+}
+
+/* SPEC §13.2: a synced object gets its identity pinned only now. */
+static void warn_pinned_after_sync(const struct kw_object_ctx *ctx, const json_t *kopia,
+                                   const struct pins *pins, const char *field,
+                                   struct kw_result *res)
+{
+    const char *user = pins->username ? pins->username : kw_obj_str_set(kopia, "username");
+    const char *host = pins->hostname ? pins->hostname : kw_obj_str_set(kopia, "hostname");
+    bool rd = ctx->kind == KW_KIND_RD;
+    kw_result_warn(res, KW_RULE_IDENTITY_PINNED_AFTER_SYNC,
+                   "spec.kopia.%s: identity pinned to \"%s@%s\" after the object has synced "
+                   "without one: earlier %s the default identity of the operator version that ran "
+                   "them, so if that used another scheme %s; check with kopia snapshot list --all",
+                   field, user ? user : "", host ? host : "",
+                   rd ? "restores read" : "snapshots were written under",
+                   rd ? "restores now read another snapshot history"
+                      : "new backups start a new, empty snapshot history");
+}
+
 /* SPEC §5.2: an RS pins each missing part; an RD without sourceIdentity pins
- * both when neither is given; an RD with sourceIdentity pins nothing. */
+ * both when neither is given; an RD with sourceIdentity pins nothing. A
+ * value that the CRD's pattern refuses is never written: then nothing is
+ * pinned (SPEC §5.1) and the annotation alone records the operator's value. */
 static void pin_identity(const struct kw_object_ctx *ctx, const json_t *kopia, struct pins *pins,
                          struct kw_result *res)
 {
@@ -147,15 +180,47 @@ static void pin_identity(const struct kw_object_ctx *ctx, const json_t *kopia, s
     else
         pin = !kw_obj_has(kopia, "sourceIdentity") && !field_is_set(kopia, "username") &&
               !field_is_set(kopia, "hostname");
-    if (pin && known) {
-        pin_part(ctx, kopia, "username", &pins->username, res);
-        pin_part(ctx, kopia, "hostname", &pins->hostname, res);
+    if (!pin || !known) {
+        if (ctx->kind == KW_KIND_RD)
+            for (int part = 0; part < 2; part++)
+                remove_if_empty(kopia, identity_keys[part], res);
         return;
     }
-    if (ctx->kind == KW_KIND_RD) {
-        remove_if_empty(kopia, "username", res);
-        remove_if_empty(kopia, "hostname", res);
+    char *values[2] = {NULL, NULL};
+    bool computed[2] = {false, false}, pinnable = true;
+    for (int part = 0; part < 2; part++) {
+        if (field_state(kopia, identity_keys[part]) == FIELD_SET)
+            continue;
+        values[part] = pin_value(ctx, part, &computed[part]);
+        if (!values[part]) {
+            res->out_of_memory = true;
+            free(values[0]);
+            return;
+        }
+        if (!kw_identity_pinnable(values[part])) {
+            pinnable = false;
+            warn_unpinnable(identity_keys[part], values[part], res);
+        }
     }
+    if (!pinnable) {
+        for (int part = 0; part < 2; part++) {
+            free(values[part]);
+            remove_if_empty(kopia, identity_keys[part], res);
+        }
+        return;
+    }
+    for (int part = 0; part < 2; part++) {
+        if (!values[part])
+            continue;
+        char path[32] = "/spec/kopia/";
+        strcat(path, identity_keys[part]);
+        patch_string(res, field_state(kopia, identity_keys[part]), path, values[part]);
+    }
+    pins->username = values[0];
+    pins->hostname = values[1];
+    if ((computed[0] || computed[1]) && ctx->op == KW_OP_UPDATE && ctx->old_object &&
+        old_has_synced(ctx->old_object))
+        warn_pinned_after_sync(ctx, kopia, pins, identity_keys[computed[0] ? 0 : 1], res);
 }
 
 /* RD with sourceIdentity: sourceNamespace defaults to the RD's namespace. */
@@ -222,8 +287,8 @@ static char *patched_identity(const struct kw_object_ctx *ctx, struct pins *pins
                               struct kw_result *res)
 {
     struct kw_identity id;
-    enum kw_identity_status st = kw_identity_effective(ctx->kind, ctx->name, ctx->namespace,
-                                                       ctx->object, ctx->cfg->identity_scheme, &id);
+    enum kw_identity_status st =
+        kw_identity_effective(ctx->kind, ctx->name, ctx->namespace, ctx->object, &id);
     if (st != KW_IDENTITY_OK) {
         res->out_of_memory = res->out_of_memory || st == KW_IDENTITY_NOMEM;
         return NULL;

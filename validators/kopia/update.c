@@ -113,16 +113,17 @@ static void report_identity_change(const struct kw_object_ctx *ctx, bool deny,
     free(after);
 }
 
-/* Compares the effective identities (for an RD also as derived from
- * sourceIdentity); skipped when either is not determinable. */
+/* Compares the effective identities as the operator computes them (a part
+ * the object does not write is the operator's default; for an RD also as
+ * derived from sourceIdentity), so pinning a value the operator did not use
+ * is a change; skipped when either is not determinable. */
 static void compare_identity(const struct kw_object_ctx *ctx, bool deny, struct kw_result *res)
 {
-    enum kw_identity_scheme scheme = ctx->cfg->identity_scheme;
     struct kw_identity old_id, new_id;
-    enum kw_identity_status st_old = kw_identity_effective(ctx->kind, ctx->name, ctx->namespace,
-                                                           ctx->old_object, scheme, &old_id);
+    enum kw_identity_status st_old =
+        kw_identity_effective(ctx->kind, ctx->name, ctx->namespace, ctx->old_object, &old_id);
     enum kw_identity_status st_new =
-        kw_identity_effective(ctx->kind, ctx->name, ctx->namespace, ctx->object, scheme, &new_id);
+        kw_identity_effective(ctx->kind, ctx->name, ctx->namespace, ctx->object, &new_id);
     if (st_old == KW_IDENTITY_NOMEM || st_new == KW_IDENTITY_NOMEM)
         res->out_of_memory = true;
     if (st_old == KW_IDENTITY_OK && st_new == KW_IDENTITY_OK &&

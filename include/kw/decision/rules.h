@@ -101,7 +101,7 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
     X(PREVIOUS_INVALID, "previous-invalid", KW_KB_RD, KW_SEV_DENY, "previous is negative")         \
     X(SHALLOW_INVALID, "shallow-invalid", KW_KB_RD, KW_SEV_DENY, "shallow is negative")            \
     X(SOURCEIDENTITY_INVALID, "sourceidentity-invalid", KW_KB_RD, KW_SEV_DENY,                     \
-      "sourceIdentity lacks sourceName, or a name in it is not valid")                             \
+      "a name in sourceIdentity is not valid")                                                     \
     X(MOVER_SERVICE_ACCOUNT_INVALID, "mover-service-account-invalid", KW_KB_KOPIA, KW_SEV_DENY,    \
       "moverServiceAccount is not a DNS-1123 subdomain")                                           \
     X(MOVER_POD_LABELS_INVALID, "mover-pod-labels-invalid", KW_KB_KOPIA, KW_SEV_DENY,              \
@@ -145,6 +145,13 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
       "username/hostname set together with sourceIdentity")                                        \
     X(SOURCEPVCNAME_SET, "sourcepvcname-set", KW_KB_RD, KW_SEV_WARN,                               \
       "sourceIdentity.sourcePVCName is set")                                                       \
+    X(IDENTITY_NOT_DEFAULT, "identity-not-default", KW_KB_KOPIA, KW_SEV_WARN,                      \
+      "an explicit username/hostname differs from the operator's default for the object, which "   \
+      "sourceIdentity restores look for")                                                          \
+    X(SOURCEIDENTITY_WITHOUT_SOURCENAME, "sourceidentity-without-sourcename", KW_KB_RD,            \
+      KW_SEV_WARN, "sourceIdentity has no sourceName, so the operator ignores the block")          \
+    X(SOURCEIDENTITY_PATH_IGNORED, "sourceidentity-path-ignored", KW_KB_RD, KW_SEV_WARN,           \
+      "sourceIdentity.sourcePathOverride is ignored because username and hostname are set")        \
     X(DISCOVERY_CROSS_NAMESPACE, "discovery-cross-namespace", KW_KB_RD, KW_SEV_WARN,               \
       "repository is left to discovery from a ReplicationSource in another namespace")             \
     X(SHALLOW_ZERO, "shallow-zero", KW_KB_RD, KW_SEV_WARN, "shallow: 0 restores nothing")          \
@@ -176,7 +183,10 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
     /* Defaulting (SPEC §5) and UPDATE rules (SPEC §7) */                                        \
     X(IDENTITY_PINNED, "identity-pinned", KW_KB_KOPIA, KW_SEV_DEFAULT,                             \
       "a missing or empty username/hostname is pinned to the computed identity (RS; RD without "   \
-      "sourceIdentity and without either part); an RD's unpinned empty part is removed")           \
+      "sourceIdentity and without either part); an unpinned empty part is removed")                \
+    X(IDENTITY_UNPINNABLE, "identity-unpinnable", KW_KB_KOPIA, KW_SEV_WARN,                        \
+      "the operator's username cannot be pinned (the CRD's pattern refuses it): nothing is "       \
+      "pinned, the annotation holds it")                                                           \
     X(IDENTITY_ANNOTATION, "identity-annotation", KW_KB_KOPIA, KW_SEV_DEFAULT,                     \
       "the effective identity is written to the annotation kopia-webhook.io/identity")             \
     X(SOURCE_NAMESPACE_DEFAULTED, "source-namespace-defaulted", KW_KB_RD, KW_SEV_DEFAULT,          \
@@ -190,6 +200,9 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
     X(RESTOREASOF_NORMALIZED, "restoreasof-normalized", KW_KB_RD, KW_SEV_DEFAULT,                  \
       "spec.kopia.restoreAsOf with an offset or lower-case t/z is rewritten to UTC, with a "       \
       "warning")                                                                                   \
+    X(IDENTITY_PINNED_AFTER_SYNC, "identity-pinned-after-sync", KW_KB_KOPIA, KW_SEV_WARN,          \
+      "an UPDATE pins the identity of an object that has synced without one (earlier snapshots "   \
+      "may be under another identity)")                                                            \
     X(IDENTITY_CHANGE_AFTER_SYNC, "identity-change-after-sync", KW_KB_KOPIA, KW_SEV_WARN,          \
       "the effective identity changes after the first sync (a new snapshot history)")              \
     X(IDENTITY_CHANGE_FORBIDDEN, "identity-change-forbidden", KW_KB_KOPIA, KW_SEV_DENY,            \

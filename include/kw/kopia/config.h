@@ -9,9 +9,11 @@
 
 struct kw_schema_set; /* compiled schemas, include/kw/schema/schema.h */
 
+/* How the webhook computes the username it pins (docs/identity.md). The
+ * default is zero, so a zeroed config computes what the operator does. */
 enum kw_identity_scheme {
-    KW_IDENTITY_NAME_NAMESPACE, /* username = <name>-<namespace> (default) */
-    KW_IDENTITY_OBJECT_NAME,    /* username = <name> */
+    KW_IDENTITY_OBJECT_NAME,    /* username = <name>: the operator's rule (default) */
+    KW_IDENTITY_NAME_NAMESPACE, /* username = <name>-<namespace>: no operator release */
 };
 
 /* The VolSync operator versions whose behaviour the rules predict, oldest

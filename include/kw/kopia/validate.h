@@ -23,6 +23,10 @@ struct kw_object_ctx {
 
 /* Validation (deny/warn) of an RS/RD that has spec.kopia. */
 void kw_validate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res);
+/* The identity warnings of an RS/RD on /validate (SPEC §13.2): an explicit
+ * identity other than the operator's default, an RD sourceIdentity the
+ * operator ignores (no sourceName) or whose sourcePathOverride it ignores. */
+void kw_validate_kopia_identity(const struct kw_object_ctx *ctx, struct kw_result *res);
 /* UPDATE-only rules of an RS/RD (SPEC §7): identity, path, repository and
  * compression changes after the first sync. ctx->old_object is set. */
 void kw_validate_kopia_update(const struct kw_object_ctx *ctx, struct kw_result *res);
