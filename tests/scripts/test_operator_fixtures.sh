@@ -27,21 +27,28 @@ tail -n +2 "$dir/INDEX.tsv" | while IFS="$(printf '\t')" read -r file tag source
     got=allowed
     [ $rc -eq 1 ] && got=denied
     [ $rc -gt 1 ] && got="unreadable ($rc)"
+    excused=no
+    printf '%s\n' $exceptions | grep -qx "$file" && excused=yes
     if [ "$got" = "$want" ]; then
+        if [ $excused = yes ]; then
+            # An exception that no longer differs: the doc must not say it does.
+            echo "FAIL $file ($tag): listed as judged differently in docs/operator.md, but the verdict ($got) is the operator's"
+            echo x >>"$mark"
+        else
+            echo ok >>"$mark.ok"
+        fi
         continue
     fi
-    if printf '%s\n' $exceptions | grep -qx "$file"; then
+    if [ $excused = yes ]; then
+        echo ok >>"$mark.ok"
         continue
     fi
     echo "FAIL $file ($tag, $source): $got, operator: $expectation"
     printf '%s\n' "$out" | sed 's/^/    /'
     echo x >>"$mark"
 done
-if [ -s "$mark" ]; then
-    n=$(wc -l <"$mark")
-    rm -f "$mark"
-    echo "operator fixtures: $n unexpected verdicts"
-    exit 1
-fi
-rm -f "$mark"
-echo "operator fixtures: every verdict as the operator's, or excused in docs/operator.md"
+ok=$(cat "$mark.ok" 2>/dev/null | wc -l)
+bad=$(wc -l <"$mark")
+rm -f "$mark" "$mark.ok"
+echo "operator fixtures: $ok passed, $bad failed"
+[ "$bad" -eq 0 ]
