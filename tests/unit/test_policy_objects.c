@@ -259,7 +259,7 @@ Test(policy_objects, the_upstream_documentation_s_policy_files)
         "    {\n"
         "      \"enableActions\": true,\n"
         "      \"actionCommandTimeout\": \"5m\",\n"
-        "      \"uploadSpeed\": 10485760,\n"
+        "      \"downloadSpeed\": 10485760,\n"
         "      \"downloadSpeed\": 20971520\n"
         "    }\n";
     struct kw_yaml_error yerr;
@@ -301,7 +301,7 @@ Test(policy_objects, other_json_keys_get_the_schema_that_knows_their_keys)
 {
     /* Upstream's dev-config.json is a repository config, my-retention.json a
      * global policy: neither gets a warning. */
-    expect_file("dev-config.json", "{\"enableActions\": true, \"uploadSpeed\": 1}", NONE, NONE);
+    expect_file("dev-config.json", "{\"enableActions\": true, \"downloadSpeed\": 1}", NONE, NONE);
     expect_file("my-retention.json", "{\"retention\": {\"keepDaily\": 30}}", NONE, NONE);
     expect_file("dev-config.json", "{\"enableActions\": \"on\"}",
                 LIST("[policy-field-type] data[dev-config.json]: Invalid value: \"string\": "
@@ -465,15 +465,15 @@ Test(policy_objects, invalid_base64_is_an_error_naming_the_key)
 Test(policy_objects, secret_string_data_is_plain_and_replaces_the_same_data_key)
 {
     json_t *obj = policy_object("Secret", "stringData", "repository.config",
-                                "{\"uploadSpeed\": \"fast\"}", 23);
+                                "{\"downloadSpeed\": \"fast\"}", 25);
     /* The stored Secret keeps stringData's value: data's is never read. */
     json_object_set_new(obj, "data", json_pack("{s:s}", "repository.config", "not base64!"));
     struct kw_result res;
     evaluate(obj, KW_HOOK_VALIDATE, &res);
     expect_result(&res,
                   LIST("[policy-field-type] stringData[repository.config]: Invalid value: "
-                       "\"string\": uploadSpeed in body must be of type number: \"string\" (line "
-                       "1, column 17)"),
+                       "\"string\": downloadSpeed in body must be of type number: \"string\" "
+                       "(line 1, column 19)"),
                   NONE);
     kw_result_free(&res);
     json_decref(obj);
@@ -674,4 +674,15 @@ Test(policy_objects, no_secret_content_in_the_cli_output)
     free(body);
     json_decref(review);
     json_decref(secret);
+}
+
+/* uploadSpeed is read, and breaks every backup: kopia snapshot create has no
+ * --upload-speed flag (docs/operator.md c.7). Its value is still checked. */
+Test(policy_objects, upload_speed_warns_that_every_backup_fails)
+{
+    expect_file("repository.config", "{\"uploadSpeed\": 1048576}", NONE,
+                LIST("[policy-upload-speed] data[repository.config]: uploadSpeed: the mover passes "
+                     "it to kopia snapshot create as --upload-speed, a flag that command does not "
+                     "have, so every backup fails; remove it"));
+    expect_file("repository.config", "{\"downloadSpeed\": 1048576}", NONE, NONE);
 }

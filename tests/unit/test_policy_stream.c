@@ -795,3 +795,70 @@ Test(stream, ignored_warnings_default_to_the_unknown_rule)
     expect_same(kw_schema_find(set, "t"), "{\"k\": [1]}", "spec");
     kw_schema_set_free(set);
 }
+
+/* ---- the engine's `warning` keyword --------------------------------- */
+
+static struct kw_schema_set *warning_schema(const char *prop, char *err, size_t errlen, int *rc)
+{
+    char doc[512];
+    snprintf(doc, sizeof(doc),
+             "{\"schemas\": {\"t\": {\"rule\": \"policy-value-invalid\", \"typeRule\": "
+             "\"policy-field-type\", \"unknownRule\": \"policy-unknown-key\", \"root\": "
+             "{\"type\": \"object\", \"properties\": {\"k\": %s}}}}}",
+             prop);
+    struct kw_schema_set *set = kw_schema_set_new();
+    *rc = kw_schema_set_add(set, "t.yaml", json_loads(doc, 0, NULL), err, errlen);
+    return set;
+}
+
+Test(stream, warning_and_its_rule_go_together)
+{
+    const char *bad[] = {"{\"type\": \"number\", \"warning\": \"harm\"}",
+                         "{\"type\": \"number\", \"warningRule\": \"policy-upload-speed\"}",
+                         "{\"type\": \"number\", \"warning\": \"\", \"warningRule\": "
+                         "\"policy-upload-speed\"}"};
+    for (size_t i = 0; i < 3; i++) {
+        char err[512] = "";
+        int rc;
+        struct kw_schema_set *set = warning_schema(bad[i], err, sizeof(err), &rc);
+        cr_expect_eq(rc, -1, "accepted %s", bad[i]);
+        cr_expect(strstr(err, "t.yaml: schemas.t.root.properties.k: warning"), "%s", err);
+        kw_schema_set_free(set);
+    }
+}
+
+/* Both validators warn a present `warning` key with its rule, and still
+ * check its value. */
+Test(stream, warning_is_warned_and_the_value_still_checked)
+{
+    char err[512] = "";
+    int rc;
+    struct kw_schema_set *set = warning_schema(
+        "{\"type\": \"number\", \"minimum\": 0, \"warning\": \"does harm\", \"warningRule\": "
+        "\"policy-upload-speed\"}",
+        err, sizeof(err), &rc);
+    cr_assert_eq(rc, 0, "%s", err);
+    const struct kw_schema *sc = kw_schema_find(set, "t");
+    const char *text = "{\"k\": -1}";
+    struct kw_result tree, stream;
+    kw_result_init(&tree);
+    kw_result_init(&stream);
+    json_t *v = json_loads(text, 0, NULL);
+    kw_schema_validate(sc, v, "f", &tree);
+    cr_assert_eq(
+        kw_schema_validate_text(sc, text, strlen(text), "f", KW_TEXT_EMBEDDED, &stream, NULL, NULL),
+        0);
+    const struct kw_result *both[] = {&tree, &stream};
+    for (size_t i = 0; i < 2; i++) {
+        cr_assert_eq(both[i]->nwarnings, 1, "validator %zu", i);
+        cr_expect_eq(both[i]->warnings[0].rule_id, KW_RULE_POLICY_UPLOAD_SPEED);
+        /* The text validator names an embedded document's inner path after
+         * the field ("f: k"), as for its other findings. */
+        cr_expect_str_eq(both[i]->warnings[0].text, i == 0 ? "f.k: does harm" : "f: k: does harm");
+        cr_expect_eq(both[i]->ncauses, 1, "validator %zu: the value is still checked", i);
+    }
+    json_decref(v);
+    kw_result_free(&tree);
+    kw_result_free(&stream);
+    kw_schema_set_free(set);
+}

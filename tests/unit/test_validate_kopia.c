@@ -271,7 +271,7 @@ static const struct rule_case deny_cases[] = {
     /* ReplicationSource numbers */
     {KW_RULE_RETAIN_INVALID, RS, RS_OBJ(",\"retain\":{\"daily\":-1}"),
      RS_OBJ(",\"retain\":{\"daily\":0},\"maintenanceIntervalDays\":1"), "spec.kopia.retain.daily"},
-    {KW_RULE_PARALLELISM_INVALID, RS, RS_OBJ(",\"parallelism\":0"), RS_OBJ(",\"parallelism\":1"),
+    {KW_RULE_PARALLELISM_INVALID, RS, RS_OBJ(",\"parallelism\":-1"), RS_OBJ(",\"parallelism\":0"),
      "spec.kopia.parallelism"},
     {KW_RULE_MAINTENANCE_INTERVAL_INVALID, RS, RS_OBJ(",\"maintenanceIntervalDays\":-1"),
      RS_OBJ(",\"maintenanceIntervalDays\":0"), "spec.kopia.maintenanceIntervalDays"},

@@ -242,9 +242,11 @@ static void default_copy_method(const struct kw_object_ctx *ctx, const json_t *k
     if (state == FIELD_SET)
         return;
     patch_string(res, state, "/spec/kopia/copyMethod", "Direct");
+    /* The operator has no default: without one it fails every sync with
+     * "unsupported copyMethod" (docs/operator.md c.13). */
     kw_result_warn(res, KW_RULE_COPYMETHOD_DEFAULTED,
-                   "spec.kopia.copyMethod: defaulted to Direct, which %s the live volume; "
-                   "Snapshot gives a point-in-time copy",
+                   "spec.kopia.copyMethod: defaulted to Direct (the operator fails every sync "
+                   "without one), which %s the live volume; Snapshot gives a point-in-time copy",
                    ctx->kind == KW_KIND_RD ? "restores into" : "backs up");
 }
 

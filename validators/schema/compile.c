@@ -316,6 +316,8 @@ static const char *const property_keywords[] = {"only",
                                                 "requiredRule",
                                                 "requiredMessage",
                                                 "ignored",
+                                                "warning",
+                                                "warningRule",
                                                 "since",
                                                 "until",
                                                 "versionHint",
@@ -339,6 +341,7 @@ static void compile_property(struct compiler *cc, struct prop *p, const char *na
 {
     p->name = name;
     p->rule = p->other_variant_rule = p->required_rule = KW_RULE_NONE; /* zero is a rule */
+    p->warning_rule = KW_RULE_NONE;
     size_t mark = kw_fieldpath_push_field(&cc->where, name);
     if (!json_is_object(spec)) {
         fail(cc, "a property must be a mapping");
@@ -376,12 +379,20 @@ static void compile_property(struct compiler *cc, struct prop *p, const char *na
             p->version_hint = json_string_value(v);
             if (!p->version_hint || !p->version_hint[0])
                 fail(cc, "versionHint must be a non-empty text");
+        } else if (strcmp(k, "warning") == 0) {
+            p->warning = json_string_value(v);
+            if (!p->warning || !p->warning[0])
+                fail(cc, "warning must be a non-empty text");
+        } else if (strcmp(k, "warningRule") == 0) {
+            p->warning_rule = rule_id(cc, v);
         } else if (strcmp(k, "ignored") == 0) {
             p->ignored = json_string_value(v);
             if (!p->ignored || !p->ignored[0])
                 fail(cc, "ignored must be a non-empty hint (what is read instead)");
         }
     }
+    if (!p->warning != (p->warning_rule == KW_RULE_NONE))
+        fail(cc, "warning and warningRule go together");
     if (p->since && p->until && p->since > p->until)
         fail(cc, "since is after until");
     if (p->other_variant_forbidden && (!p->variants || p->other_variant_rule == KW_RULE_NONE))

@@ -77,6 +77,10 @@ struct prop {
      * has the property ("0.16" as 16 + 1000 * 0); 0: no bound. */
     int since, until;
     const char *version_hint; /* `versionHint`: what to use instead; may be NULL */
+    /* `warning: TEXT` (with `warningRule`): a key that is read but does harm;
+     * its presence is warned with this text, and its value still checked. */
+    const char *warning;
+    enum kw_rule_id warning_rule;
 };
 
 struct stale_name {
@@ -239,6 +243,8 @@ char *kw_schema_version_message(const char *path, const struct prop *p,
 bool kw_schema_outside_version(const struct prop *p, const struct kw_schema_context *ctx);
 /* The warning for a present `ignored` property. */
 char *kw_schema_ignored_message(const char *path, const struct prop *p);
+/* The warning for a present property with `warning: TEXT`. */
+char *kw_schema_warning_message(const char *path, const struct prop *p);
 /* `path: N more unknown fields not listed`, past KW_SCHEMA_MAX_UNKNOWN_WARNINGS
  * (`top_label`: "(top)" stands for an empty path). */
 char *kw_schema_more_unknown_message(const char *path, bool top_label, size_t more);

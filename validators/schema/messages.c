@@ -320,6 +320,11 @@ char *kw_schema_ignored_message(const char *path, const struct prop *p)
                 p->ignored);
 }
 
+char *kw_schema_warning_message(const char *path, const struct prop *p)
+{
+    return text("%s%s%s: %s", path, path[0] ? "." : "", p->name, p->warning);
+}
+
 char *kw_schema_more_unknown_message(const char *path, bool top_label, size_t more)
 {
     const char *where = top_label && !path[0] ? "(top)" : path;

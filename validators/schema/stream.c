@@ -387,6 +387,8 @@ static void member_value(struct walk *w, const struct frame *f, const struct kw_
         } else if (p->ignored) {
             warn_ignored(w, p);
         } else if (!absent) {
+            if (p->warning)
+                warn_owned(w, p->warning_rule, kw_schema_warning_message(w->path.buf, p));
             enum kw_rule_id rule = p->rule != KW_RULE_NONE ? p->rule : f->rule; /* before f moves */
             size_t mark = kw_fieldpath_push_field(&w->path, p->name);
             begin_value(w, p->node, rule, t, mark);

@@ -307,6 +307,8 @@ static void check_object(struct walk *w, const struct node *n, enum kw_rule_id r
                 continue;
             if (kw_schema_outside_version(p, w->ctx))
                 warn_version(w, p);
+            if (p->warning)
+                warn_owned(w, p->warning_rule, kw_schema_warning_message(w->path.buf, p));
             size_t mark = kw_fieldpath_push_field(&w->path, p->name); /* Kopia's spelling */
             validate_node(w, p->node, item, p->rule != KW_RULE_NONE ? p->rule : rule);
             kw_fieldpath_pop(&w->path, mark);

@@ -79,7 +79,7 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
       "policyConfig sets both secretName and configMapName")                                       \
     X(RETAIN_INVALID, "retain-invalid", KW_KB_RS, KW_SEV_DENY, "a retain count is negative")       \
     X(PARALLELISM_INVALID, "parallelism-invalid", KW_KB_RS, KW_SEV_DENY,                           \
-      "parallelism is less than 1")                                                                \
+      "parallelism is negative (0 is Kopia's default)")                                            \
     X(MAINTENANCE_INTERVAL_INVALID, "maintenance-interval-invalid", KW_KB_RS, KW_SEV_DENY,         \
       "maintenanceIntervalDays is negative")                                                       \
     X(IDENTITY_INVALID, "identity-invalid", KW_KB_KOPIA, KW_SEV_DENY,                              \
@@ -252,6 +252,8 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
       "a key of the inline repositoryConfig other than storage, which Kopia does not read there")  \
     X(REPOSITORY_CONFIG_CREDENTIALS, "repository-config-credentials", KW_KB_KOPIA, KW_SEV_WARN,    \
       "the inline repositoryConfig holds credentials in plain text")                               \
+    X(POLICY_UPLOAD_SPEED, "policy-upload-speed", KW_KB_POLICY, KW_SEV_WARN,                       \
+      "uploadSpeed in a repository config file makes every backup fail")                           \
     X(POLICY_BASE64_INVALID, "policy-base64-invalid", KW_KB_POLICY, KW_SEV_DENY,                   \
       "a policy file in Secret data or ConfigMap binaryData is not valid base64")                  \
     /* Operator versions, integer widths, KopiaMaintenance, moverVolumes (docs/operator.md b,      \
