@@ -643,7 +643,9 @@ Test(validate_kopia, cron_six_fields_gets_its_own_message)
 /* An unknown algorithm is shown as Go's %q shows it, cut after 64 bytes. */
 Test(validate_kopia, an_unknown_compression_is_quoted_as_kubernetes_quotes)
 {
-    const char *tail = " is not a known Kopia algorithm (e.g. zstd, s2-default, none)";
+    const char *tail =
+        " is not a known Kopia algorithm (e.g. zstd, s2-default, none): the mover's kopia "
+        "policy set fails and no backup runs";
     char want[256];
     snprintf(want, sizeof(want), "spec.kopia.compression: \"s2\\\"\\u2028\\t\"%s", tail);
     expect_warning(RS,

@@ -211,7 +211,7 @@ static void warn_unknown_compression(const char *c, struct kw_result *res)
     }
     kw_result_warn(res, KW_RULE_COMPRESSION_UNKNOWN,
                    "spec.kopia.compression: %s is not a known Kopia algorithm (e.g. zstd, "
-                   "s2-default, none)",
+                   "s2-default, none): the mover's kopia policy set fails and no backup runs",
                    shown);
     free(shown);
 }
