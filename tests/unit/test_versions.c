@@ -197,6 +197,23 @@ static const struct deny_case deny_cases[] = {
     {KW_KIND_RS, RS_OBJ(",\"moverVolumes\":[{\"mountPath\":\"a\"}]"),
      RS_OBJ(",\"moverVolumes\":[]"), KW_RULE_MOVER_VOLUMES_INVALID,
      "spec.kopia.moverVolumes[0].volumeSource"},
+    /* KopiaMaintenance security contexts (docs/operator.md c.8): a pod
+     * context replaces the default UID 1000, the container keeps
+     * runAsNonRoot: true. */
+    {KW_KIND_KM, KM_OBJ(",\"podSecurityContext\":{\"fsGroup\":2000}"),
+     KM_OBJ(",\"podSecurityContext\":{\"fsGroup\":2000,\"runAsUser\":1000}"),
+     KW_RULE_MOVER_RUN_AS_NON_ROOT_WITHOUT_USER, "spec.podSecurityContext.runAsUser"},
+    {KW_KIND_KM, KM_OBJ(",\"podSecurityContext\":{\"fsGroup\":2000}"),
+     KM_OBJ(",\"podSecurityContext\":{\"fsGroup\":2000},\"containerSecurityContext\":{"
+            "\"runAsUser\":1234}"),
+     KW_RULE_MOVER_RUN_AS_NON_ROOT_WITHOUT_USER, "spec.podSecurityContext.runAsUser"},
+    {KW_KIND_KM, KM_OBJ(",\"containerSecurityContext\":{\"runAsNonRoot\":true,\"runAsUser\":0}"),
+     KM_OBJ(",\"containerSecurityContext\":{\"runAsNonRoot\":true,\"runAsUser\":1}"),
+     KW_RULE_MOVER_RUN_AS_NON_ROOT_WITHOUT_USER, "spec.containerSecurityContext.runAsUser"},
+    {KW_KIND_KM, KM_OBJ(",\"podSecurityContext\":{\"runAsUser\":0}"),
+     KM_OBJ(",\"podSecurityContext\":{\"runAsUser\":0},\"containerSecurityContext\":{"
+            "\"readOnlyRootFilesystem\":true}"),
+     KW_RULE_MOVER_RUN_AS_NON_ROOT_WITHOUT_USER, "spec.podSecurityContext.runAsUser"},
 };
 
 Test(versions, every_deny_rule_with_its_boundary)

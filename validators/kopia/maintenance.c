@@ -150,6 +150,61 @@ static bool warn_kind(const struct kw_config *cfg, struct kw_result *res)
     return true;
 }
 
+/* One security context's runAsUser and runAsNonRoot; `given` when the
+ * block is an object. A runAsUser of another type is left to the schema. */
+struct run_as {
+    bool given;
+    const json_t *user;     /* NULL: not set */
+    const json_t *non_root; /* NULL: not set */
+};
+
+static struct run_as run_as_of(const json_t *sc)
+{
+    struct run_as r = {.given = json_is_object(sc)};
+    r.user = kw_obj_get(sc, "runAsUser");
+    r.non_root = kw_obj_get(sc, "runAsNonRoot");
+    return r;
+}
+
+/* docs/operator.md c.8: the operator's pod default {runAsNonRoot: true,
+ * runAsUser: 1000} is replaced whole by a podSecurityContext, while the
+ * container default {runAsNonRoot: true} stays unless a
+ * containerSecurityContext replaces it. The container's settings win over
+ * the pod's. The mover image runs as root, so runAsNonRoot with no user (or
+ * UID 0) is a pod the kubelet never starts. */
+static void check_security_contexts(const json_t *spec, struct kw_result *res)
+{
+    struct run_as pod = run_as_of(kw_obj_get(spec, "podSecurityContext"));
+    struct run_as cont = run_as_of(kw_obj_get(spec, "containerSecurityContext"));
+    if ((pod.user && !json_is_integer(pod.user)) || (cont.user && !json_is_integer(cont.user)))
+        return; /* a type error the schema reports */
+    /* The effective user: the container's, else the pod's (default 1000). */
+    const json_t *user = cont.user ? cont.user : pod.user;
+    bool default_user = !user && !pod.given;
+    const char *user_path =
+        cont.user ? "spec.containerSecurityContext.runAsUser" : "spec.podSecurityContext.runAsUser";
+    /* The effective runAsNonRoot: the container's (default true), else the
+     * pod's (default true). */
+    bool non_root = cont.given && cont.non_root ? json_is_true(cont.non_root)
+                    : !cont.given               ? true
+                    : pod.given                 ? json_is_true(pod.non_root)
+                                                : true;
+    if (!non_root || default_user || (user && json_integer_value(user) != 0))
+        return;
+    if (user)
+        kw_result_cause(res, KW_CAUSE_INVALID, KW_RULE_MOVER_RUN_AS_NON_ROOT_WITHOUT_USER,
+                        user_path, "0",
+                        "runAsNonRoot: true forbids UID 0, so the kubelet never starts the "
+                        "maintenance pod; set a non-zero UID");
+    else
+        kw_result_cause(res, KW_CAUSE_REQUIRED, KW_RULE_MOVER_RUN_AS_NON_ROOT_WITHOUT_USER,
+                        "spec.podSecurityContext.runAsUser", NULL,
+                        "a podSecurityContext replaces the operator's default (runAsUser: 1000) "
+                        "while the container keeps runAsNonRoot: true, and the mover image runs "
+                        "as root, so the kubelet never starts the maintenance pod; set a non-zero "
+                        "UID here or in containerSecurityContext.runAsUser");
+}
+
 void kw_validate_maintenance(const struct kw_object_ctx *ctx, struct kw_result *res)
 {
     const struct kw_schema *schema = kw_schema_find(ctx->cfg->schemas, KW_SCHEMA_KM_SPEC);
@@ -174,6 +229,7 @@ void kw_validate_maintenance(const struct kw_object_ctx *ctx, struct kw_result *
     kw_schema_validate_in(schema, spec, "spec", &sctx, res);
     check_schedules(spec, res);
     check_resources(spec, res);
+    check_security_contexts(spec, res);
     kw_validate_mover_volumes(ctx, kw_obj_get(spec, "moverVolumes"), "spec", res);
 }
 

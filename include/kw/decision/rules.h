@@ -164,8 +164,8 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
       "never runs")                                                                                \
     X(RETAIN_WITH_SOURCE_PATH_OVERRIDE, "retain-with-source-path-override", KW_KB_RS, KW_SEV_WARN, \
       "retain with sourcePathOverride: retention is set on /data, never on the recorded path")     \
-    X(MOVER_RUN_AS_NON_ROOT_WITHOUT_USER, "mover-run-as-non-root-without-user", KW_KB_KOPIA,       \
-      KW_SEV_DENY,                                                                                 \
+    X(MOVER_RUN_AS_NON_ROOT_WITHOUT_USER, "mover-run-as-non-root-without-user",                    \
+      KW_KB_KOPIA | KW_KB_KM, KW_SEV_DENY,                                                         \
       "moverSecurityContext.runAsNonRoot: true without a non-zero runAsUser (the image runs as "   \
       "root)")                                                                                     \
     X(ACTIONS_PRESENT, "actions-present", KW_KB_RS, KW_SEV_WARN,                                   \
