@@ -6,16 +6,14 @@
  * here prints or logs key material. */
 #include "kw/server/certs.h"
 #include "certs_internal.h"
+#include "kw/server/readfile.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -73,49 +71,11 @@ static void free_buffer_secret(char *buf_owned, size_t len)
 }
 
 /* Reads a whole file of at most MAX_PEM_FILE bytes into a NUL-terminated
- * buffer of *len_out bytes (caller frees; key files with free_buffer_secret). */
+ * buffer of *len_out bytes (caller frees; key files with free_buffer_secret).
+ * Through kw_read_file: a FIFO or device path is refused, never waited on. */
 static char *read_small_file(const char *path, size_t *len_out, char *err, size_t errlen)
 {
-    char eb[128];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        kw_certs_fail(err, errlen, "cannot read %s: %s", path,
-                      kw_certs_errno_text(errno, eb, sizeof(eb)));
-        return NULL;
-    }
-    char *buf = malloc(MAX_PEM_FILE + 1);
-    size_t len = 0;
-    if (!buf) {
-        close(fd);
-        kw_certs_fail(err, errlen, "cannot read %s: out of memory", path);
-        return NULL;
-    }
-    for (;;) {
-        ssize_t n = read(fd, buf + len, MAX_PEM_FILE + 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            close(fd);
-            free_buffer_secret(buf, len);
-            kw_certs_fail(err, errlen, "cannot read %s: %s", path,
-                          kw_certs_errno_text(e, eb, sizeof(eb)));
-            return NULL;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        if (len > MAX_PEM_FILE) {
-            close(fd);
-            free_buffer_secret(buf, len);
-            kw_certs_fail(err, errlen, "%s: larger than %d bytes", path, MAX_PEM_FILE);
-            return NULL;
-        }
-    }
-    close(fd);
-    buf[len] = '\0';
-    *len_out = len;
-    return buf;
+    return kw_read_file(path, KW_READ_REGULAR, MAX_PEM_FILE, len_out, err, errlen);
 }
 
 void kw_certs_free_secret(char *secret_owned)

@@ -258,7 +258,7 @@ static void check_file(struct check_run *run, const char *path)
 {
     char err[512] = "";
     size_t len = 0;
-    char *buf = kw_read_file(path, MAX_INPUT_BYTES, &len, err, sizeof(err));
+    char *buf = kw_read_file(path, KW_READ_STREAM, MAX_INPUT_BYTES, &len, err, sizeof(err));
     const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path;
     if (!buf) {
         run->unreadable = true;

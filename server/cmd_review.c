@@ -35,7 +35,8 @@ int kw_cmd_review(int argc, char **argv)
         return 2;
     }
     size_t len = 0;
-    char *body = kw_read_file("-", KW_DEFAULT_MAX_BODY_BYTES, &len, err, sizeof(err));
+    char *body =
+        kw_read_file("-", KW_READ_STREAM, KW_DEFAULT_MAX_BODY_BYTES, &len, err, sizeof(err));
     if (!body) {
         fprintf(stderr, "kopia-webhook review: %s\n", err);
         kw_runtime_free(&rt);

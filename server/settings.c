@@ -735,7 +735,7 @@ int kw_settings_parse(struct kw_settings *s, const char *name, const char *buf, 
 int kw_settings_load_file(struct kw_settings *s, const char *path, char *err, size_t errlen)
 {
     size_t len;
-    char *buf = kw_read_file(path, 1u << 20, &len, err, errlen);
+    char *buf = kw_read_file(path, KW_READ_REGULAR, 1u << 20, &len, err, errlen);
     if (!buf)
         return -1;
     int rc = kw_settings_parse(s, path, buf, len, err, errlen);

@@ -1,7 +1,9 @@
 /* TLS (SPEC §10): versions 1.2 and 1.3 only; certificate rotation while
  * clients keep sending (no failed request, no dropped connection, the new
  * certificate served), the Kubernetes `..data` symlink swap, a bad pair
- * kept out of service and counted, SIGHUP, and client certificates. */
+ * kept out of service and counted (a FIFO in place of a file among them: at
+ * start and at a reload it is refused without waiting for a writer), SIGHUP,
+ * and client certificates. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <math.h>
@@ -254,6 +256,82 @@ Test(http_tls, expiry_metric_is_the_certificate_not_after)
     double now = (double)time(NULL);
     /* gen-certs makes a one-year certificate. */
     cr_expect(expiry > now + 360 * 86400.0 && expiry < now + 370 * 86400.0, "expiry %f", expiry);
+}
+
+Test(http_tls, a_fifo_swapped_in_keeps_the_current_pair_and_sigterm_still_works)
+{
+    char before[128], cert[200], fifo[220];
+    served_fingerprint(before, sizeof(before));
+    cr_assert_neq(before[0], '\0');
+    snprintf(cert, sizeof(cert), "%s/tls.crt", srv.certs);
+    snprintf(fifo, sizeof(fifo), "%s.fifo", cert);
+    /* Opening a FIFO for reading waits for a writer: a reload that did would
+     * stop the run loop, and with it every signal. */
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    cr_assert_eq(rename(fifo, cert), 0);
+    long long deadline = kwt_now_ms() + 5000LL * kwt_time_scale();
+    while (kwt_now_ms() < deadline &&
+           metric("kopia_webhook_tls_reloads_total", "result=failure") < 1)
+        kwt_sleep_ms(50);
+    cr_expect_eq(kwt_server_signal(&srv, SIGHUP), 0);
+    while (kwt_now_ms() < deadline &&
+           metric("kopia_webhook_tls_reloads_total", "result=failure") < 2)
+        kwt_sleep_ms(50);
+    cr_expect_eq(metric("kopia_webhook_tls_reloads_total", "result=failure"), 2);
+    cr_expect(kwt_log_contains(&srv, "tls.crt is not a regular file (a FIFO)"));
+
+    char after[128];
+    served_fingerprint(after, sizeof(after));
+    cr_expect_str_eq(after, before, "the current pair is no longer served");
+    long long start = kwt_now_ms();
+    cr_expect_eq(kwt_server_stop(&srv), 0);
+    cr_expect_lt(kwt_now_ms() - start, 3000LL * kwt_time_scale(), "SIGTERM was not acted on");
+}
+
+/* --- Files that are not regular files at start ----------------------------- */
+
+static void cleanup(void)
+{
+    kwt_server_cleanup(&srv);
+}
+
+TestSuite(http_tls_start, .fini = cleanup, .timeout = 60);
+
+/* Starts with `flag` pointing at a FIFO; expects the exit status `want`
+ * within 2 s and the reason in the log. */
+static void expect_fifo_refused(const char *flag, int want)
+{
+    cr_assert_eq(kwt_server_prepare(&srv), 0);
+    char fifo[200], message[260];
+    snprintf(fifo, sizeof(fifo), "%s/fifo.pem", srv.dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    const char *args[] = {flag, fifo, NULL};
+    long long start = kwt_now_ms();
+    cr_assert_eq(kwt_server_start_prepared(&srv, args), -1, "the server started");
+    cr_expect_lt(kwt_now_ms() - start, 2000LL * kwt_time_scale(), "%s: start-up hung", flag);
+    cr_expect_eq(srv.exit_status, want);
+    snprintf(message, sizeof(message), "%s is not a regular file (a FIFO)", fifo);
+    cr_expect(kwt_log_contains(&srv, message), "%s: no message naming the FIFO", flag);
+}
+
+Test(http_tls_start, a_fifo_as_the_certificate_is_refused_at_once)
+{
+    expect_fifo_refused("--tls-cert", 1);
+}
+
+Test(http_tls_start, a_fifo_as_the_key_is_refused_at_once)
+{
+    expect_fifo_refused("--tls-key", 1);
+}
+
+Test(http_tls_start, a_fifo_as_the_client_ca_is_refused_at_once)
+{
+    expect_fifo_refused("--client-ca", 1);
+}
+
+Test(http_tls_start, a_fifo_as_the_config_file_is_refused_at_once)
+{
+    expect_fifo_refused("--config", 2);
 }
 
 /* --- Kubernetes Secret volume layout ------------------------------------- */

@@ -1,11 +1,13 @@
 /* The serving certificate holder (include/kw/server/tls.h): the first pair must be
  * valid, reloads happen only when the files change (or are forced), a bad
- * pair keeps the current one and is counted, and a pair acquired before a
+ * pair keeps the current one and is counted (a FIFO among them, refused
+ * without waiting for a writer), and a pair acquired before a
  * swap stays usable until released. */
 #include <criterion/criterion.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "kw/server/certs_generate.h"
 #include "kw/server/metrics.h"
@@ -115,6 +117,28 @@ Test(tls_holder, a_bad_pair_keeps_the_current_one_until_the_files_change)
     cr_assert_eq(kwt_rotate_certificate(dir), 0);
     cr_expect_eq(kw_tls_reload(t, false), KW_TLS_RELOADED);
     kw_tls_free(t);
+}
+
+Test(tls_holder, a_fifo_in_place_of_a_file_is_refused_without_waiting, .timeout = 10)
+{
+    char err[512];
+    struct kw_tls *t = kw_tls_new(cert, key, metrics, err, sizeof(err));
+    cr_assert_not_null(t, "%s", err);
+    char before[128], now[128];
+    fingerprint(t, before, sizeof(before));
+    cr_assert_eq(remove(key), 0);
+    cr_assert_eq(mkfifo(key, 0600), 0);
+    cr_expect_eq(kw_tls_reload(t, true), KW_TLS_FAILED);
+    fingerprint(t, now, sizeof(now));
+    cr_expect_str_eq(now, before);
+    cr_expect_eq(reloads("failure"), 1);
+    kw_tls_free(t);
+
+    /* At start: no holder, and the reason names the path. */
+    cr_expect_null(kw_tls_new(cert, key, metrics, err, sizeof(err)));
+    char want[256];
+    snprintf(want, sizeof(want), "%s is not a regular file (a FIFO)", key);
+    cr_expect_str_eq(err, want);
 }
 
 Test(tls_holder, an_acquired_pair_survives_swaps_and_the_holder)
