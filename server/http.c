@@ -47,6 +47,7 @@ enum canned {
     C_METHOD_HEALTH,
     C_UNSUPPORTED_TYPE,
     C_TOO_LARGE,
+    C_NOT_IMPLEMENTED,
     C_EMPTY_BODY,
     C_BAD_LENGTH,
     C_FORBIDDEN,
@@ -69,6 +70,9 @@ static const struct {
     [C_UNSUPPORTED_TYPE] = {415, "unsupported media type: the body must be application/json\n",
                             NULL},
     [C_TOO_LARGE] = {413, "request body too large\n", NULL},
+    [C_NOT_IMPLEMENTED] = {501,
+                           "not implemented: the only Transfer-Encoding supported is chunked\n",
+                           NULL},
     [C_EMPTY_BODY] = {400, "empty body: expected an AdmissionReview\n", NULL},
     [C_BAD_LENGTH] = {400, "invalid Content-Length\n", NULL},
     [C_FORBIDDEN] = {403, "forbidden: a client certificate signed by the client CA is required\n",
@@ -168,8 +172,8 @@ static void record_transport_error(struct request *rq, unsigned status, const ch
 static enum MHD_Result send_canned(struct request *rq, struct MHD_Connection *c, enum canned which)
 {
     unsigned status = canned_spec[which].status;
-    /* 413 leaves the body unread: the connection cannot be reused. */
-    bool closing = draining(rq->h) || which == C_TOO_LARGE;
+    /* 413 and 501 leave the body unread: the connection cannot be reused. */
+    bool closing = draining(rq->h) || which == C_TOO_LARGE || which == C_NOT_IMPLEMENTED;
     enum MHD_Result ok = send_response(rq, c, status, rq->h->canned[closing][which]);
     if (ok == MHD_YES && is_webhook(rq->route))
         record_transport_error(rq, status, canned_spec[which].body);
@@ -326,6 +330,36 @@ static bool is_json_content_type(const char *v)
     return *v == '\0' || *v == ';';
 }
 
+/* Counts Transfer-Encoding headers and whether each is exactly "chunked". */
+struct coding_scan {
+    unsigned headers;
+    bool all_chunked;
+};
+
+static enum MHD_Result scan_coding(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    struct coding_scan *t = cls;
+    if (key && strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        t->headers++;
+        t->all_chunked = t->all_chunked && value && strcasecmp(value, "chunked") == 0;
+    }
+    return MHD_YES;
+}
+
+/* No Transfer-Encoding, or one header of exactly "chunked". libmicrohttpd
+ * 0.9.75 decodes nothing else: with any other coding ("gzip", "identity",
+ * "gzip, chunked") it would read the body until the client closes, so the
+ * request would hang until the request timeout. RFC 9112 §6.1: a transfer
+ * coding the server does not understand gets 501. */
+static bool transfer_coding_supported(struct MHD_Connection *c)
+{
+    struct coding_scan t = {0, true};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, scan_coding, &t);
+    return t.headers <= 1 && t.all_chunked;
+}
+
 /* Content-Length as sent: -1 when absent (chunked), -2 when malformed. */
 static long long content_length(struct MHD_Connection *c)
 {
@@ -471,6 +505,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         rq->route = route_of(rq->h, url);
         if (rq->h->p.client_ca_pem && !client_allowed(c))
             return send_canned(rq, c, C_FORBIDDEN);
+        if (!transfer_coding_supported(c))
+            return send_canned(rq, c, C_NOT_IMPLEMENTED);
         if (rq->route == R_UNKNOWN)
             return send_canned(rq, c, C_NOT_FOUND);
         if (!is_webhook(rq->route))

@@ -30,7 +30,7 @@ static const char *const result_names[] = {"allowed", "denied", "error"};
 #define NRESULTS 3
 
 /* Status codes the server answers with itself; the last slot counts others. */
-static const unsigned http_codes[] = {200, 400, 403, 404, 405, 413, 415, 500, 503};
+static const unsigned http_codes[] = {200, 400, 403, 404, 405, 413, 415, 500, 501, 503};
 #define NCODES (sizeof(http_codes) / sizeof(http_codes[0]))
 
 /* Latency buckets (seconds): a review takes tens of microseconds to a few

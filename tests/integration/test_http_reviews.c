@@ -1,6 +1,6 @@
 /* The webhook endpoints over real HTTPS (SPEC §2, §3): reviews on /validate
  * and /mutate in both AdmissionReview versions, and every transport error
- * (400, 404, 405, 413, 415) with the body the server must not read. */
+ * (400, 404, 405, 413, 415, 501) with the body the server must not read. */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <string.h>
@@ -271,6 +271,57 @@ Test(http_reviews, a_body_under_the_limit_in_chunks_is_processed)
     cr_expect(strstr(resp, "uid-chunked"));
     kwt_tls_close(&t);
     free(body);
+}
+
+/* A transfer coding other than chunked: libmicrohttpd would read such a body
+ * until the client closes; the server answers 501 from the headers at once
+ * (RFC 9112 section 6.1) and closes the connection. */
+static void expect_501(const char *request_line, const char *codings)
+{
+    struct kwt_tls t;
+    cr_assert_eq(kwt_tls_connect(&t, srv.port, 0, 0, NULL, NULL, NULL), 0);
+    char head[512];
+    int n = snprintf(head, sizeof(head),
+                     "%s\r\nHost: x\r\nContent-Type: application/json\r\n%s\r\n{\"kind\"",
+                     request_line, codings);
+    cr_assert_eq(kwt_tls_write(&t, head, (size_t)n), 0);
+    long long start = kwt_now_ms();
+    char resp[4096];
+    long got = kwt_tls_read_response(&t, resp, sizeof(resp), 5000LL * kwt_time_scale());
+    cr_assert_gt(got, 0, "%s: no answer", codings);
+    cr_expect_lt(kwt_now_ms() - start, 1000LL * kwt_time_scale(), "%s: late answer", codings);
+    cr_expect(strncmp(resp, "HTTP/1.1 501", 12) == 0, "%s: %s", codings, resp);
+    cr_expect(strstr(resp, "\r\n\r\nnot implemented: the only Transfer-Encoding supported is "
+                           "chunked\n"),
+              "%s", resp);
+    cr_expect_geq(kwt_tls_wait_closed(&t, 2000LL * kwt_time_scale()), 0,
+                  "%s: connection left open after 501", codings);
+    kwt_tls_close(&t);
+}
+
+Test(http_reviews, a_transfer_coding_other_than_chunked_is_501_at_once)
+{
+    const char *codings[] = {
+        "Transfer-Encoding: gzip\r\n",
+        "Transfer-Encoding: gzip, chunked\r\n",
+        "Transfer-Encoding: identity\r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n",
+    };
+    for (size_t i = 0; i < sizeof(codings) / sizeof(codings[0]); i++)
+        expect_501("POST /validate HTTP/1.1", codings[i]);
+    expect_501("POST /mutate HTTP/1.1", codings[0]);
+    expect_501("GET /healthz HTTP/1.1", codings[0]);
+
+    struct kwt_metrics m;
+    char err[256];
+    cr_assert_eq(kwt_scrape(&srv, &m, err, sizeof(err)), 0, "%s", err);
+    cr_expect_eq(kwt_metric(&m, "kopia_webhook_http_responses_total", "code=501", NULL), 6);
+    cr_expect_eq(kwt_metric(&m, "kopia_webhook_requests_total", "webhook=validate", "kind=other",
+                            "operation=other", "result=error", NULL),
+                 4);
+    kwt_metrics_free(&m);
+    cr_expect(kwt_log_contains(&srv, "\"status\":501,\"error\":\"not implemented: the only "
+                                     "Transfer-Encoding supported is chunked\""));
 }
 
 Test(http_reviews, each_review_is_one_json_log_line_without_object_contents)

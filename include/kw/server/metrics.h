@@ -30,7 +30,7 @@ void kw_metrics_free(struct kw_metrics *m);
 /* One request to a webhook path: `http_status` is what the client got (200
  * for a processed review, allowed or denied; anything else counts as
  * result="error"). `summary` may be NULL when the request never reached the
- * core (405, 413, 415). Counts requests_total (by summary->kind_id and
+ * core (405, 413, 415, 501). Counts requests_total (by summary->kind_id and
  * op_id), the duration histogram, and for a processed review its denial and
  * warning rules (a value outside the rule list counts as rule="other"). */
 void kw_metrics_record_review(struct kw_metrics *m, enum kw_webhook hook,
