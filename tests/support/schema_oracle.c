@@ -121,11 +121,11 @@ int kw_schema_oracle_check(const struct kw_schema *schema, const char *buf, size
                            const char *path, char *why, size_t whylen)
 {
     struct kw_json_error derr;
-    json_t *doc = kw_json_decode(buf, len, &derr);
+    json_t *doc = kw_json_decode_document(buf, len, &derr);
     if (!doc)
         return compare_invalid(schema, &derr, buf, len, path, why, whylen);
     size_t scanned = 0;
-    kw_json_scan(buf, len, count_key, &scanned, NULL);
+    kw_json_scan_document(buf, len, count_key, &scanned, NULL);
     int out;
     if (scanned == tree_keys(doc)) {
         out = compare_valid(schema, doc, buf, len, path, why, whylen);

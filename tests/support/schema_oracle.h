@@ -1,7 +1,7 @@
 /* Differential check of the one-pass text validator
  * (kw_schema_validate_text, KW_TEXT_AS_TREE) against the tree validator
- * (kw_schema_validate on kw_json_decode's tree), shared by the unit tests
- * and the fuzz target fuzz/fuzz_policy.c. */
+ * (kw_schema_validate on kw_json_decode_document's tree), shared by the
+ * unit tests and the fuzz target fuzz/fuzz_policy.c. */
 #ifndef KW_TEST_SCHEMA_ORACLE_H
 #define KW_TEST_SCHEMA_ORACLE_H
 

@@ -383,6 +383,44 @@ Test(json_decode, depth_limit_matches_jansson)
     expect_depth(2049, 0, 0);
 }
 
+/* The _document variants count containers only: `levels` arrays with or
+ * without a scalar inside are accepted up to 2048, and the 2049th '[' is the
+ * error, with jansson's text. */
+static void expect_document_depth(size_t levels, int with_scalar)
+{
+    size_t len;
+    char *buf = nested_arrays(levels, with_scalar, &len);
+    int ok = levels <= KW_JSON_MAX_DEPTH;
+    struct kw_json_error err, scan_err;
+    json_t *v = kw_json_decode_document(buf, len, &err);
+    cr_expect_eq(v != NULL, ok, "%zu levels%s", levels, with_scalar ? " + scalar" : "");
+    cr_expect_eq(kw_json_scan_document(buf, len, NULL, NULL, &scan_err) == 0, ok);
+    if (!ok) {
+        cr_expect_eq(err.position, KW_JSON_MAX_DEPTH + 1);
+        cr_expect_eq(scan_err.position, KW_JSON_MAX_DEPTH + 1);
+        cr_expect(strncmp(err.text, "maximum parsing depth reached", 29) == 0, "%s", err.text);
+    } else {
+        json_t *innermost = v;
+        for (size_t i = 1; i < levels; i++)
+            innermost = json_array_get(innermost, 0);
+        cr_expect_eq(json_array_size(innermost), (size_t)with_scalar);
+    }
+    json_decref(v);
+    free(buf);
+}
+
+Test(json_decode, document_depth_limit_counts_containers)
+{
+    for (size_t levels = KW_JSON_MAX_DEPTH - 1; levels <= KW_JSON_MAX_DEPTH + 1; levels++) {
+        expect_document_depth(levels, 0);
+        expect_document_depth(levels, 1);
+    }
+    /* Otherwise the same language: a top-level scalar is still refused. */
+    struct kw_json_error err;
+    cr_expect_null(kw_json_decode_document("42", 2, &err));
+    cr_expect(strncmp(err.text, "'[' or '{' expected", 19) == 0, "%s", err.text);
+}
+
 Test(json_decode, object_depth_limit)
 {
     size_t levels = KW_JSON_MAX_DEPTH;

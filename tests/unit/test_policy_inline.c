@@ -228,27 +228,55 @@ Test(inline_config, each_syntax_error_class_with_its_line_and_column)
     }
 }
 
-Test(inline_config, nesting_deeper_than_2048_levels_is_invalid)
+/* `levels` nested containers with a 1 in the deepest: objects ("a" members),
+ * or one object around arrays. */
+static char *nested_doc(size_t levels, bool arrays, size_t *len)
 {
-    size_t depth = 2048;
-    char *doc = malloc(depth * 6 + 16);
+    char *doc = malloc(levels * 6 + 16);
     cr_assert(doc);
     size_t o = 0;
-    for (size_t i = 0; i < depth; i++)
-        o += (size_t)sprintf(doc + o, "{\"a\":");
-    o += (size_t)sprintf(doc + o, "1");
-    for (size_t i = 0; i < depth; i++)
-        doc[o++] = '}';
-    expect_findings(doc, o, LIST(BAD("line 1, column 10241: nested deeper than 2048 levels")),
-                    NONE);
-    /* 2047 objects around a number are 2048 levels: valid (the outer "a" is
-     * an unknown key). */
+    for (size_t i = 0; i < levels; i++)
+        o += (size_t)sprintf(doc + o, "%s", arrays && i > 0 ? "[" : "{\"a\":");
+    doc[o++] = '1';
+    for (size_t i = levels; i-- > 0;)
+        doc[o++] = arrays && i > 0 ? ']' : '}';
+    *len = o;
+    return doc;
+}
+
+/* No causes, and the two warnings: "a" is unknown, there is no storage. */
+static void expect_valid_nesting(const char *doc, size_t len)
+{
     struct kw_result res;
-    validate_rs(doc + 5, o - 6, &res);
-    cr_expect_eq(res.ncauses, 0);
-    cr_expect_eq(res.nwarnings, 2); /* "a" is unknown; no storage */
+    validate_rs(doc, len, &res);
+    cr_expect_eq(res.ncauses, 0, "%zu causes: %s", res.ncauses,
+                 res.ncauses ? res.causes[0].detail : "");
+    cr_expect_eq(res.nwarnings, 2);
     kw_result_free(&res);
-    free(doc);
+}
+
+Test(inline_config, nesting_deeper_than_2048_levels_is_invalid)
+{
+    /* Containers count, the value in the deepest does not (as Kopia's
+     * encoding/json counts): 2048 are valid, the 2049th is refused where it
+     * opens. */
+    for (int arrays = 0; arrays <= 1; arrays++) {
+        for (size_t levels = 2047; levels <= 2049; levels++) {
+            size_t len;
+            char *doc = nested_doc(levels, arrays, &len);
+            if (levels <= 2048)
+                expect_valid_nesting(doc, len);
+            else if (arrays)
+                expect_findings(doc, len,
+                                LIST(BAD("line 1, column 2053: nested deeper than 2048 levels")),
+                                NONE);
+            else
+                expect_findings(doc, len,
+                                LIST(BAD("line 1, column 10241: nested deeper than 2048 levels")),
+                                NONE);
+            free(doc);
+        }
+    }
 }
 
 Test(inline_config, a_json_array_is_not_an_object)

@@ -346,6 +346,46 @@ Test(policy_objects, an_empty_policy_file_is_invalid)
                 NONE);
 }
 
+/* `levels` nested objects ("a" members) with a 1 in the deepest. */
+static char *nested_file(size_t levels)
+{
+    char *doc = malloc(levels * 5 + levels + 2);
+    cr_assert(doc);
+    size_t o = 0;
+    for (size_t i = 0; i < levels; i++)
+        o += (size_t)sprintf(doc + o, "{\"a\":");
+    doc[o++] = '1';
+    memset(doc + o, '}', levels);
+    doc[o + levels] = 0;
+    return doc;
+}
+
+Test(policy_objects, a_file_may_nest_2048_levels_and_not_one_more)
+{
+    const char *keys[] = {"global-policy.json", "repository.config"};
+    for (size_t k = 0; k < 2; k++) {
+        for (size_t levels = 2047; levels <= 2049; levels++) {
+            char *doc = nested_file(levels);
+            json_t *obj = policy_object("ConfigMap", "data", keys[k], doc, strlen(doc));
+            struct kw_result res;
+            evaluate(obj, KW_HOOK_VALIDATE, &res);
+            char want[256];
+            snprintf(want, sizeof(want),
+                     "[policy-invalid-json] data[%s]: Invalid value: invalid JSON in %s at line 1, "
+                     "column 10241: nested deeper than 2048 levels",
+                     keys[k], keys[k]);
+            if (levels <= 2048) /* "a" is an unknown key */
+                cr_expect(res.ncauses == 0 && res.nwarnings == 1, "%s %zu: %zu causes", keys[k],
+                          levels, res.ncauses);
+            else
+                expect_result(&res, (const char *const[]){want}, 1, NONE);
+            kw_result_free(&res);
+            json_decref(obj);
+            free(doc);
+        }
+    }
+}
+
 static char *file_of_size(size_t size)
 {
     const char *head = "{\"retention\":{\"keepDaily\":1},\"x\":\"", *tail = "\"}";

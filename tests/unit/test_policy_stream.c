@@ -285,6 +285,60 @@ Test(stream, nested_definitions_and_deep_documents)
     kw_schema_set_free(set);
 }
 
+/* `levels` nested containers of the recursive schema "n": objects ("c"
+ * members) or, with `lists`, object/array pairs ("l" members); the deepest
+ * holds a value, a scalar or an object of scalars. */
+static char *nested_n(size_t levels, bool lists)
+{
+    size_t cap = levels * 8 + 64, o = 0, k = lists ? levels / 2 : levels - 1;
+    char *doc = malloc(cap);
+    cr_assert(doc);
+    bool scalar = lists && levels % 2 == 0;
+    for (size_t i = 0; i < k; i++)
+        o += (size_t)snprintf(doc + o, cap - o, lists ? "{\"l\": [" : "{\"c\": ");
+    o += (size_t)snprintf(doc + o, cap - o, scalar ? "1" : "{\"v\": \"x\"}");
+    for (size_t i = 0; i < k; i++)
+        o += (size_t)snprintf(doc + o, cap - o, lists ? "]}" : "}");
+    return doc;
+}
+
+Test(stream, the_depth_limit_counts_containers_in_both_validators)
+{
+    struct kw_schema_set *set = kw_schema_set_new();
+    char err[512];
+    const char *sdoc =
+        "{\"definitions\": {\"n\": {\"type\": \"object\", \"properties\": {"
+        "  \"c\": {\"$ref\": \"n\"}, \"v\": {\"type\": \"integer\"},"
+        "  \"l\": {\"type\": \"array\", \"items\": {\"$ref\": \"n\"}}}}},"
+        " \"schemas\": {\"t\": {\"rule\": \"policy-value-invalid\","
+        "  \"typeRule\": \"policy-field-type\", \"unknownRule\": \"policy-unknown-key\","
+        "  \"root\": {\"$ref\": \"n\"}}}}";
+    cr_assert_eq(kw_schema_set_add(set, "t", json_loads(sdoc, 0, NULL), err, sizeof(err)), 0, "%s",
+                 err);
+    const struct kw_schema *s = kw_schema_find(set, "t");
+    for (int lists = 0; lists <= 1; lists++) {
+        for (size_t levels = KW_JSON_MAX_DEPTH - 1; levels <= KW_JSON_MAX_DEPTH + 1; levels++) {
+            char *doc = nested_n(levels, lists);
+            expect_same(s, doc, "");
+            struct kw_result r;
+            kw_result_init(&r);
+            struct kw_json_error jerr;
+            int rc =
+                kw_schema_validate_text(s, doc, strlen(doc), "", KW_TEXT_AS_TREE, &r, &jerr, NULL);
+            /* The deepest value is type-checked: "x" is not an integer, 1 not an object. */
+            if (levels <= KW_JSON_MAX_DEPTH)
+                cr_expect(rc == 0 && r.ncauses == 1, "%zu levels: rc %d, %zu causes", levels, rc,
+                          r.ncauses);
+            else
+                cr_expect(rc == -1 && strncmp(jerr.text, "maximum parsing depth reached", 29) == 0,
+                          "%zu levels: rc %d, %s", levels, rc, jerr.text);
+            kw_result_free(&r);
+            free(doc);
+        }
+    }
+    kw_schema_set_free(set);
+}
+
 /* ---- syntax errors and repeated keys -------------------------------- */
 
 Test(stream, a_syntax_error_keeps_nothing_of_the_document)

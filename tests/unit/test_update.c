@@ -1,6 +1,7 @@
 /* UPDATE-only rules (SPEC §7, §8): identity, path, repository and compression
  * changes after the first sync; warnings by default, Forbidden with the admin
- * switch, nothing before the first sync. */
+ * switch, nothing before the first sync. And UPDATEs of objects being
+ * deleted: untouched unless the spec (policy files) changes. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -405,6 +406,138 @@ Test(update_webhook, pinned_identity_survives_replace)
     kwt_admission_free(&m);
     kwt_admission_free(&v);
     json_decref(patched);
+    json_decref(old_obj);
+    json_decref(new_obj);
+}
+
+/* --- objects being deleted ------------------------------------------- */
+
+#define DELETING "\"deletionTimestamp\":\"2026-01-01T00:00:00Z\""
+
+/* A ReplicationSource being deleted, with `meta` members besides its name,
+ * namespace and deletionTimestamp. */
+static json_t *deleting_rs(const char *meta, const char *kopia)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf),
+             "{\"apiVersion\":\"volsync.backube/v1alpha1\",\"kind\":\"ReplicationSource\","
+             "\"metadata\":{\"name\":\"app\",\"namespace\":\"prod\"," DELETING "%s%s},"
+             "\"spec\":{\"sourcePVC\":\"data\",\"kopia\":%s}}",
+             meta[0] ? "," : "", meta, kopia);
+    return parse(buf);
+}
+
+/* Both webhooks let the UPDATE through untouched: allowed, no patch, no
+ * warning. */
+static void expect_untouched(const char *kind, const json_t *new_obj, const json_t *old_obj)
+{
+    struct kw_config cfg;
+    kwt_config(&cfg);
+    for (int hook = KW_HOOK_VALIDATE; hook <= KW_HOOK_MUTATE; hook++) {
+        struct kwt_admission a;
+        kwt_admit(&cfg, (enum kw_webhook)hook, kind, "UPDATE", "app", "prod", new_obj, old_obj, &a);
+        cr_expect(a.allowed, "hook %d", hook);
+        cr_expect_null(a.patch, "hook %d", hook);
+        cr_expect_null(a.warnings, "hook %d", hook);
+        kwt_admission_free(&a);
+    }
+}
+
+/* The spec stored before (say, before the webhook was installed) would be
+ * denied now; finalizer removal and label changes still pass. */
+#define FORBIDDEN_KOPIA "{\"repository\":\"r\",\"additionalArgs\":[\"--password\"]}"
+
+Test(update_webhook, finalizer_removal_during_deletion_passes_untouched)
+{
+    json_t *old_obj = deleting_rs("\"finalizers\":[\"example.com/keep\"]", FORBIDDEN_KOPIA);
+    json_t *new_obj = deleting_rs("", FORBIDDEN_KOPIA);
+    expect_untouched("ReplicationSource", new_obj, old_obj);
+    json_decref(old_obj);
+    json_decref(new_obj);
+}
+
+Test(update_webhook, metadata_only_change_during_deletion_passes_untouched)
+{
+    json_t *old_obj = deleting_rs("\"finalizers\":[\"example.com/keep\"]", FORBIDDEN_KOPIA);
+    json_t *new_obj = deleting_rs("\"finalizers\":[\"example.com/keep\"],\"labels\":{\"a\":\"b\"},"
+                                  "\"annotations\":{\"c\":\"d\"}",
+                                  FORBIDDEN_KOPIA);
+    expect_untouched("ReplicationSource", new_obj, old_obj);
+    json_decref(old_obj);
+    json_decref(new_obj);
+}
+
+Test(update_webhook, spec_change_during_deletion_is_evaluated)
+{
+    json_t *old_obj = deleting_rs("\"finalizers\":[\"example.com/keep\"]",
+                                  "{\"repository\":\"r\",\"copyMethod\":\"Direct\"}");
+    json_t *new_obj =
+        deleting_rs("\"finalizers\":[\"example.com/keep\"]",
+                    "{\"repository\":\"r\",\"copyMethod\":\"Direct\",\"additionalArgs\":"
+                    "[\"--password\"]}");
+    struct kw_config cfg;
+    kwt_config(&cfg);
+    struct kwt_admission a;
+    kwt_admit(&cfg, KW_HOOK_VALIDATE, "ReplicationSource", "UPDATE", "app", "prod", new_obj,
+              old_obj, &a);
+    cr_expect_not(a.allowed);
+    cr_assert_eq(a.summary.ndeny, 1);
+    cr_expect_eq(a.summary.deny_rules[0], KW_RULE_ADDITIONAL_ARGS_FORBIDDEN);
+    kwt_admission_free(&a);
+    /* /mutate defaults it as any UPDATE: the identity is pinned. */
+    kwt_admit(&cfg, KW_HOOK_MUTATE, "ReplicationSource", "UPDATE", "app", "prod", new_obj, old_obj,
+              &a);
+    cr_expect(a.allowed);
+    json_t *patched = kwt_patched(new_obj, &a);
+    cr_expect_str_eq(json_string_value(kw_path_get(patched, "spec.kopia.username")), "app");
+    json_decref(patched);
+    kwt_admission_free(&a);
+    /* A spec that appears (absent or null before) is a change too. */
+    json_t *bare = parse("{\"metadata\":{\"name\":\"app\"," DELETING "},\"spec\":null}");
+    kwt_admit(&cfg, KW_HOOK_VALIDATE, "ReplicationSource", "UPDATE", "app", "prod", new_obj, bare,
+              &a);
+    cr_expect_not(a.allowed);
+    kwt_admission_free(&a);
+    json_decref(bare);
+    json_decref(old_obj);
+    json_decref(new_obj);
+}
+
+/* A labelled policy ConfigMap being deleted, holding `file` as
+ * global-policy.json. */
+static json_t *deleting_policy(const char *meta, const char *file)
+{
+    json_t *obj = parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+                        "\"app\",\"namespace\":\"prod\"," DELETING ",\"labels\":{"
+                        "\"kopia.volsync.backube/policy\":\"true\"}},\"data\":{}}");
+    json_object_set_new(json_object_get(obj, "data"), "global-policy.json", json_string(file));
+    if (meta[0])
+        json_object_set_new(json_object_get(obj, "metadata"), "finalizers", json_pack("[s]", meta));
+    return obj;
+}
+
+Test(update_webhook, policy_file_change_during_deletion_is_evaluated)
+{
+    json_t *old_obj = deleting_policy("example.com/keep", "{not json");
+    json_t *new_obj = deleting_policy("", "{not json");
+    expect_untouched("ConfigMap", new_obj, old_obj);
+    json_decref(new_obj);
+    new_obj = deleting_policy("example.com/keep", "{still not json");
+    struct kw_config cfg;
+    kwt_config(&cfg);
+    struct kwt_admission a;
+    kwt_admit(&cfg, KW_HOOK_VALIDATE, "ConfigMap", "UPDATE", "app", "prod", new_obj, old_obj, &a);
+    cr_expect_not(a.allowed);
+    cr_assert_eq(a.summary.ndeny, 1);
+    cr_expect_eq(a.summary.deny_rules[0], KW_RULE_POLICY_INVALID_JSON);
+    kwt_admission_free(&a);
+    /* Labelling an unlabelled ConfigMap makes its files policy files. */
+    json_object_del(json_object_get(old_obj, "metadata"), "labels");
+    json_decref(new_obj);
+    new_obj = deleting_policy("example.com/keep", "{not json");
+    kwt_admit(&cfg, KW_HOOK_VALIDATE, "ConfigMap", "UPDATE", "app", "prod", new_obj, old_obj, &a);
+    cr_expect_not(a.allowed);
+    kwt_admission_free(&a);
     json_decref(old_obj);
     json_decref(new_obj);
 }

@@ -1,7 +1,9 @@
 /* The core's entry point and dispatcher (SPEC §2): which requests are ours,
  * the mover-count rules, and handing RS/RD, KopiaMaintenance and policy
- * objects to the rule modules. kw_handle() is what the server, `review` and the fuzz targets call;
- * `check` calls kw_evaluate() with reviews it builds from manifests. */
+ * objects to the rule modules; an UPDATE of an object being deleted passes
+ * untouched unless it changes what the rules read. kw_handle() is what the
+ * server, `review` and the fuzz targets call; `check` calls kw_evaluate()
+ * with reviews it builds from manifests. */
 #include "kw/admission/core.h"
 
 #include <stdio.h>
@@ -43,6 +45,35 @@ static bool check_shape(const json_t *object, struct kw_result *res)
         return false;
     }
     return true;
+}
+
+/* The members of an object that the rules read, besides metadata. */
+static const char *const spec_members[] = {"spec", NULL};
+static const char *const policy_members[] = {"data", "binaryData", "stringData", NULL};
+
+/* Whether old and new hold the same value at member m; null or absent on both
+ * sides counts as the same. */
+static bool same_member(const json_t *old_object, const json_t *object, const char *m)
+{
+    json_t *was = json_is_object(old_object) ? kw_obj_get(old_object, m) : NULL;
+    json_t *now = kw_obj_get(object, m);
+    return (!was && !now) || (was && now && json_equal(was, now));
+}
+
+/* An UPDATE of an object being deleted passes untouched when it leaves what
+ * the rules read as it was: removing finalizers and other metadata changes
+ * are never blocked, while a new spec (or, for a ConfigMap/Secret, new
+ * policy files or a new policy label) is evaluated as on any UPDATE. */
+static bool terminating_content_unchanged(const struct kw_review *rv)
+{
+    if (rv->op != KW_OP_UPDATE || !kw_path_get(rv->object, "metadata.deletionTimestamp"))
+        return false;
+    bool policy = rv->kind == KW_KIND_CONFIGMAP || rv->kind == KW_KIND_SECRET;
+    for (const char *const *m = policy ? policy_members : spec_members; *m; m++)
+        if (!same_member(rv->old_object, rv->object, *m))
+            return false;
+    return !policy || !json_is_object(rv->old_object) ||
+           is_policy_object(rv->old_object) == is_policy_object(rv->object);
 }
 
 static void evaluate_policy_object(const struct kw_object_ctx *ctx, enum kw_webhook hook,
@@ -130,8 +161,7 @@ void kw_evaluate(const struct kw_config *cfg, enum kw_webhook hook, const struct
         return;
     if (!check_shape(rv->object, res))
         return;
-    /* An object being deleted only loses finalizers: never block that. */
-    if (rv->op == KW_OP_UPDATE && kw_path_get(rv->object, "metadata.deletionTimestamp"))
+    if (terminating_content_unchanged(rv))
         return;
     struct kw_object_ctx ctx = {
         .cfg = cfg,

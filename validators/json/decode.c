@@ -1,10 +1,12 @@
-/* kw_json_decode(): builds jansson values from the events of kw_json_scan(),
+/* kw_json_decode() and kw_json_decode_document(): build jansson values from
+ * the events of kw_json_scan() / kw_json_scan_document(),
  * so the decoder and the scanner accept the same language. Each container is
  * attached to its parent when it opens (a parent holds the only reference),
  * so an error needs one json_decref of the root. Strings without escapes are
  * copied once, straight from the input, by jansson. */
 #include "kw/json/json.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,11 +111,12 @@ static void report_out_of_memory(const struct builder *b, struct kw_json_error *
     snprintf(err->text, sizeof err->text, "not enough memory");
 }
 
-json_t *kw_json_decode(const char *buf, size_t len, struct kw_json_error *err)
+static json_t *decode(const char *buf, size_t len, bool document, struct kw_json_error *err)
 {
     struct builder b = {.capopen = INLINE_LEVELS};
     b.open = b.inline_open;
-    int rc = kw_json_scan(buf, len, build, &b, err);
+    int rc = document ? kw_json_scan_document(buf, len, build, &b, err)
+                      : kw_json_scan(buf, len, build, &b, err);
     if (rc == OUT_OF_MEMORY)
         report_out_of_memory(&b, err);
     if (b.open != b.inline_open)
@@ -123,4 +126,14 @@ json_t *kw_json_decode(const char *buf, size_t len, struct kw_json_error *err)
         return NULL;
     }
     return b.root;
+}
+
+json_t *kw_json_decode(const char *buf, size_t len, struct kw_json_error *err)
+{
+    return decode(buf, len, false, err);
+}
+
+json_t *kw_json_decode_document(const char *buf, size_t len, struct kw_json_error *err)
+{
+    return decode(buf, len, true, err);
 }

@@ -8,12 +8,14 @@
  * differences). Strings are scanned eight bytes at a time for the bytes that
  * need attention ('"', '\\', control bytes, non-ASCII); strings without
  * escapes are reported in place, without a copy. Nesting is tracked with an
- * explicit stack: no recursion. */
+ * explicit stack: no recursion; kw_json_scan_document() differs only in not
+ * counting a scalar as a level of it. */
 #include "kw/json/json.h"
 
 #include <locale.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -682,6 +684,7 @@ struct parser {
     int t; /* current token */
     size_t depth;
     unsigned char in_object[KW_JSON_MAX_DEPTH]; /* per open container */
+    bool containers_only;                       /* the depth limit counts objects and arrays only */
     kw_json_visit_fn visit;
     void *ud;
     int stop; /* visitor's value */
@@ -753,10 +756,18 @@ static const enum kw_json_event scalar_event[] = {
     [T_TRUE] = KW_JSON_TRUE,     [T_FALSE] = KW_JSON_FALSE,     [T_NULL] = KW_JSON_NULL,
 };
 
+/* Whether a value starting with the current token would nest too deep: one
+ * level below the open containers, where jansson counts a scalar too. */
+static bool too_deep(const struct parser *ps)
+{
+    bool container = ps->t == T_LBRACE || ps->t == T_LBRACKET;
+    return ps->depth + 1 > KW_JSON_MAX_DEPTH && (container || !ps->containers_only);
+}
+
 /* The current token starts a value one level below the open containers. */
 static enum state parse_value(struct parser *ps)
 {
-    if (ps->depth + 1 > KW_JSON_MAX_DEPTH)
+    if (too_deep(ps))
         return syntax_error(ps, "maximum parsing depth reached");
     switch (ps->t) {
     case T_LBRACE:
@@ -830,10 +841,10 @@ static void lexer_release(struct lexer *lx)
         freelocale(lx->c_locale);
 }
 
-int kw_json_scan(const char *buf, size_t len, kw_json_visit_fn visit, void *ud,
-                 struct kw_json_error *err)
+static int scan(const char *buf, size_t len, bool containers_only, kw_json_visit_fn visit, void *ud,
+                struct kw_json_error *err)
 {
-    struct parser ps = {.visit = visit, .ud = ud};
+    struct parser ps = {.containers_only = containers_only, .visit = visit, .ud = ud};
     struct lexer *lx = &ps.lx;
     static const char empty[1] = "";
     lx->base = lx->p = lx->tok = lx->line_start = (const unsigned char *)(buf ? buf : empty);
@@ -864,6 +875,18 @@ int kw_json_scan(const char *buf, size_t len, kw_json_visit_fn visit, void *ud,
     if (s == S_STOPPED)
         return ps.stop;
     return -1;
+}
+
+int kw_json_scan(const char *buf, size_t len, kw_json_visit_fn visit, void *ud,
+                 struct kw_json_error *err)
+{
+    return scan(buf, len, false, visit, ud, err);
+}
+
+int kw_json_scan_document(const char *buf, size_t len, kw_json_visit_fn visit, void *ud,
+                          struct kw_json_error *err)
+{
+    return scan(buf, len, true, visit, ud, err);
 }
 
 const char *kw_json_event_type_name(enum kw_json_event ev)

@@ -119,7 +119,7 @@ static const char *top_level_scalar(const char *buf, size_t len, struct kw_resul
     memcpy(wrapped + 1, buf, len);
     wrapped[len + 1] = ']';
     struct top_values tv = {0};
-    int rc = kw_json_scan(wrapped, len + 2, count_top_values, &tv, NULL);
+    int rc = kw_json_scan_document(wrapped, len + 2, count_top_values, &tv, NULL);
     free(wrapped);
     return rc == 0 && tv.count == 1 ? kw_json_event_type_name(tv.first) : NULL;
 }
@@ -144,7 +144,7 @@ static enum check_outcome check_document(const struct kw_schema *schema, const c
     size_t start = skip_blanks(buf, len);
     int rc;
     if (start < len && buf[start] == '[') /* valid JSON, but not an object? */
-        rc = kw_json_scan(buf, len, NULL, NULL, &err) == 0 ? 1 : -1;
+        rc = kw_json_scan_document(buf, len, NULL, NULL, &err) == 0 ? 1 : -1;
     else
         rc = kw_schema_validate_text(schema, buf, len, field, KW_TEXT_EMBEDDED, res, &err, stats);
     if (rc == 0)
@@ -455,7 +455,7 @@ void kw_validate_repository_config(const struct kw_object_ctx *ctx, const json_t
     if (check_connection_schema(schema, buf, len, field_path, res, &broken) != CHECKED)
         return;
     struct conn_facts f = {.credential = -1};
-    if (kw_json_scan(buf, len, collect_facts, &f, NULL) != 0) {
+    if (kw_json_scan_document(buf, len, collect_facts, &f, NULL) != 0) {
         res->out_of_memory = true; /* valid JSON a second time: only memory can fail */
         return;
     }

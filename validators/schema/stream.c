@@ -1,5 +1,5 @@
-/* The one-pass text validator (include/kw/schema/stream.h): a kw_json_scan
- * visitor that walks the compiled schema nodes (validators/schema/internal.h)
+/* The one-pass text validator (include/kw/schema/stream.h): a
+ * kw_json_scan_document visitor that walks the compiled schema nodes (validators/schema/internal.h)
  * alongside the events, with an explicit stack of the containers that have a
  * node. A value without a node (unknown, ignored, or of the wrong type) is
  * skipped by depth, so most of a large document costs only the lexer.
@@ -545,7 +545,7 @@ int kw_schema_validate_text(const struct kw_schema *schema, const char *buf, siz
     if (style == KW_TEXT_EMBEDDED)
         w.field = path;
     size_t ncauses = res->ncauses, nwarnings = res->nwarnings;
-    int rc = kw_json_scan(buf, len, visit, &w, err);
+    int rc = kw_json_scan_document(buf, len, visit, &w, err);
     if (rc > 0) { /* the visitor stopped: out of memory */
         res->out_of_memory = true;
         memset(err, 0, sizeof(*err));

@@ -15,7 +15,10 @@
 #include <jansson.h>
 #include <stddef.h>
 
-/* Deepest accepted nesting; a scalar counts as one level, like jansson. */
+/* Deepest accepted nesting. kw_json_decode/kw_json_scan count a scalar as one
+ * level, like jansson (2048 empty arrays nested are accepted, 2048 arrays
+ * around a 1 are not); the _document variants count containers only (2048
+ * nested containers are accepted whatever the deepest holds, a 2049th is not). */
 #define KW_JSON_MAX_DEPTH 2048
 
 struct kw_json_error {
@@ -31,6 +34,13 @@ struct kw_json_error {
  * with `err` filled (also on allocation failure: "not enough memory").
  * Duplicate object keys: the last value wins, at the first key's position. */
 json_t *kw_json_decode(const char *buf, size_t len, struct kw_json_error *err);
+
+/* kw_json_decode for a document embedded in a string field: the same
+ * language, errors and positions, except that only objects and arrays count
+ * toward KW_JSON_MAX_DEPTH (the 2049th nested container is "maximum parsing
+ * depth reached"); what the mover's readers (Go's encoding/json, jq) call
+ * nesting. */
+json_t *kw_json_decode_document(const char *buf, size_t len, struct kw_json_error *err);
 
 enum kw_json_event {
     KW_JSON_OBJECT_BEGIN,
@@ -76,6 +86,10 @@ typedef int (*kw_json_visit_fn)(void *ud, const struct kw_json_token *tok);
  * Allocates only for strings with escapes and numbers over 63 bytes. */
 int kw_json_scan(const char *buf, size_t len, kw_json_visit_fn visit, void *ud,
                  struct kw_json_error *err);
+
+/* kw_json_scan with kw_json_decode_document's depth rule. */
+int kw_json_scan_document(const char *buf, size_t len, kw_json_visit_fn visit, void *ud,
+                          struct kw_json_error *err);
 
 /* The JSON type an event starts, as messages name it: "object", "array",
  * "string", "integer", "number", "boolean" or "null". */

@@ -1,5 +1,6 @@
 /* One-pass schema validation of JSON *text*: the compiled schemas of
- * include/kw/schema/schema.h applied while kw_json_scan reads the text, without
+ * include/kw/schema/schema.h applied while kw_json_scan_document reads the
+ * text (at most 2048 nested containers, include/kw/json/json.h), without
  * building a tree or copying the input (SPEC §12: the inline repositoryConfig
  * of up to 1 MiB). Values outside the schema's nodes (unknown or ignored
  * members) are only lexed.
@@ -20,8 +21,8 @@
 #include "kw/schema/schema.h"
 
 enum kw_text_style {
-    /* As kw_schema_validate(schema, kw_json_decode(text), path): field paths
-     * start at `path` ("" for none). */
+    /* As kw_schema_validate(schema, kw_json_decode_document(text), path):
+     * field paths start at `path` ("" for none). */
     KW_TEXT_AS_TREE,
     /* For a JSON document held in one Kubernetes string field, `path`
      * ("spec.kopia.policyConfig.repositoryConfig", "data[global-policy.json]"):
