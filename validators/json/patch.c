@@ -31,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
+
 #define SHOWN 160 /* bytes for one pointer rendered in a message */
 
 static const char *const kind_names[] = {
@@ -58,17 +60,6 @@ struct run {
     char *err;
     size_t errlen;
 };
-
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt,
-                                                          ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static bool uses_from(enum kw_patch_kind kind)
 {
@@ -141,7 +132,7 @@ __attribute__((format(printf, 5, 6))) static int op_error(char *err, size_t errl
     va_start(ap, fmt);
     vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
-    set_err(err, errlen, "operation %zu (%s): %s", index, label, detail);
+    kw_json_set_err(err, errlen, "operation %zu (%s): %s", index, label, detail);
     return -1;
 }
 
@@ -231,12 +222,12 @@ static int decode_kind(const json_t *item, size_t index, enum kw_patch_kind *kin
 {
     const json_t *name = json_object_get(item, "op");
     if (!name) {
-        set_err(err, errlen, "operation %zu: \"op\" is required", index);
+        kw_json_set_err(err, errlen, "operation %zu: \"op\" is required", index);
         return -1;
     }
     if (!json_is_string(name)) {
-        set_err(err, errlen, "operation %zu: \"op\" must be a string, not %s", index,
-                type_words(name));
+        kw_json_set_err(err, errlen, "operation %zu: \"op\" must be a string, not %s", index,
+                        type_words(name));
         return -1;
     }
     const char *text = json_string_value(name);
@@ -248,17 +239,18 @@ static int decode_kind(const json_t *item, size_t index, enum kw_patch_kind *kin
         }
     }
     char shown[SHOWN + 2];
-    set_err(err, errlen,
-            "operation %zu: Unsupported value: \"op\" %s: supported values: add, remove, "
-            "replace, move, copy, test",
-            index, quoted(text, len, shown, sizeof(shown)));
+    kw_json_set_err(err, errlen,
+                    "operation %zu: Unsupported value: \"op\" %s: supported values: add, remove, "
+                    "replace, move, copy, test",
+                    index, quoted(text, len, shown, sizeof(shown)));
     return -1;
 }
 
 static int decode_json_op(const json_t *item, size_t index, struct op *op, char *err, size_t errlen)
 {
     if (!json_is_object(item)) {
-        set_err(err, errlen, "operation %zu: must be an object, not %s", index, type_words(item));
+        kw_json_set_err(err, errlen, "operation %zu: must be an object, not %s", index,
+                        type_words(item));
         return -1;
     }
     if (decode_kind(item, index, &op->kind, err, errlen) != 0)
@@ -284,8 +276,8 @@ static int decode_json_patch(const json_t *patch, struct op **ops, size_t *nops,
     *ops = NULL;
     *nops = 0;
     if (!patch || !json_is_array(patch)) {
-        set_err(err, errlen, "patch must be an array of operations, not %s",
-                patch ? type_words(patch) : "nothing");
+        kw_json_set_err(err, errlen, "patch must be an array of operations, not %s",
+                        patch ? type_words(patch) : "nothing");
         return -1;
     }
     size_t n = json_array_size(patch);
@@ -293,7 +285,7 @@ static int decode_json_patch(const json_t *patch, struct op **ops, size_t *nops,
         return 0;
     struct op *decoded = calloc(n, sizeof(*decoded));
     if (!decoded) {
-        set_err(err, errlen, "out of memory");
+        kw_json_set_err(err, errlen, "out of memory");
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -311,7 +303,8 @@ static int decode_struct_op(const struct kw_patch_op *in, size_t index, struct o
                             size_t errlen)
 {
     if ((unsigned)in->op >= NKINDS) {
-        set_err(err, errlen, "operation %zu: unsupported operation kind %d", index, (int)in->op);
+        kw_json_set_err(err, errlen, "operation %zu: unsupported operation kind %d", index,
+                        (int)in->op);
         return -1;
     }
     op->kind = in->op;
@@ -341,12 +334,12 @@ static int decode_struct_ops(const struct kw_patch_op *in, size_t n, struct op *
     if (n == 0)
         return 0;
     if (!in) {
-        set_err(err, errlen, "no operations given");
+        kw_json_set_err(err, errlen, "no operations given");
         return -1;
     }
     struct op *decoded = calloc(n, sizeof(*decoded));
     if (!decoded) {
-        set_err(err, errlen, "out of memory");
+        kw_json_set_err(err, errlen, "out of memory");
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -688,12 +681,12 @@ static json_t *apply_to_copy(const json_t *doc, const struct op *ops, size_t nop
                              size_t errlen)
 {
     if (!doc) {
-        set_err(err, errlen, "no document to patch");
+        kw_json_set_err(err, errlen, "no document to patch");
         return NULL;
     }
     json_t *root = copy_value(doc);
     if (!root) {
-        set_err(err, errlen, "out of memory");
+        kw_json_set_err(err, errlen, "out of memory");
         return NULL;
     }
     struct run run = {.copy_budget = KW_PATCH_COPY_LIMIT, .err = err, .errlen = errlen};
@@ -722,10 +715,10 @@ static const char *literal_or_type(const json_t *value)
 static int adopt_root(json_t *doc, json_t *result, char *err, size_t errlen)
 {
     if (json_typeof(doc) != json_typeof(result)) {
-        set_err(err, errlen,
-                "the patch turns the document root from %s into %s, which cannot be done "
-                "in place",
-                literal_or_type(doc), literal_or_type(result));
+        kw_json_set_err(err, errlen,
+                        "the patch turns the document root from %s into %s, which cannot be done "
+                        "in place",
+                        literal_or_type(doc), literal_or_type(result));
         return -1;
     }
     int rc = 0;
@@ -755,7 +748,7 @@ static int adopt_root(json_t *doc, json_t *result, char *err, size_t errlen)
         break; /* shared singletons: same type means same value */
     }
     if (rc != 0) {
-        set_err(err, errlen, "out of memory");
+        kw_json_set_err(err, errlen, "out of memory");
         return -1;
     }
     return 0;
@@ -803,7 +796,7 @@ int kw_patch_apply_root(json_t **doc, const json_t *patch, char *err, size_t err
     struct op *ops;
     size_t nops;
     if (!doc) {
-        set_err(err, errlen, "no document to patch");
+        kw_json_set_err(err, errlen, "no document to patch");
         return -1;
     }
     if (decode_json_patch(patch, &ops, &nops, err, errlen) != 0)

@@ -10,16 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt,
-                                                          ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
+#include "internal.h"
 
 /* Length of the UTF-8 sequence starting at s[0] (RFC 3629: no overlongs, no
  * surrogates, at most U+10FFFF), or 0 when it is not valid. */
@@ -80,7 +71,7 @@ static size_t unescape_into(const char *in, size_t len, char *out, char *err, si
         if (c == '~') {
             char next = i + 1 < len ? in[i + 1] : '\0';
             if (next != '0' && next != '1') {
-                set_err(err, errlen, "\"~\" must be followed by \"0\" or \"1\"");
+                kw_json_set_err(err, errlen, "\"~\" must be followed by \"0\" or \"1\"");
                 return (size_t)-1;
             }
             c = next == '0' ? '~' : '/';
@@ -106,12 +97,12 @@ int kw_pointer_parse(const char *text, size_t len, struct kw_pointer *out, char 
     if (len == 0)
         return 0;
     if (text[0] != '/') {
-        set_err(err, errlen, "must be empty or start with \"/\"");
+        kw_json_set_err(err, errlen, "must be empty or start with \"/\"");
         return -1;
     }
     size_t bad = utf8_invalid_at(text, len);
     if (bad < len) {
-        set_err(err, errlen, "not valid UTF-8 (byte %zu)", bad);
+        kw_json_set_err(err, errlen, "not valid UTF-8 (byte %zu)", bad);
         return -1;
     }
     size_t ntokens = 0;
@@ -124,7 +115,7 @@ int kw_pointer_parse(const char *text, size_t len, struct kw_pointer *out, char 
     out->storage = malloc(len);
     if (!out->tokens || !out->storage) {
         kw_pointer_free(out);
-        set_err(err, errlen, "out of memory");
+        kw_json_set_err(err, errlen, "out of memory");
         return -1;
     }
     char *dst = out->storage;
@@ -136,7 +127,7 @@ int kw_pointer_parse(const char *text, size_t len, struct kw_pointer *out, char 
         char why[96];
         size_t n = unescape_into(text + start, end - start, dst, why, sizeof(why));
         if (n == (size_t)-1) {
-            set_err(err, errlen, "reference token %zu: %s", t, why);
+            kw_json_set_err(err, errlen, "reference token %zu: %s", t, why);
             kw_pointer_free(out);
             return -1;
         }

@@ -241,6 +241,9 @@ char *kw_schema_version_message(const char *path, const struct prop *p,
                                 const struct kw_schema_context *ctx);
 /* True when the property is outside its versions at ctx->version. */
 bool kw_schema_outside_version(const struct prop *p, const struct kw_schema_context *ctx);
+/* The rule of an `ignored` key's warning: the schema's ignoredRule, else its
+ * unknownRule. */
+enum kw_rule_id kw_schema_ignored_rule(const struct kw_schema *schema);
 /* The warning for a present `ignored` property. */
 char *kw_schema_ignored_message(const char *path, const struct prop *p);
 /* The warning for a present property with `warning: TEXT`. */

@@ -314,6 +314,11 @@ char *kw_schema_other_variant_message(const struct prop *p)
     return text("%s is only supported on %s", p->name, p->variants_label);
 }
 
+enum kw_rule_id kw_schema_ignored_rule(const struct kw_schema *schema)
+{
+    return schema->ignored_rule != KW_RULE_NONE ? schema->ignored_rule : schema->unknown_rule;
+}
+
 char *kw_schema_ignored_message(const char *path, const struct prop *p)
 {
     return text("%s%s%s: the mover ignores this key; %s", path, path[0] ? "." : "", p->name,

@@ -220,9 +220,7 @@ static void warn_unknown(struct walk *w, const struct node *n, const char *key,
 
 static void warn_ignored(struct walk *w, const struct prop *p)
 {
-    enum kw_rule_id rule =
-        w->schema->ignored_rule != KW_RULE_NONE ? w->schema->ignored_rule : w->schema->unknown_rule;
-    warn_owned(w, rule, kw_schema_ignored_message(w->path.buf, p));
+    warn_owned(w, kw_schema_ignored_rule(w->schema), kw_schema_ignored_message(w->path.buf, p));
 }
 
 /* A present property that the version checked against lacks: warned, then
