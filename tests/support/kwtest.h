@@ -133,6 +133,18 @@ void kwt_tls_close(struct kwt_tls *t);
 /* A plain TCP connection to 127.0.0.1:port, or -1. */
 int kwt_tcp_connect(int port);
 
+/* --- Memory and latency ------------------------------------------------ */
+
+/* False under a wrapper (valgrind) or in a sanitizer build, where the
+ * server's resident memory says nothing about the product's. */
+bool kwt_memory_measurable(void);
+/* A "VmRSS"/"VmHWM"/... line of /proc/PID/status in KiB, or -1. */
+long kwt_proc_status_kib(pid_t pid, const char *field);
+/* POSTs one small allowed review to /validate on a new connection (TLS
+ * handshake included); returns the milliseconds it took and sets *status
+ * (-1 when no answer came). */
+long long kwt_legit_review_ms(const struct kwt_server *s, long *status);
+
 /* --- Prometheus text format ---------------------------------------------- */
 
 struct kwt_sample {
