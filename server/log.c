@@ -52,14 +52,75 @@ bool kw_log_enabled(enum kw_log_level level)
     return (int)level >= atomic_load(&min_level);
 }
 
-static void iso_time(char *buf, size_t len)
+/* The line's timestamp, "2026-12-07T03:46:07.123Z". The date and time of day
+ * are formatted once per second per thread (gmtime_r is the expensive part);
+ * the milliseconds are three digits appended directly. */
+static size_t iso_time(char buf[32])
 {
+    static _Thread_local time_t cached_sec = (time_t)-1;
+    static _Thread_local char cached[24];
+    static _Thread_local size_t cached_len;
     struct timespec ts;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000);
+    if (ts.tv_sec != cached_sec) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
+        cached_sec = ts.tv_sec;
+    }
+    memcpy(buf, cached, cached_len);
+    long ms = ts.tv_nsec / 1000000;
+    char *p = buf + cached_len;
+    *p++ = '.';
+    *p++ = (char)('0' + ms / 100);
+    *p++ = (char)('0' + ms / 10 % 10);
+    *p++ = (char)('0' + ms % 10);
+    *p++ = 'Z';
+    *p = '\0';
+    return (size_t)(p - buf);
+}
+
+/* Decimal digits of v into buf (at least 21 bytes); returns the length. */
+static size_t format_int(char *buf, long long v)
+{
+    char tmp[24];
+    size_t n = 0;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t len = 0;
+    if (v < 0)
+        buf[len++] = '-';
+    while (n)
+        buf[len++] = tmp[--n];
+    return len;
+}
+
+/* A duration or other measure as a JSON number: three decimals for
+ * ordinary magnitudes (formatted by hand, no printf on the request path),
+ * "%.6g" for the rest; never NaN or Infinity (null instead). */
+static size_t format_double(char *buf, size_t cap, double d)
+{
+    if (!isfinite(d))
+        return (size_t)snprintf(buf, cap, "null");
+    if (d > -1e12 && d < 1e12) {
+        long long thousandths = llround(d * 1000.0);
+        size_t len = 0;
+        if (thousandths < 0) {
+            buf[len++] = '-';
+            thousandths = -thousandths;
+        }
+        len += format_int(buf + len, thousandths / 1000);
+        long long frac = thousandths % 1000;
+        buf[len++] = '.';
+        buf[len++] = (char)('0' + frac / 100);
+        buf[len++] = (char)('0' + frac / 10 % 10);
+        buf[len++] = (char)('0' + frac % 10);
+        return len;
+    }
+    return (size_t)snprintf(buf, cap, "%.6g", d);
 }
 
 /* A bounded line buffer: appends stop (and mark the line cut) when full. */
@@ -133,7 +194,6 @@ static void put_key(struct line *l, const char *key)
 static void put_field(struct line *l, const struct kw_log_field *f)
 {
     char num[64];
-    int n;
     put_key(l, f->key);
     switch (f->type) {
     case KW_LF_STR:
@@ -143,17 +203,13 @@ static void put_field(struct line *l, const struct kw_log_field *f)
             put(l, "null", 4);
         return;
     case KW_LF_INT:
-        n = snprintf(num, sizeof(num), "%lld", f->i);
-        put(l, num, (size_t)n);
+        put(l, num, format_int(num, f->i));
         return;
     case KW_LF_BOOL:
         put(l, f->i ? "true" : "false", f->i ? 4 : 5);
         return;
     case KW_LF_DOUBLE:
-        /* Six significant digits, always a JSON number. */
-        n = isfinite(f->d) ? snprintf(num, sizeof(num), "%.6g", f->d)
-                           : snprintf(num, sizeof(num), "null");
-        put(l, num, (size_t)n);
+        put(l, num, format_double(num, sizeof(num), f->d));
         return;
     case KW_LF_END:
         return;
@@ -165,10 +221,11 @@ void kw_log(enum kw_log_level level, const char *msg, ...)
     if (!kw_log_enabled(level))
         return;
     struct line l = {.len = 0, .cut = false};
-    char when[40];
-    iso_time(when, sizeof(when));
-    put(&l, "{\"time\":", 8);
-    put_string(&l, when);
+    char when[32];
+    size_t when_len = iso_time(when);
+    put(&l, "{\"time\":\"", 9);
+    put(&l, when, when_len);
+    put(&l, "\"", 1);
     put_key(&l, "level");
     put_string(&l, level_names[level]);
     put_key(&l, "msg");

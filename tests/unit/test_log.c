@@ -2,6 +2,8 @@
  * level and msg, fields typed, strings escaped (quotes, control characters,
  * invalid UTF-8), over-long lines cut but still valid, levels filtered. */
 #include <criterion/criterion.h>
+#include <limits.h>
+#include <math.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,11 +58,41 @@ Test(log, lines_are_json_with_typed_escaped_fields)
     cr_assert_str_eq(json_string_value(json_object_get(l, "uid")), "a\"b\\c\n\x01");
     cr_assert_eq(json_integer_value(json_object_get(l, "count")), -42);
     cr_assert(json_is_true(json_object_get(l, "allowed")));
-    cr_assert_float_eq(json_number_value(json_object_get(l, "duration_ms")), 0.0846351, 1e-6);
+    /* Measures are written with three decimals. */
+    cr_assert_float_eq(json_number_value(json_object_get(l, "duration_ms")), 0.085, 1e-9);
     cr_assert(json_is_null(json_object_get(l, "missing")));
     cr_assert_str_eq(json_string_value(json_object_get(l, "bad_utf8")), "x\xef\xbf\xbd\xc3\xa9y");
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(lines, 1), "level")),
                      "error");
+    json_decref(lines);
+}
+
+static void log_numbers(void)
+{
+    kw_log(KW_LOG_INFO, "numbers", KW_LI("min", LLONG_MIN), KW_LI("max", LLONG_MAX),
+           KW_LI("zero", 0), KW_LD("neg", -12.3456), KW_LD("round", 1.9996), KW_LD("big", 3e15),
+           KW_LD("nan", NAN), KW_LD("tiny", -0.0001), KW_LEND);
+}
+
+Test(log, numbers_are_exact_json_numbers)
+{
+    json_t *lines = capture(log_numbers);
+    cr_assert_eq(json_array_size(lines), 1);
+    json_t *l = json_array_get(lines, 0);
+    cr_assert_eq(json_integer_value(json_object_get(l, "min")), LLONG_MIN);
+    cr_assert_eq(json_integer_value(json_object_get(l, "max")), LLONG_MAX);
+    cr_assert_eq(json_integer_value(json_object_get(l, "zero")), 0);
+    cr_assert_float_eq(json_number_value(json_object_get(l, "neg")), -12.346, 1e-9);
+    cr_assert_float_eq(json_number_value(json_object_get(l, "round")), 2.0, 1e-9);
+    cr_assert_float_eq(json_number_value(json_object_get(l, "big")), 3e15, 1.0);
+    cr_assert(json_is_null(json_object_get(l, "nan")));
+    cr_assert_float_eq(json_number_value(json_object_get(l, "tiny")), 0.0, 1e-9);
+    /* The timestamp: RFC 3339 UTC with milliseconds. */
+    const char *t = json_string_value(json_object_get(l, "time"));
+    cr_assert_eq(strlen(t), 24, "%s", t);
+    cr_assert_eq(t[10], 'T');
+    cr_assert_eq(t[19], '.');
+    cr_assert_eq(t[23], 'Z');
     json_decref(lines);
 }
 
