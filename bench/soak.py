@@ -24,6 +24,8 @@ its own thread, every socket with a timeout:
   idleflood    SOAK_IDLE TLS connections opened and left idle for 15 s, then
                closed, every 30 s (hostile)
 
+SOAK_SKIP (e.g. "amplify,huge") leaves classes out, to see what each costs.
+
 Every SOAK_SAMPLE_MS (250) the server's VmRSS and VmHWM, and its open
 connections and in-flight requests from /metrics, go to OUTDIR/soak.csv.
 After the load it waits SOAK_SETTLE seconds (5) and samples the RSS again.
@@ -55,6 +57,7 @@ SETTLE = float(os.environ.get("SOAK_SETTLE", "5"))
 N_SLOWLORIS = int(os.environ.get("SOAK_SLOWLORIS", "20"))
 N_IDLE = int(os.environ.get("SOAK_IDLE", "300"))
 SERVER_ARGS = os.environ.get("SOAK_SERVER_ARGS", "").split()
+SKIP = set(filter(None, os.environ.get("SOAK_SKIP", "").split(",")))
 TIMEOUT = 15.0  # every client socket operation
 
 stop = threading.Event()
@@ -448,19 +451,24 @@ def main():
             sampling.wait(max(0.0, nxt - time.monotonic()))
 
     threads = [threading.Thread(target=sampler, daemon=True)]
-    load = [threading.Thread(target=valid_client, args=(t, w, 0.05), daemon=True)
-            for w in range(3)]
-    load += [threading.Thread(target=probe_client, args=(t,), daemon=True),
-             threading.Thread(target=invalid_client, args=(t,), daemon=True),
-             threading.Thread(target=paced, args=(0.5, lambda: one_shot(
-                 t, "large", "/validate", large, allowed=True, uid="soak-large")), daemon=True),
-             threading.Thread(target=paced, args=(3.0, lambda: one_shot(
-                 t, "huge", "/validate", huge, allowed=True, uid="soak-huge")), daemon=True),
-             threading.Thread(target=amplify_client, args=(t, amplify), daemon=True),
-             threading.Thread(target=overlimit_client, args=(t, max_body), daemon=True),
-             threading.Thread(target=idle_flood_client, args=(t,), daemon=True)]
-    load += [threading.Thread(target=slowloris_client, args=(t, i), daemon=True)
-             for i in range(N_SLOWLORIS)]
+    classes = {
+        "valid": [(valid_client, (t, w, 0.05)) for w in range(3)],
+        "probe": [(probe_client, (t,))],
+        "invalid": [(invalid_client, (t,))],
+        "large": [(paced, (0.5, lambda: one_shot(t, "large", "/validate", large, allowed=True,
+                                                 uid="soak-large")))],
+        "huge": [(paced, (3.0, lambda: one_shot(t, "huge", "/validate", huge, allowed=True,
+                                                uid="soak-huge")))],
+        "amplify": [(amplify_client, (t, amplify))],
+        "overlimit": [(overlimit_client, (t, max_body))],
+        "idleflood": [(idle_flood_client, (t,))],
+        "slowloris": [(slowloris_client, (t, i)) for i in range(N_SLOWLORIS)],
+    }
+    unknown = SKIP - set(classes)
+    if unknown:
+        sys.exit("soak: SOAK_SKIP: unknown classes %s" % ",".join(sorted(unknown)))
+    load = [threading.Thread(target=fn, args=args, daemon=True)
+            for name, runs in classes.items() if name not in SKIP for fn, args in runs]
     for th in threads + load:
         th.start()
 

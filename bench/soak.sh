@@ -7,7 +7,8 @@
 # Usage: bench/soak.sh BINARY [OUTDIR]   (OUTDIR defaults to bench/)
 # Environment: SOAK_SECONDS [180], SOAK_LIMIT_MIB [128], SOAK_SLOWLORIS [20],
 # SOAK_IDLE [300], SOAK_SAMPLE_MS [250], SOAK_SETTLE [5], SOAK_SERVER_ARGS [""],
-# SOAK_PLOT [1] (0: no PNG, no gnuplot needed).
+# SOAK_SKIP [""] (classes to leave out, e.g. amplify,huge), SOAK_PLOT [1] (0: no
+# PNG, no gnuplot needed).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
