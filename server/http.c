@@ -182,7 +182,7 @@ static enum MHD_Result send_canned(struct request *rq, struct MHD_Connection *c,
     /* 413 and 501 leave the body unread: the connection cannot be reused;
      * after a framing error the next request's start is unknown. */
     bool closing = draining(rq->h) || which == C_TOO_LARGE || which == C_NOT_IMPLEMENTED ||
-                   which == C_BAD_FRAMING || which == C_BAD_HOST;
+                   which == C_BAD_LENGTH || which == C_BAD_FRAMING || which == C_BAD_HOST;
     enum MHD_Result ok = send_response(rq, c, status, rq->h->canned[closing][which]);
     if (ok == MHD_YES && is_webhook(rq->route))
         record_transport_error(rq, status, canned_spec[which].body);
