@@ -38,6 +38,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import socket
 import ssl
 import subprocess
@@ -408,13 +409,22 @@ def main():
     binary, outdir = sys.argv[1], sys.argv[2]
     work = tempfile.mkdtemp(prefix="kw-soak-")
     proc, port, hport, ca = start_server(binary, work)
+
+    def interrupted(signum, frame):  # never leave the server running
+        proc.kill()
+        print("soak: interrupted (signal %d); server stopped" % signum, flush=True)
+        os._exit(128 + signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupted)
     t = Target(port, hport, ca)
     max_body = 7340032
     for i, a in enumerate(SERVER_ARGS):
         if a == "--max-body-bytes" and i + 1 < len(SERVER_ARGS):
             max_body = int(SERVER_ARGS[i + 1])
 
-    print("soak: server pid %d, webhook 127.0.0.1:%d, %ds of load" % (proc.pid, port, SECONDS))
+    print("soak: server pid %d, webhook 127.0.0.1:%d, %ds of load" % (proc.pid, port, SECONDS),
+          flush=True)
     large = kopia_review("soak-large", 780000)
     huge = update_review("soak-huge", 3 * 1024 * 1024 // 2 - 4096)
     amplify = amplification_body(2 * 1024 * 1024)
