@@ -19,8 +19,10 @@ its own thread, every socket with a timeout:
   amplify      ~2 MiB of `{}` items in the object (hostile: any answer or a
                close is accepted, the cost is what is measured)
   overlimit    a Content-Length over --max-body-bytes (expected 413)
-  slowloris    SOAK_SLOWLORIS connections sending one header byte every 2 s
-               (hostile: held until the server closes them, at most 60 s each)
+  slowloris    SOAK_SLOWLORIS connections sending one byte every 2 s: half of
+               a header, half (slowloris-keepalive) of the next request line
+               after one answered review (hostile: held until the server
+               closes them, at most 60 s each)
   idleflood    SOAK_IDLE TLS connections opened and left idle for 15 s, then
                closed, every 30 s (hostile)
 
@@ -293,19 +295,49 @@ def overlimit_client(t, max_body):
     paced(5.0, one)
 
 
-def slowloris_client(t, idx):
-    """Sends one header byte every 2 s until the server closes (at most 60 s)."""
+def read_response(s):
+    """Reads one response with a Content-Length from socket `s`; its status."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed")
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+    want = int(m.group(1)) if m else 0
+    while len(body) < want:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed")
+        body += chunk
+    return int(head.split()[1])
+
+
+def slowloris_client(t, idx, keepalive):
+    """Sends one byte every 2 s until the server closes (at most 60 s): of a
+    header, or with `keepalive`, of the next request line after one answered
+    review on the same connection."""
+    cls = "slowloris-keepalive" if keepalive else "slowloris"
+    first = review("slow-%d" % idx, "ConfigMap")
     while not stop.is_set():
         try:
             s = t.tls_socket()
         except Exception:
-            record("slowloris", "connect-error")
+            record(cls, "connect-error")
             stop.wait(2)
             continue
         t0 = time.monotonic()
         outcome = "held-60s"
         try:
-            s.sendall(b"POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            if keepalive:
+                s.sendall(b"POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                          b"application/json\r\nContent-Length: %d\r\n\r\n" % len(first) + first)
+                if read_response(s) != 200:
+                    record_wrong("%s: the first review was not answered 200" % cls)
+                s.sendall(b"P")
+            else:
+                s.sendall(b"POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
             s.settimeout(2.0)
             while not stop.is_set() and time.monotonic() - t0 < 60:
                 try:
@@ -323,7 +355,7 @@ def slowloris_client(t, idx):
         if stop.is_set() and outcome == "held-60s":
             outcome = "held-to-end"
         held = time.monotonic() - t0
-        record("slowloris", "%s(%s)" % (outcome, "<15s" if held < 15 else ">=15s"))
+        record(cls, "%s(%s)" % (outcome, "<15s" if held < 15 else ">=15s"))
 
 
 def idle_flood_client(t):
@@ -472,7 +504,7 @@ def main():
         "amplify": [(amplify_client, (t, amplify))],
         "overlimit": [(overlimit_client, (t, max_body))],
         "idleflood": [(idle_flood_client, (t,))],
-        "slowloris": [(slowloris_client, (t, i)) for i in range(N_SLOWLORIS)],
+        "slowloris": [(slowloris_client, (t, i, i % 2 == 1)) for i in range(N_SLOWLORIS)],
     }
     unknown = SKIP - set(classes)
     if unknown:
@@ -515,7 +547,7 @@ def main():
     for cls in sorted(counts):
         row = ", ".join("%s: %d" % kv for kv in sorted(counts[cls].items()))
         total += sum(counts[cls].values())
-        print("  %-14s %s" % (cls, row))
+        print("  %-20s %s" % (cls, row))
     print("  total %d in %.0f s" % (total, SECONDS))
     if probe_ms:
         p = sorted(probe_ms)

@@ -14,7 +14,7 @@ SOAK_SECONDS=5 SOAK_SETTLE=1 SOAK_PLOT=0 SOAK_IDLE=50 SOAK_SLOWLORIS=5 SOAK_LIMI
     timeout 60 bash "$KW_SOURCE_DIR/bench/soak.sh" "$KW_BINARY" "$out" | tee "$out/summary.txt"
 took=$(($(date +%s) - start))
 grep -q '^soak: PASS' "$out/summary.txt"
-for cls in valid-allowed valid-denied valid-mutate invalid large huge probe; do
+for cls in valid-allowed valid-denied valid-mutate invalid large huge probe slowloris slowloris-keepalive; do
     grep -q "^  $cls " "$out/summary.txt" || { echo "no $cls requests" >&2; exit 1; }
 done
 [ "$(wc -l <"$out/soak.csv")" -gt 10 ] || { echo "too few samples" >&2; exit 1; }
