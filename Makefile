@@ -8,7 +8,7 @@ LISTEN     ?= 127.0.0.1:8443
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 BIN        := $(BUILD)/kopia-webhook
 
-.PHONY: all deps configure build certs run test test-unit test-asan test-valgrind fuzz bench format clean
+.PHONY: all deps configure build certs run test test-unit test-asan test-valgrind fuzz bench soak format clean
 
 all: build
 
@@ -55,6 +55,13 @@ fuzz:
 bench: build
 	@scripts/install-deps.sh bench
 	@bench/run.sh $(BIN)
+
+# Minutes of bounded mixed load (valid, invalid, large and hostile clients)
+# against the server built from the tree; RSS sampled into bench/soak.csv and
+# plotted to bench/soak.png. SOAK_SECONDS (default 180) sets the length.
+soak: build
+	@scripts/install-deps.sh soak
+	@bench/soak.sh $(BIN) bench
 
 format:
 	@clang-format -i include/kw/*/*.h server/*.c validators/*/*.c validators/*/*.h tests/*/*.c tests/support/*.h fuzz/*.c

@@ -50,6 +50,8 @@ enum canned {
     C_NOT_IMPLEMENTED,
     C_EMPTY_BODY,
     C_BAD_LENGTH,
+    C_BAD_FRAMING,
+    C_BAD_HOST,
     C_FORBIDDEN,
     C_NO_MEMORY,
     C_OK,
@@ -75,6 +77,11 @@ static const struct {
                            NULL},
     [C_EMPTY_BODY] = {400, "empty body: expected an AdmissionReview\n", NULL},
     [C_BAD_LENGTH] = {400, "invalid Content-Length\n", NULL},
+    [C_BAD_FRAMING] = {400,
+                       "bad request: conflicting Content-Length and Transfer-Encoding headers, "
+                       "or whitespace before a header's colon\n",
+                       NULL},
+    [C_BAD_HOST] = {400, "bad request: an HTTP/1.1 request needs exactly one Host header\n", NULL},
     [C_FORBIDDEN] = {403, "forbidden: a client certificate signed by the client CA is required\n",
                      NULL},
     [C_NO_MEMORY] = {500, "out of memory\n", NULL},
@@ -172,8 +179,10 @@ static void record_transport_error(struct request *rq, unsigned status, const ch
 static enum MHD_Result send_canned(struct request *rq, struct MHD_Connection *c, enum canned which)
 {
     unsigned status = canned_spec[which].status;
-    /* 413 and 501 leave the body unread: the connection cannot be reused. */
-    bool closing = draining(rq->h) || which == C_TOO_LARGE || which == C_NOT_IMPLEMENTED;
+    /* 413 and 501 leave the body unread: the connection cannot be reused;
+     * after a framing error the next request's start is unknown. */
+    bool closing = draining(rq->h) || which == C_TOO_LARGE || which == C_NOT_IMPLEMENTED ||
+                   which == C_BAD_LENGTH || which == C_BAD_FRAMING || which == C_BAD_HOST;
     enum MHD_Result ok = send_response(rq, c, status, rq->h->canned[closing][which]);
     if (ok == MHD_YES && is_webhook(rq->route))
         record_transport_error(rq, status, canned_spec[which].body);
@@ -330,10 +339,18 @@ static bool is_json_content_type(const char *v)
     return *v == '\0' || *v == ';';
 }
 
-/* Counts Transfer-Encoding headers and whether each is exactly "chunked". */
+/* What the message framing depends on, from every header line:
+ * Transfer-Encoding headers (and whether each is exactly "chunked"),
+ * Content-Length headers (and whether their values differ), Host headers, and
+ * names ending in whitespace, which libmicrohttpd 0.9.75 accepts. */
 struct coding_scan {
-    unsigned headers;
+    unsigned headers; /* Transfer-Encoding */
     bool all_chunked;
+    unsigned lengths;
+    const char *first_length;
+    bool lengths_differ;
+    unsigned hosts;
+    bool space_before_colon;
 };
 
 static enum MHD_Result scan_coding(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -341,11 +358,39 @@ static enum MHD_Result scan_coding(void *cls, enum MHD_ValueKind kind, const cha
 {
     (void)kind;
     struct coding_scan *t = cls;
-    if (key && strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+    if (!key)
+        return MHD_YES;
+    size_t klen = strlen(key);
+    if (klen && (key[klen - 1] == ' ' || key[klen - 1] == '\t'))
+        t->space_before_colon = true;
+    if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
         t->headers++;
         t->all_chunked = t->all_chunked && value && strcasecmp(value, "chunked") == 0;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (t->lengths++ == 0)
+            t->first_length = value;
+        else if (!value || !t->first_length || strcmp(value, t->first_length) != 0)
+            t->lengths_differ = true;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
+        t->hosts++;
     }
     return MHD_YES;
+}
+
+/* RFC 9112 §6.3 and §5.1: Content-Length together with Transfer-Encoding,
+ * Content-Lengths that differ, or whitespace before a colon make the body's
+ * end ambiguous (request smuggling through a proxy): 400 and close. §3.2: an
+ * HTTP/1.1 request has exactly one Host header (at most one in HTTP/1.0). */
+static enum canned framing_error(struct MHD_Connection *c, const char *version)
+{
+    struct coding_scan t = {.all_chunked = true};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, scan_coding, &t);
+    if (t.space_before_colon || t.lengths_differ || (t.lengths && t.headers))
+        return C_BAD_FRAMING;
+    bool http11 = version && strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
+    if (t.hosts > 1 || (http11 && t.hosts == 0))
+        return C_BAD_HOST;
+    return C_COUNT;
 }
 
 /* No Transfer-Encoding, or one header of exactly "chunked". libmicrohttpd
@@ -355,7 +400,7 @@ static enum MHD_Result scan_coding(void *cls, enum MHD_ValueKind kind, const cha
  * coding the server does not understand gets 501. */
 static bool transfer_coding_supported(struct MHD_Connection *c)
 {
-    struct coding_scan t = {0, true};
+    struct coding_scan t = {.all_chunked = true};
     MHD_get_connection_values(c, MHD_HEADER_KIND, scan_coding, &t);
     return t.headers <= 1 && t.all_chunked;
 }
@@ -496,7 +541,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   size_t *upload_data_size, void **req_cls)
 {
     (void)cls;
-    (void)version;
     struct request *rq = *req_cls;
     if (!rq)
         return MHD_NO; /* the request state could not be allocated: close */
@@ -507,6 +551,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return send_canned(rq, c, C_FORBIDDEN);
         if (!transfer_coding_supported(c))
             return send_canned(rq, c, C_NOT_IMPLEMENTED);
+        enum canned bad = framing_error(c, version);
+        if (bad != C_COUNT)
+            return send_canned(rq, c, bad);
         if (rq->route == R_UNKNOWN)
             return send_canned(rq, c, C_NOT_FOUND);
         if (!is_webhook(rq->route))

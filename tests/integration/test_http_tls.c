@@ -258,17 +258,20 @@ Test(http_tls, expiry_metric_is_the_certificate_not_after)
     cr_expect(expiry > now + 360 * 86400.0 && expiry < now + 370 * 86400.0, "expiry %f", expiry);
 }
 
-Test(http_tls, a_fifo_swapped_in_keeps_the_current_pair_and_sigterm_still_works)
+/* Replaces certs/`file` with a FIFO; a reload (the poll, then SIGHUP) must
+ * refuse it at once, keep serving the current pair, serve a legitimate
+ * review quickly, and SIGTERM must still be acted on. */
+static void fifo_reload_keeps_the_pair(const char *file)
 {
-    char before[128], cert[200], fifo[220];
+    char before[128], path[200], fifo[220], message[160];
     served_fingerprint(before, sizeof(before));
     cr_assert_neq(before[0], '\0');
-    snprintf(cert, sizeof(cert), "%s/tls.crt", srv.certs);
-    snprintf(fifo, sizeof(fifo), "%s.fifo", cert);
+    snprintf(path, sizeof(path), "%s/%s", srv.certs, file);
+    snprintf(fifo, sizeof(fifo), "%s.fifo", path);
     /* Opening a FIFO for reading waits for a writer: a reload that did would
      * stop the run loop, and with it every signal. */
     cr_assert_eq(mkfifo(fifo, 0600), 0);
-    cr_assert_eq(rename(fifo, cert), 0);
+    cr_assert_eq(rename(fifo, path), 0);
     long long deadline = kwt_now_ms() + 5000LL * kwt_time_scale();
     while (kwt_now_ms() < deadline &&
            metric("kopia_webhook_tls_reloads_total", "result=failure") < 1)
@@ -278,14 +281,33 @@ Test(http_tls, a_fifo_swapped_in_keeps_the_current_pair_and_sigterm_still_works)
            metric("kopia_webhook_tls_reloads_total", "result=failure") < 2)
         kwt_sleep_ms(50);
     cr_expect_eq(metric("kopia_webhook_tls_reloads_total", "result=failure"), 2);
-    cr_expect(kwt_log_contains(&srv, "tls.crt is not a regular file (a FIFO)"));
+    snprintf(message, sizeof(message), "%s is not a regular file (a FIFO)", file);
+    cr_expect(kwt_log_contains(&srv, message), "no message naming %s", file);
 
     char after[128];
     served_fingerprint(after, sizeof(after));
     cr_expect_str_eq(after, before, "the current pair is no longer served");
+    long status;
+    long long ms = kwt_legit_review_ms(&srv, &status);
+    cr_expect_eq(status, 200, "no review served with a FIFO in place");
+    if (kwt_memory_measurable()) {
+        cr_expect_lt(ms, 500, "legitimate review took %lld ms", ms);
+        long hwm = kwt_proc_status_kib(srv.pid, "VmHWM");
+        cr_expect(hwm > 0 && hwm < 32L * 1024L, "VmHWM %ld KiB", hwm);
+    }
     long long start = kwt_now_ms();
     cr_expect_eq(kwt_server_stop(&srv), 0);
     cr_expect_lt(kwt_now_ms() - start, 3000LL * kwt_time_scale(), "SIGTERM was not acted on");
+}
+
+Test(http_tls, a_fifo_swapped_in_keeps_the_current_pair_and_sigterm_still_works)
+{
+    fifo_reload_keeps_the_pair("tls.crt");
+}
+
+Test(http_tls, a_fifo_swapped_in_for_the_key_keeps_the_current_pair)
+{
+    fifo_reload_keeps_the_pair("tls.key");
 }
 
 /* --- Files that are not regular files at start ----------------------------- */
