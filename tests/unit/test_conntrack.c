@@ -2,10 +2,12 @@
  * phase (a new connection's handshake and first request share one budget
  * from accept; a keep-alive connection gets the idle timeout for its next
  * request line, then the request timeout), the sweep that never cuts a
- * request being processed, and the eviction order near the cap. */
+ * request being processed, and the eviction order near the cap; and the
+ * per-address connection limit of a listener (include/kw/server/http.h). */
 #include <criterion/criterion.h>
 
 #include "kw/server/conntrack.h"
+#include "kw/server/http.h"
 
 /* request timeout 10 s, idle 120 s */
 static struct kw_conntrack t;
@@ -185,4 +187,15 @@ Test(conntrack, eviction_finds_the_oldest_anywhere)
     cr_assert_eq(k, 16);
     for (size_t i = 0; i < k; i++)
         cr_expect_eq(conns[fds[i]].since_ms, (long long)i);
+}
+
+/* The per-address limit: as set, or half of the cap (at least 1). */
+Test(conntrack, per_address_limit_defaults_to_half_the_cap)
+{
+    struct kw_http_params p = {.max_connections = 4000};
+    cr_expect_eq(kw_http_per_address_limit(&p), 2000);
+    p.max_connections = 1;
+    cr_expect_eq(kw_http_per_address_limit(&p), 1);
+    p.max_connections_per_address = 7;
+    cr_expect_eq(kw_http_per_address_limit(&p), 7);
 }
