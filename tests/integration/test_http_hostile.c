@@ -370,6 +370,9 @@ Test(http_hostile, two_thousand_hostile_connections_do_not_delay_a_legitimate_cl
 {
     const char *args[] = {"--request-timeout", "120", "--idle-timeout", "240", NULL};
     start(args);
+    /* The defaults: a cap of 4000, half of it per address. */
+    cr_expect(
+        kwt_log_contains(&srv, "\"max_connections\":4000,\"max_connections_per_address\":2000"));
     const int per_kind = kwt_time_scale() > 1 ? 10 : 500;
     raise_fd_limit((rlim_t)(per_kind * KINDS + 64));
     static struct hostile conns[KINDS][500];
@@ -497,6 +500,7 @@ Test(http_hostile, one_address_cannot_open_more_than_its_limit)
     enum { LIMIT = 8 };
     const char *args[] = {"--max-connections-per-address", "8", "--request-timeout", "60", NULL};
     start(args);
+    cr_expect(kwt_log_contains(&srv, "\"max_connections_per_address\":8"));
     int held[LIMIT];
     for (int i = 0; i < LIMIT; i++)
         cr_assert_geq(held[i] = tcp_from("127.0.0.5", srv.port), 0);
@@ -549,6 +553,7 @@ Test(http_hostile, near_the_cap_idle_connections_are_closed_first)
                           "120",
                           NULL};
     start(args);
+    cr_expect(kwt_log_contains(&srv, "\"max_connections\":10,"));
     /* Oldest first: one slow request, one silent connection, seven idle. */
     struct hostile slow0, silent, idle[7];
     cr_assert_eq(open_hostile(&slow0, SLOW_HEADERS, "127.0.0.7"), 0);
