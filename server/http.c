@@ -229,6 +229,8 @@ static void track_new(struct kw_http *h, struct conn_ctx *ctx, struct MHD_Connec
     shut_all(fds, n);
     h->cut_evicted += n;
     pthread_mutex_unlock(&h->lock);
+    if (h->p.webhooks)
+        kw_metrics_connections_closed(h->p.metrics, KW_CLOSED_EVICTED, (unsigned)n);
 }
 
 static void untrack(struct kw_http *h, struct conn_ctx *ctx)
@@ -250,6 +252,8 @@ static void sweep(struct kw_http *h, long long now)
         n = kw_conntrack_expired(&h->table, now, fds, KW_SWEEP_BATCH);
         shut_all(fds, n);
         h->cut_deadline += n;
+        if (h->p.webhooks)
+            kw_metrics_connections_closed(h->p.metrics, KW_CLOSED_DEADLINE, (unsigned)n);
     } while (n == KW_SWEEP_BATCH);
 }
 

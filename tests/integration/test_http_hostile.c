@@ -153,14 +153,26 @@ static long long worst_legit_ms(int n)
     return worst;
 }
 
-static double open_connections(void)
+/* One sample of the server's metrics: `name` with at most one label
+ * ("key=value", or NULL). */
+static double metric(const char *name, const char *label)
 {
     struct kwt_metrics m;
     char err[256];
     cr_assert_eq(kwt_scrape(&srv, &m, err, sizeof(err)), 0, "%s", err);
-    double v = kwt_metric(&m, "kopia_webhook_open_connections", NULL);
+    double v = kwt_metric(&m, name, label, NULL);
     kwt_metrics_free(&m);
     return v;
+}
+
+static double open_connections(void)
+{
+    return metric("kopia_webhook_open_connections", NULL);
+}
+
+static double closed_for(const char *reason_label)
+{
+    return metric("kopia_webhook_connections_closed_total", reason_label);
 }
 
 /* Polls the metric until it is `want` (or the time is up); returns it. */
@@ -272,6 +284,8 @@ Test(http_hostile, slowloris_headers_are_cut_at_the_request_timeout)
     trickle(t, SLOW_CONNS, "POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: aaaaaaaaaaaaa", t0,
             (1000LL * slow_timeout_s() + 7000) * kwt_time_scale(), closed_ms);
     expect_cut_at_the_timeout(closed_ms, SLOW_CONNS, "slow-header connection");
+    cr_expect_eq(closed_for("reason=deadline"), SLOW_CONNS);
+    cr_expect_eq(closed_for("reason=evicted"), 0);
     long long worst = worst_legit_ms(3);
     if (kwt_memory_measurable())
         cr_expect_leq(worst, legit_bound_ms(), "a legitimate review took %lld ms", worst);
@@ -595,6 +609,9 @@ Test(http_hostile, near_the_cap_idle_connections_are_closed_first)
     cr_expect(peer_closed(slow0.t.fd, 1000), "the oldest slow request was not closed");
     for (int i = 0; i < 8; i++)
         cr_expect_not(peer_closed(slow[i].t.fd, 0), "slow request %d was closed too", i);
+    /* Three evictions, one each time; nothing reached its deadline. */
+    cr_expect_eq(closed_for("reason=evicted"), 3);
+    cr_expect_eq(closed_for("reason=deadline"), 0);
 
     close_hostile(&slow0);
     close_hostile(&silent);
