@@ -295,6 +295,7 @@ static void *sweeper_main(void *arg)
             next_log = now + KW_CUT_LOG_EVERY_MS;
         }
     }
+    log_cuts(h); /* what the last period cut */
     pthread_mutex_unlock(&h->lock);
     return NULL;
 }
