@@ -5,7 +5,8 @@
  * served within tens of milliseconds, with the server's peak memory
  * bounded), the per-address connection limit, and eviction near the
  * connection cap (idle keep-alive first, then connections that sent
- * nothing, then slow requests). Each test starts its own server with the
+ * nothing, then slow requests), and the open-file limit the server raises
+ * for its connections. Each test starts its own server with the
  * flags it needs. All of 127.0.0.0/8 reaches the server on Linux, so client
  * sockets bound to 127.0.0.2 ... 127.0.0.9 are distinct client addresses. */
 #include <arpa/inet.h>
@@ -197,6 +198,38 @@ static void raise_fd_limit(rlim_t need)
     cr_assert(rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need,
               "RLIMIT_NOFILE %llu is below the %llu descriptors the test needs",
               (unsigned long long)rl.rlim_cur, (unsigned long long)need);
+}
+
+/* The soft and hard "Max open files" of a process, from /proc/PID/limits. */
+static void fd_limits(pid_t pid, unsigned long long *soft, unsigned long long *hard)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    *soft = *hard = 0;
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, "Max open files", 14) == 0)
+            sscanf(line + 14, "%llu %llu", soft, hard);
+    fclose(f);
+}
+
+/* Each connection is a descriptor: the server raises a low soft limit
+ * (1024 is common) to the hard limit at start. */
+Test(http_hostile, the_server_raises_its_open_file_limit)
+{
+    struct rlimit rl;
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max <= 256)
+        cr_skip_test("the hard open-file limit is only %llu", (unsigned long long)rl.rlim_max);
+    rl.rlim_cur = 256; /* inherited by the server */
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    start(NULL);
+    if (kwt_time_scale() > 1)
+        return; /* valgrind keeps descriptors of its own and emulates the limit */
+    unsigned long long soft, hard;
+    fd_limits(srv.pid, &soft, &hard);
+    cr_expect_eq(soft, hard, "the server's soft open-file limit is %llu, hard %llu", soft, hard);
 }
 
 /* --- Slowloris ----------------------------------------------------------- */
