@@ -3,12 +3,13 @@
  * not kept), the idle-connection flood (2,000 hostile connections of four
  * kinds held from eight loopback addresses while a legitimate client is
  * served within tens of milliseconds, with the server's peak memory
- * bounded), the per-address connection limit, and eviction near the
- * connection cap (idle keep-alive first, then connections that sent
- * nothing, then slow requests), and the open-file limit the server raises
- * for its connections. Each test starts its own server with the
- * flags it needs. All of 127.0.0.0/8 reaches the server on Linux, so client
- * sockets bound to 127.0.0.2 ... 127.0.0.9 are distinct client addresses. */
+ * bounded), the per-address connection limit, eviction near the connection
+ * cap (idle keep-alive first, then connections that sent nothing, then slow
+ * requests), the header size the per-connection memory holds, and the
+ * open-file limit the server raises for its connections. Each test starts
+ * its own server with the flags it needs. All of 127.0.0.0/8 reaches the
+ * server on Linux, so client sockets bound to 127.0.0.2 ... 127.0.0.9 are
+ * distinct client addresses. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
