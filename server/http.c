@@ -207,7 +207,7 @@ static void track(struct kw_http *h, struct MHD_Connection *c, enum track_step s
     if (step == STEP_REQUEST_LINE)
         kw_conntrack_request_line(&h->table, &ctx->conn, now);
     else if (step == STEP_PROCESSING)
-        kw_conntrack_processing(&ctx->conn, now);
+        kw_conntrack_processing(&h->table, &ctx->conn, now);
     else
         kw_conntrack_idle(&h->table, &ctx->conn, now);
     pthread_mutex_unlock(&h->lock);
@@ -224,7 +224,8 @@ static void track_new(struct kw_http *h, struct conn_ctx *ctx, struct MHD_Connec
     long long now = mono_ms();
     int fds[KW_CONNTRACK_MAX_VICTIMS];
     pthread_mutex_lock(&h->lock);
-    ctx->tracked = kw_conntrack_add(&h->table, &ctx->conn, ci->connect_fd, now) == 0;
+    kw_conntrack_add(&h->table, &ctx->conn, ci->connect_fd, now);
+    ctx->tracked = true;
     size_t n = kw_conntrack_victims(&h->table, &ctx->conn, fds, KW_CONNTRACK_MAX_VICTIMS);
     shut_all(fds, n);
     h->cut_evicted += n;
@@ -304,9 +305,7 @@ static int table_init(struct kw_http *h)
 {
     const struct kw_http_params *p = &h->p;
     size_t soft = kw_conntrack_soft_limit(p->max_connections);
-    if (kw_conntrack_init(&h->table, p->max_connections, p->opts->request_timeout_s,
-                          p->opts->idle_timeout_s, soft) != 0)
-        return -1;
+    kw_conntrack_init(&h->table, p->opts->request_timeout_s, p->opts->idle_timeout_s, soft);
     pthread_condattr_t attr;
     if (pthread_condattr_init(&attr) != 0)
         return -1;
@@ -321,7 +320,6 @@ static int table_init(struct kw_http *h)
 
 static void table_free(struct kw_http *h)
 {
-    kw_conntrack_free(&h->table);
     pthread_cond_destroy(&h->wake);
     pthread_mutex_destroy(&h->lock);
 }
@@ -872,7 +870,6 @@ struct kw_http *kw_http_start(const struct kw_http_params *p, char *err, size_t 
     h->p = *p;
     h->listen_fd = p->listen_fd;
     if (table_init(h) != 0) {
-        kw_conntrack_free(&h->table);
         free_canned(h);
         free(h);
         close(p->listen_fd);

@@ -15,15 +15,27 @@ static struct kw_conn conns[64];
 
 static void init_table(size_t soft)
 {
-    cr_assert_eq(kw_conntrack_init(&t, 4, 10, 120, soft), 0);
+    kw_conntrack_init(&t, 10, 120, soft);
 }
 
-static void fini(void)
+/* The number of entries on a list, checking its links both ways. */
+static size_t list_len(const struct kw_conn_list *l)
 {
-    kw_conntrack_free(&t);
+    size_t n = 0;
+    const struct kw_conn *prev = NULL;
+    for (const struct kw_conn *c = l->head; c; prev = c, c = c->next, n++)
+        cr_assert_eq(c->prev, prev);
+    cr_assert_eq(l->tail, prev);
+    return n;
 }
 
-TestSuite(conntrack, .fini = fini);
+static size_t entries(void)
+{
+    size_t n = list_len(&t.doomed);
+    for (int p = 0; p < 4; p++)
+        n += list_len(&t.phase[p]);
+    return n;
+}
 
 Test(conntrack, soft_limit_is_ninety_percent_and_leaves_room)
 {
@@ -33,22 +45,38 @@ Test(conntrack, soft_limit_is_ninety_percent_and_leaves_room)
     cr_expect_eq(kw_conntrack_soft_limit(1), 1);
 }
 
-Test(conntrack, add_and_remove_keep_slots_consistent)
+Test(conntrack, add_move_doom_and_remove_keep_the_lists_consistent)
 {
     init_table(100);
-    for (int i = 0; i < 20; i++) /* past the initial room of 4 */
-        cr_assert_eq(kw_conntrack_add(&t, &conns[i], 100 + i, 0), 0);
+    for (int i = 0; i < 20; i++)
+        kw_conntrack_add(&t, &conns[i], 100 + i, 0);
     cr_expect_eq(t.n, 20);
     cr_expect_eq(t.live, 20);
-    kw_conntrack_remove(&t, &conns[3]);
-    kw_conntrack_remove(&t, &conns[0]);
-    kw_conntrack_remove(&t, &conns[19]);
-    cr_expect_eq(t.n, 17);
-    for (size_t i = 0; i < t.n; i++)
-        cr_expect_eq(t.conns[i]->slot, i);
-    /* Removing twice, or an entry never added, changes nothing. */
-    kw_conntrack_remove(&t, &conns[3]);
-    cr_expect_eq(t.n, 17);
+    kw_conntrack_request_line(&t, &conns[5], 1);
+    kw_conntrack_processing(&t, &conns[5], 2);
+    kw_conntrack_idle(&t, &conns[5], 3);
+    kw_conntrack_request_line(&t, &conns[6], 1);
+    kw_conntrack_remove(&t, &conns[3]);  /* middle */
+    kw_conntrack_remove(&t, &conns[0]);  /* head */
+    kw_conntrack_remove(&t, &conns[19]); /* tail */
+    kw_conntrack_remove(&t, &conns[5]);  /* alone on its list */
+    cr_expect_eq(t.n, 16);
+    cr_expect_eq(t.live, 16);
+    cr_expect_eq(entries(), 16);
+    cr_expect_eq(list_len(&t.phase[KW_CONN_RECEIVING]), 1);
+    cr_expect_null(t.phase[KW_CONN_IDLE].head);
+    int fds[4];
+    cr_expect_eq(kw_conntrack_expired(&t, 99999, fds, 4), 4);
+    cr_expect_eq(t.live, 12);
+    cr_expect_eq(list_len(&t.doomed), 4);
+    /* A doomed entry that changes phase stays doomed and on its list. */
+    struct kw_conn *d = t.doomed.head;
+    kw_conntrack_idle(&t, d, 5);
+    cr_expect(d->doomed);
+    cr_expect_eq(list_len(&t.doomed), 4);
+    kw_conntrack_remove(&t, d);
+    cr_expect_eq(t.live, 12);
+    cr_expect_eq(entries(), 15);
 }
 
 Test(conntrack, a_new_connection_has_one_budget_for_handshake_and_request)
@@ -73,7 +101,7 @@ Test(conntrack, keep_alive_gets_idle_then_request_timeout)
     init_table(100);
     kw_conntrack_add(&t, &conns[0], 5, 0);
     kw_conntrack_request_line(&t, &conns[0], 100);
-    kw_conntrack_processing(&conns[0], 200);
+    kw_conntrack_processing(&t, &conns[0], 200);
     kw_conntrack_idle(&t, &conns[0], 300);
     cr_expect_eq(conns[0].deadline_ms, 120300);
     int fds[4];
@@ -89,7 +117,7 @@ Test(conntrack, a_request_being_processed_is_never_cut)
     init_table(0);
     kw_conntrack_add(&t, &conns[0], 5, 0);
     kw_conntrack_request_line(&t, &conns[0], 0);
-    kw_conntrack_processing(&conns[0], 10);
+    kw_conntrack_processing(&t, &conns[0], 10);
     int fds[4];
     cr_expect_eq(kw_conntrack_expired(&t, 1LL << 40, fds, 4), 0);
     cr_expect_eq(kw_conntrack_victims(&t, NULL, fds, 4), 0);
@@ -118,27 +146,27 @@ Test(conntrack, nothing_is_evicted_at_or_below_the_soft_limit)
 }
 
 /* Eviction order: idle (oldest first), then fresh, then receiving (the
- * oldest request line first); never processing, never the new one. */
+ * oldest request line first); never processing, never the new one. Events
+ * in time order: */
 Test(conntrack, eviction_order)
 {
     init_table(1);
-    long long now = 1000;
     /* fd 10: processing; 11, 12: receiving (12 older); 13, 14: fresh (14
      * older); 15, 16: idle (16 older); 17: the new connection. */
     kw_conntrack_add(&t, &conns[0], 10, 0);
-    kw_conntrack_request_line(&t, &conns[0], 0);
-    kw_conntrack_processing(&conns[0], 0);
     kw_conntrack_add(&t, &conns[1], 11, 0);
-    kw_conntrack_request_line(&t, &conns[1], 500);
     kw_conntrack_add(&t, &conns[2], 12, 0);
-    kw_conntrack_request_line(&t, &conns[2], 400);
-    kw_conntrack_add(&t, &conns[3], 13, 300);
-    kw_conntrack_add(&t, &conns[4], 14, 200);
     kw_conntrack_add(&t, &conns[5], 15, 0);
-    kw_conntrack_idle(&t, &conns[5], 900);
     kw_conntrack_add(&t, &conns[6], 16, 0);
+    kw_conntrack_request_line(&t, &conns[0], 10);
+    kw_conntrack_processing(&t, &conns[0], 20);
+    kw_conntrack_add(&t, &conns[4], 14, 200);
+    kw_conntrack_add(&t, &conns[3], 13, 300);
+    kw_conntrack_request_line(&t, &conns[2], 400);
+    kw_conntrack_request_line(&t, &conns[1], 500);
     kw_conntrack_idle(&t, &conns[6], 800);
-    kw_conntrack_add(&t, &conns[7], 17, now);
+    kw_conntrack_idle(&t, &conns[5], 900);
+    kw_conntrack_add(&t, &conns[7], 17, 1000);
     int fds[16];
     size_t k = kw_conntrack_victims(&t, &conns[7], fds, 16);
     /* 8 live, soft limit 1: 7 wanted, 6 can go. */
@@ -154,6 +182,7 @@ Test(conntrack, eviction_order)
     cr_expect_eq(t.live, 2);
     kw_conntrack_remove(&t, &conns[7]);
     cr_expect_eq(t.live, 1);
+    cr_expect_eq(entries(), 6);
 }
 
 /* Only as many as bring the live count back to the soft limit, and at most
@@ -174,19 +203,26 @@ Test(conntrack, eviction_takes_only_what_is_over)
     cr_expect_eq(t.live, 5);
 }
 
-/* A full scan picks the best of many regardless of table order. */
-Test(conntrack, eviction_finds_the_oldest_anywhere)
+/* The order in which connections went idle counts, not the order they
+ * were accepted in; a connection used again goes to the back. */
+Test(conntrack, the_longest_idle_goes_first)
 {
     init_table(40);
-    for (int i = 0; i < 64; i++) {
+    for (int i = 0; i < 64; i++)
         kw_conntrack_add(&t, &conns[i], i, 0);
-        kw_conntrack_idle(&t, &conns[i], (i * 37) % 64); /* a permutation of 0..63 */
+    for (int j = 0; j < 64; j++) {
+        int i = (j * 37) % 64; /* a permutation of 0..63 */
+        kw_conntrack_idle(&t, &conns[i], 100 + j);
     }
+    /* The first to go idle is used again. */
+    kw_conntrack_request_line(&t, &conns[0], 200);
+    kw_conntrack_processing(&t, &conns[0], 201);
+    kw_conntrack_idle(&t, &conns[0], 202);
     int fds[16];
     size_t k = kw_conntrack_victims(&t, NULL, fds, 16);
     cr_assert_eq(k, 16);
-    for (size_t i = 0; i < k; i++)
-        cr_expect_eq(conns[fds[i]].since_ms, (long long)i);
+    for (size_t j = 0; j < k; j++)
+        cr_expect_eq(conns[fds[j]].since_ms, 101 + (long long)j);
 }
 
 /* The per-address limit: as set, or half of the cap (at least 1). */

@@ -28,15 +28,24 @@ enum kw_conn_phase {
 struct kw_conn {
     int fd;
     enum kw_conn_phase phase;
-    long long since_ms;    /* when it entered its phase */
-    long long deadline_ms; /* FRESH/RECEIVING/IDLE: cut after this; PROCESSING: unused */
-    bool doomed;           /* returned for shutdown once; no longer counted as live */
-    size_t slot;           /* its index in the table */
+    long long since_ms;          /* when it entered its phase */
+    long long deadline_ms;       /* FRESH/RECEIVING/IDLE: cut after this; PROCESSING: unused */
+    bool doomed;                 /* returned for shutdown once; no longer counted as live */
+    struct kw_conn *prev, *next; /* in its list (below) */
 };
 
+/* A list of entries, oldest first (appended when they enter it). */
+struct kw_conn_list {
+    struct kw_conn *head, *tail;
+};
+
+/* One list per phase, in the order the entries entered the phase, so the
+ * oldest candidate for eviction is always at a list's head (O(1)); doomed
+ * entries move to their own list. */
 struct kw_conntrack {
-    struct kw_conn **conns; /* owned array of borrowed entries */
-    size_t n, cap;
+    struct kw_conn_list phase[4]; /* by enum kw_conn_phase, live entries only */
+    struct kw_conn_list doomed;
+    size_t n;             /* entries */
     size_t live;          /* entries not doomed */
     long long request_ms; /* --request-timeout */
     long long idle_ms;    /* --idle-timeout */
@@ -50,15 +59,12 @@ struct kw_conntrack {
  * cap when the cap is above 1), so a new connection always finds room. */
 size_t kw_conntrack_soft_limit(size_t max_connections);
 
-/* An empty table with room for `expected` entries (it grows past that).
- * Returns 0, or -1 when out of memory. */
-int kw_conntrack_init(struct kw_conntrack *t, size_t expected, unsigned request_timeout_s,
-                      unsigned idle_timeout_s, size_t soft_limit);
-void kw_conntrack_free(struct kw_conntrack *t);
+/* An empty table. The table allocates nothing and needs no freeing. */
+void kw_conntrack_init(struct kw_conntrack *t, unsigned request_timeout_s, unsigned idle_timeout_s,
+                       size_t soft_limit);
 
-/* Enters a new connection (phase FRESH, deadline now + request timeout).
- * Returns 0, or -1 when out of memory (then `c` is not in the table). */
-int kw_conntrack_add(struct kw_conntrack *t, struct kw_conn *c, int fd, long long now_ms);
+/* Enters a new connection (phase FRESH, deadline now + request timeout). */
+void kw_conntrack_add(struct kw_conntrack *t, struct kw_conn *c, int fd, long long now_ms);
 /* Takes `c` out of the table (the connection is closing). */
 void kw_conntrack_remove(struct kw_conntrack *t, struct kw_conn *c);
 
@@ -68,21 +74,22 @@ void kw_conntrack_remove(struct kw_conntrack *t, struct kw_conn *c);
 void kw_conntrack_request_line(struct kw_conntrack *t, struct kw_conn *c, long long now_ms);
 /* The whole request arrived, or an answer was queued: PROCESSING, no
  * deadline. */
-void kw_conntrack_processing(struct kw_conn *c, long long now_ms);
+void kw_conntrack_processing(struct kw_conntrack *t, struct kw_conn *c, long long now_ms);
 /* A response was sent and the connection stays open: IDLE, the next
  * request line due within the idle timeout. */
 void kw_conntrack_idle(struct kw_conntrack *t, struct kw_conn *c, long long now_ms);
 
 /* Connections past their deadline (never PROCESSING ones, never doomed
  * ones): marks up to `max` of them doomed and writes their descriptors to
- * `fds`. Returns how many. */
+ * `fds`. Returns how many. Looks at every live entry: call it a few times a
+ * second, not per event. */
 size_t kw_conntrack_expired(struct kw_conntrack *t, long long now_ms, int *fds, size_t max);
 
 /* When more than soft_limit connections are live: picks victims in the
- * eviction order (IDLE, then FRESH, then RECEIVING; the oldest in its
- * phase first; never PROCESSING, never `spare`), up to
+ * eviction order (IDLE, then FRESH, then RECEIVING; in each phase the one
+ * that entered it first; never PROCESSING, never `spare`), up to
  * min(live - soft_limit, max, KW_CONNTRACK_MAX_VICTIMS), marks them doomed
- * and writes their descriptors to `fds`. Returns how many. */
+ * and writes their descriptors to `fds`. Returns how many. O(victims). */
 size_t kw_conntrack_victims(struct kw_conntrack *t, const struct kw_conn *spare, int *fds,
                             size_t max);
 
