@@ -9,12 +9,24 @@
  * reading the body; body chunks are appended to one buffer sized from
  * Content-Length; the last call hands the body to the core. The completed
  * callback frees the state and puts the connection back on the idle
- * (keep-alive) timeout. */
+ * (keep-alive) timeout.
+ *
+ * Those timeouts of libmicrohttpd only measure silence. On top of them every
+ * connection is in a table (server/conntrack.c) with a deadline that does not
+ * move when a byte arrives: a sweeper thread shuts down the socket of a
+ * connection whose request has not arrived in time, and a new connection
+ * that takes the listener past 90% of its cap shuts down the idle or slowest
+ * ones. Shutting down (not closing) leaves the descriptor to libmicrohttpd,
+ * which sees the end of the stream and closes it; the entry leaves the table
+ * in the close notification, which libmicrohttpd 0.9.75 calls before it
+ * closes the socket, so a descriptor shut down under the table's lock is
+ * never one already reused by another connection. */
 #include "kw/server/http.h"
 
 #include <errno.h>
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +38,7 @@
 
 #include "kw/admission/core.h"
 #include "kw/base/dynbuf.h"
+#include "kw/server/conntrack.h"
 #include "kw/server/log.h"
 #include "kw/server/metrics.h"
 #include "kw/server/tls.h"
@@ -99,6 +112,16 @@ struct kw_http {
     atomic_uint active; /* requests from request line to completion */
     atomic_uint fresh;  /* connections that have not sent a request line yet */
     struct MHD_Response *canned[2][C_COUNT]; /* [closing][which] */
+
+    /* The connection table and its sweeper. The lock guards the table and
+     * every kw_conn in it; sockets are shut down with it held. */
+    pthread_mutex_t lock;
+    struct kw_conntrack table;
+    pthread_t sweeper;
+    bool sweeper_started;
+    bool stopping; /* under lock: the sweeper ends */
+    pthread_cond_t wake;
+    unsigned long cut_deadline, cut_evicted; /* under lock: since the last log */
 };
 
 /* Per connection (MHD "socket context"). */
@@ -107,6 +130,8 @@ struct conn_ctx {
     struct kw_tls_pair *pair; /* the certificate this connection's handshake used */
     int client_verified;      /* -1 not yet checked, 0 rejected, 1 accepted */
     bool fresh;               /* counted in kw_http.fresh */
+    bool tracked;             /* conn is in h->table */
+    struct kw_conn conn;
 };
 
 /* Per request (MHD "request context"). */
@@ -124,6 +149,13 @@ static double seconds_since(const struct timespec *start)
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static long long mono_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
 static bool draining(const struct kw_http *h)
@@ -151,14 +183,176 @@ static enum route route_of(const struct kw_http *h, const char *url)
     return R_UNKNOWN;
 }
 
+/* --- The connection table ------------------------------------------------ */
+
+/* How often the sweeper looks for connections past their deadline, how many
+ * it shuts down per look at the table, and how often at most it logs what
+ * was cut. */
+#define KW_SWEEP_MS         100
+#define KW_SWEEP_BATCH      256
+#define KW_CUT_LOG_EVERY_MS 10000
+
+static struct conn_ctx *conn_ctx_of(struct MHD_Connection *c);
+
+/* With h->lock held: the descriptors are still the connections'. */
+static void shut_all(const int *fds, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        shutdown(fds[i], SHUT_RDWR);
+}
+
+enum track_step { STEP_REQUEST_LINE, STEP_PROCESSING, STEP_IDLE };
+
+/* Moves the connection's entry to the phase `step` begins. */
+static void track(struct kw_http *h, struct MHD_Connection *c, enum track_step step)
+{
+    struct conn_ctx *ctx = conn_ctx_of(c);
+    if (!ctx || !ctx->tracked)
+        return;
+    long long now = mono_ms();
+    pthread_mutex_lock(&h->lock);
+    if (step == STEP_REQUEST_LINE)
+        kw_conntrack_request_line(&h->table, &ctx->conn, now);
+    else if (step == STEP_PROCESSING)
+        kw_conntrack_processing(&h->table, &ctx->conn, now);
+    else
+        kw_conntrack_idle(&h->table, &ctx->conn, now);
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* Enters a new connection and, past the soft limit, shuts down the
+ * connections the eviction order picks (never this one). */
+static void track_new(struct kw_http *h, struct conn_ctx *ctx, struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci)
+        return;
+    long long now = mono_ms();
+    int fds[KW_CONNTRACK_MAX_VICTIMS];
+    pthread_mutex_lock(&h->lock);
+    kw_conntrack_add(&h->table, &ctx->conn, ci->connect_fd, now);
+    ctx->tracked = true;
+    size_t n = kw_conntrack_victims(&h->table, &ctx->conn, fds, KW_CONNTRACK_MAX_VICTIMS);
+    shut_all(fds, n);
+    h->cut_evicted += n;
+    pthread_mutex_unlock(&h->lock);
+    if (h->p.webhooks)
+        kw_metrics_connections_closed(h->p.metrics, KW_CLOSED_EVICTED, (unsigned)n);
+}
+
+static void untrack(struct kw_http *h, struct conn_ctx *ctx)
+{
+    if (!ctx->tracked)
+        return;
+    pthread_mutex_lock(&h->lock);
+    kw_conntrack_remove(&h->table, &ctx->conn);
+    ctx->tracked = false;
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* With h->lock held. */
+static void sweep(struct kw_http *h, long long now)
+{
+    int fds[KW_SWEEP_BATCH];
+    size_t n;
+    do {
+        n = kw_conntrack_expired(&h->table, now, fds, KW_SWEEP_BATCH);
+        shut_all(fds, n);
+        h->cut_deadline += n;
+        if (h->p.webhooks)
+            kw_metrics_connections_closed(h->p.metrics, KW_CLOSED_DEADLINE, (unsigned)n);
+    } while (n == KW_SWEEP_BATCH);
+}
+
+/* With h->lock held; drops it while logging. */
+static void log_cuts(struct kw_http *h)
+{
+    unsigned long deadline = h->cut_deadline, evicted = h->cut_evicted;
+    if (!deadline && !evicted)
+        return;
+    h->cut_deadline = h->cut_evicted = 0;
+    pthread_mutex_unlock(&h->lock);
+    kw_log(KW_LOG_INFO, "connections closed by the server",
+           KW_LS("listener", h->p.webhooks ? "webhook" : "health"),
+           KW_LI("past_deadline", (long long)deadline), KW_LI("evicted", (long long)evicted),
+           KW_LEND);
+    pthread_mutex_lock(&h->lock);
+}
+
+static void *sweeper_main(void *arg)
+{
+    struct kw_http *h = arg;
+    long long next_log = mono_ms() + KW_CUT_LOG_EVERY_MS;
+    pthread_mutex_lock(&h->lock);
+    while (!h->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += KW_SWEEP_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&h->wake, &h->lock, &until);
+        if (h->stopping)
+            break;
+        long long now = mono_ms();
+        sweep(h, now);
+        if (now >= next_log) {
+            log_cuts(h);
+            next_log = now + KW_CUT_LOG_EVERY_MS;
+        }
+    }
+    log_cuts(h); /* what the last period cut */
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+static int table_init(struct kw_http *h)
+{
+    const struct kw_http_params *p = &h->p;
+    size_t soft = kw_conntrack_soft_limit(p->max_connections);
+    kw_conntrack_init(&h->table, p->opts->request_timeout_s, p->opts->idle_timeout_s, soft);
+    pthread_condattr_t attr;
+    if (pthread_condattr_init(&attr) != 0)
+        return -1;
+    int rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    if (rc == 0)
+        rc = pthread_cond_init(&h->wake, &attr);
+    pthread_condattr_destroy(&attr);
+    if (rc != 0)
+        return -1;
+    return pthread_mutex_init(&h->lock, NULL) == 0 ? 0 : -1;
+}
+
+static void table_free(struct kw_http *h)
+{
+    pthread_cond_destroy(&h->wake);
+    pthread_mutex_destroy(&h->lock);
+}
+
+static void sweeper_stop(struct kw_http *h)
+{
+    if (!h->sweeper_started)
+        return;
+    pthread_mutex_lock(&h->lock);
+    h->stopping = true;
+    pthread_cond_signal(&h->wake);
+    pthread_mutex_unlock(&h->lock);
+    pthread_join(h->sweeper, NULL);
+    h->sweeper_started = false;
+}
+
 /* --- Responses ----------------------------------------------------------- */
 
 static enum MHD_Result send_response(struct request *rq, struct MHD_Connection *c, unsigned status,
                                      struct MHD_Response *r)
 {
     enum MHD_Result ok = MHD_queue_response(c, status, r);
-    if (ok == MHD_YES)
+    if (ok == MHD_YES) {
+        track(rq->h, c, STEP_PROCESSING); /* an answer on its way is never cut */
         kw_metrics_http_response(rq->h->p.metrics, status);
+    }
     return ok;
 }
 
@@ -569,6 +763,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_YES;
         return stop_oversized(rq, c);
     }
+    track(rq->h, c, STEP_PROCESSING); /* the whole request is in */
     if (!is_webhook(rq->route))
         return serve_health(rq, c);
     return finish_webhook(rq, c);
@@ -585,6 +780,7 @@ static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *
         atomic_fetch_sub(&h->fresh, 1);
     }
     MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, h->p.opts->request_timeout_s);
+    track(h, c, STEP_REQUEST_LINE);
     struct request *rq = calloc(1, sizeof(*rq));
     if (rq) {
         rq->h = h;
@@ -607,8 +803,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
         *req_cls = NULL;
     }
     atomic_fetch_sub(&h->active, 1);
-    if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+    if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
         MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, h->p.opts->idle_timeout_s);
+        track(h, c, STEP_IDLE);
+    }
 }
 
 /* Makes the handshake fail unless the client presents a certificate that
@@ -635,6 +833,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
             atomic_fetch_add(&h->fresh, 1);
         }
         *socket_context = ctx;
+        if (ctx)
+            track_new(h, ctx, c);
         /* A new connection must complete its handshake and first request
          * within the request timeout; it gets the idle timeout only after a
          * completed request. */
@@ -649,6 +849,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     if (ctx) {
         if (ctx->fresh)
             atomic_fetch_sub(&h->fresh, 1);
+        untrack(h, ctx);
         kw_tls_pair_release(ctx->pair);
         free(ctx);
         *socket_context = NULL;
@@ -694,6 +895,14 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
 
 /* --- Start and stop ------------------------------------------------------ */
 
+unsigned kw_http_per_address_limit(const struct kw_http_params *p)
+{
+    if (p->max_connections_per_address)
+        return p->max_connections_per_address;
+    unsigned half = p->max_connections / 2;
+    return half ? half : 1;
+}
+
 struct kw_http *kw_http_start(const struct kw_http_params *p, char *err, size_t errlen)
 {
     struct kw_http *h = calloc(1, sizeof(*h));
@@ -707,6 +916,13 @@ struct kw_http *kw_http_start(const struct kw_http_params *p, char *err, size_t 
     }
     h->p = *p;
     h->listen_fd = p->listen_fd;
+    if (table_init(h) != 0) {
+        free_canned(h);
+        free(h);
+        close(p->listen_fd);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
 
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (p->tls)
@@ -720,7 +936,11 @@ struct kw_http *kw_http_start(const struct kw_http_params *p, char *err, size_t 
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, h};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 4000, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, p->max_connections, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                        kw_http_per_address_limit(p), NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                        KW_CONNECTION_MEMORY_BYTES, NULL};
     if (p->threads > 1)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, p->threads, NULL};
     if (p->tls) {
@@ -741,10 +961,20 @@ struct kw_http *kw_http_start(const struct kw_http_params *p, char *err, size_t 
                  p->tls ? "TLS" : "health");
         /* The socket is not closed here: whether libmicrohttpd already did
          * depends on where it failed; the process is about to exit. */
+        table_free(h);
         free_canned(h);
         free(h);
         return NULL;
     }
+    if (pthread_create(&h->sweeper, NULL, sweeper_main, h) != 0) {
+        snprintf(err, errlen, "cannot start the connection sweeper thread");
+        MHD_stop_daemon(h->daemon);
+        table_free(h);
+        free_canned(h);
+        free(h);
+        return NULL;
+    }
+    h->sweeper_started = true;
     return h;
 }
 
@@ -768,9 +998,11 @@ void kw_http_stop(struct kw_http *h)
 {
     if (!h)
         return;
+    sweeper_stop(h);
     MHD_stop_daemon(h->daemon); /* closes the listen socket unless quiesced */
     if (h->quiesced)
         close(h->listen_fd);
+    table_free(h);
     free_canned(h);
     free(h);
 }

@@ -51,6 +51,7 @@ struct kw_metrics {
     counter_t responses[NCODES + 1];
     atomic_llong in_flight;
     atomic_llong connections;
+    counter_t closed[KW_CLOSED_REASONS];
     counter_t tls_reloads[2]; /* success, failure */
     counter_t config_reloads[2];
     atomic_llong cert_expiry;
@@ -148,6 +149,12 @@ void kw_metrics_in_flight_add(struct kw_metrics *m, int delta)
 void kw_metrics_connections_add(struct kw_metrics *m, int delta)
 {
     atomic_fetch_add_explicit(&m->connections, delta, memory_order_relaxed);
+}
+
+void kw_metrics_connections_closed(struct kw_metrics *m, enum kw_closed_reason why, unsigned n)
+{
+    if (n && why < KW_CLOSED_REASONS)
+        atomic_fetch_add_explicit(&m->closed[why], n, memory_order_relaxed);
 }
 
 void kw_metrics_tls_reload(struct kw_metrics *m, bool ok)
@@ -274,6 +281,13 @@ static void render_gauges(struct kw_metrics *m, FILE *f)
                "Open client connections on the webhook listener.");
     fprintf(f, "kopia_webhook_open_connections %lld\n",
             atomic_load_explicit(&m->connections, memory_order_relaxed));
+    put_header(f, "kopia_webhook_connections_closed_total", "counter",
+               "Webhook listener connections the server closed: past their request deadline, "
+               "or evicted near the connection cap.");
+    fprintf(f, "kopia_webhook_connections_closed_total{reason=\"deadline\"} %llu\n",
+            (unsigned long long)get(&m->closed[KW_CLOSED_DEADLINE]));
+    fprintf(f, "kopia_webhook_connections_closed_total{reason=\"evicted\"} %llu\n",
+            (unsigned long long)get(&m->closed[KW_CLOSED_EVICTED]));
     put_header(f, "kopia_webhook_certificate_expiry_timestamp_seconds", "gauge",
                "notAfter of the serving certificate, in seconds since the Unix epoch.");
     fprintf(f, "kopia_webhook_certificate_expiry_timestamp_seconds %lld\n",

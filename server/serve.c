@@ -82,13 +82,16 @@ static int start_listener(struct server *s, bool webhooks, const char *flag, con
         .listen_fd = fd,
         .webhooks = webhooks,
         .threads = webhooks ? (s->o->threads ? s->o->threads : usable_cores()) : 1,
+        .max_connections = s->o->max_connections,
+        .max_connections_per_address = s->o->max_connections_per_address,
     };
     *out = kw_http_start(&p, err, errlen);
     if (!*out)
         return -1;
     kw_log(KW_LOG_INFO, "listening", KW_LS("listener", webhooks ? "webhook" : "health"),
            KW_LS("address", where), KW_LS("scheme", webhooks ? "https" : "http"),
-           KW_LI("threads", p.threads), KW_LEND);
+           KW_LI("threads", p.threads), KW_LI("max_connections", p.max_connections),
+           KW_LI("max_connections_per_address", kw_http_per_address_limit(&p)), KW_LEND);
     return 0;
 }
 
@@ -115,10 +118,34 @@ static int take_signals(struct server *s, char *err, size_t errlen)
     return 0;
 }
 
+/* Descriptors the process needs besides the connections: listeners,
+ * signalfd, inotify, epoll and inter-thread pipes, files being read, logs. */
+#define KW_SPARE_FDS 64
+
+/* Each connection is a descriptor: the soft RLIMIT_NOFILE (often 1024) is
+ * raised to the hard limit, and a hard limit below the connection caps is
+ * logged, since connections past it are refused by accept(). */
+static void raise_fd_limit(const struct kw_server_options *o)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    rlim_t need = (rlim_t)o->max_connections * (o->health_listen ? 2 : 1) + KW_SPARE_FDS;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+        kw_log(KW_LOG_WARN, "the open-file limit is below what the connection caps need",
+               KW_LI("limit", (long long)rl.rlim_cur), KW_LI("needed", (long long)need), KW_LEND);
+}
+
 static int server_start(struct server *s, char *err, size_t errlen)
 {
     if (take_signals(s, err, errlen) != 0)
         return -1;
+    raise_fd_limit(s->o);
     s->metrics = kw_metrics_new(KW_VERSION);
     if (!s->metrics) {
         snprintf(err, errlen, "out of memory");

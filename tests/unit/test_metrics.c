@@ -84,6 +84,8 @@ Test(metrics, a_fresh_registry_has_every_series_at_zero)
     cr_expect_eq(V("kopia_webhook_warnings_total", "rule=other"), 0);
     cr_expect_eq(V("kopia_webhook_build_info", "version=1.2.3"), 1);
     cr_expect_eq(V("kopia_webhook_in_flight_requests"), 0);
+    cr_expect_eq(V("kopia_webhook_connections_closed_total", "reason=deadline"), 0);
+    cr_expect_eq(V("kopia_webhook_connections_closed_total", "reason=evicted"), 0);
 }
 
 Test(metrics, reviews_are_counted_by_webhook_kind_operation_and_result)
@@ -221,6 +223,9 @@ Test(metrics, responses_gauges_and_reloads)
     kw_metrics_in_flight_add(m, 3);
     kw_metrics_in_flight_add(m, -1);
     kw_metrics_connections_add(m, 5);
+    kw_metrics_connections_closed(m, KW_CLOSED_DEADLINE, 3);
+    kw_metrics_connections_closed(m, KW_CLOSED_EVICTED, 1);
+    kw_metrics_connections_closed(m, KW_CLOSED_EVICTED, 0);
     kw_metrics_tls_reload(m, true);
     kw_metrics_tls_reload(m, false);
     kw_metrics_tls_reload(m, false);
@@ -232,6 +237,8 @@ Test(metrics, responses_gauges_and_reloads)
     cr_expect_eq(V("kopia_webhook_http_responses_total", "code=other"), 1);
     cr_expect_eq(V("kopia_webhook_in_flight_requests"), 2);
     cr_expect_eq(V("kopia_webhook_open_connections"), 5);
+    cr_expect_eq(V("kopia_webhook_connections_closed_total", "reason=deadline"), 3);
+    cr_expect_eq(V("kopia_webhook_connections_closed_total", "reason=evicted"), 1);
     cr_expect_eq(V("kopia_webhook_tls_reloads_total", "result=success"), 1);
     cr_expect_eq(V("kopia_webhook_tls_reloads_total", "result=failure"), 2);
     cr_expect_eq(V("kopia_webhook_config_reloads_total", "result=success"), 1);

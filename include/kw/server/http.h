@@ -1,9 +1,10 @@
 /* One libmicrohttpd listener of the server: the TLS webhook listener
  * (/validate, /mutate, and the health paths) or the plain-HTTP health
  * listener (/healthz, /readyz, /metrics). Routing, body handling, transport
- * errors (SPEC §3), per-connection timeouts, the TLS certificate callback and
- * client-certificate verification live here; kw_server_run (server/serve.c)
- * owns the process-wide parts: signals, reloads and the drain. */
+ * errors, per-connection timeouts and the whole-request deadline, the
+ * connection cap with its eviction order and the per-address limit, the TLS
+ * certificate callback and client-certificate verification live here; kw_server_run
+ * (server/serve.c) owns the process-wide parts: signals, reloads and the drain. */
 #ifndef KW_HTTP_H
 #define KW_HTTP_H
 
@@ -33,9 +34,24 @@ struct kw_http_params {
     int listen_fd;                        /* stolen: closed by kw_http_quiesce/kw_http_stop */
     bool webhooks;                        /* serve /validate and /mutate */
     unsigned threads;                     /* worker threads (>= 1) */
+    unsigned max_connections;             /* open connections at most (>= 1); past 90% of
+                                             it, idle and slow ones are closed first */
+    unsigned max_connections_per_address; /* 0 = half of max_connections */
 };
 
+/* Bytes libmicrohttpd reserves per connection for the request line, the
+ * headers and the read buffer (MHD_OPTION_CONNECTION_MEMORY_LIMIT): request
+ * headers up to about 7 KiB in all are served, larger ones get 431 (the API
+ * server sends a few hundred bytes). Bodies stream through the read buffer
+ * into the request's own buffer, as fast as with the library's 32 KiB
+ * default. See docs/operations.md for the measured cost per connection. */
+#define KW_CONNECTION_MEMORY_BYTES (8u * 1024u)
+
 struct kw_http;
+
+/* The connections one client address may hold: max_connections_per_address,
+ * or half of max_connections when that is 0 (at least 1). */
+unsigned kw_http_per_address_limit(const struct kw_http_params *p);
 
 /* Starts the listener's threads. NULL with a message in err on failure
  * (the process is expected to exit then). */

@@ -43,6 +43,11 @@ void kw_metrics_http_response(struct kw_metrics *m, unsigned code);
 void kw_metrics_in_flight_add(struct kw_metrics *m, int delta);
 void kw_metrics_connections_add(struct kw_metrics *m, int delta);
 
+/* Connections the server closed itself: past their request deadline, or
+ * evicted to make room near the connection cap (server/conntrack.c). */
+enum kw_closed_reason { KW_CLOSED_DEADLINE, KW_CLOSED_EVICTED, KW_CLOSED_REASONS };
+void kw_metrics_connections_closed(struct kw_metrics *m, enum kw_closed_reason why, unsigned n);
+
 /* Certificate reloads and the expiry (notAfter) of the certificate served. */
 void kw_metrics_tls_reload(struct kw_metrics *m, bool ok);
 void kw_metrics_set_cert_expiry(struct kw_metrics *m, time_t not_after);

@@ -27,14 +27,17 @@ struct kw_server_options {
     size_t max_body_bytes;      /* default 7 MiB */
     unsigned drain_s;           /* SIGTERM drain period, default 10 */
     unsigned cert_poll_s;       /* default 10; 0 = inotify and SIGHUP only */
+    unsigned max_connections;   /* per listener, default 4000 */
+    unsigned max_connections_per_address; /* 0 (default) = half of max_connections */
 };
 
-#define KW_SERVER_DEFAULT_LISTEN         "0.0.0.0:8443"
-#define KW_DEFAULT_MAX_BODY_BYTES        (7u * 1024u * 1024u)
-#define KW_SERVER_DEFAULT_IDLE_TIMEOUT_S 120u
-#define KW_SERVER_DEFAULT_REQ_TIMEOUT_S  10u
-#define KW_SERVER_DEFAULT_DRAIN_S        10u
-#define KW_SERVER_DEFAULT_CERT_POLL_S    10u
+#define KW_SERVER_DEFAULT_LISTEN          "0.0.0.0:8443"
+#define KW_DEFAULT_MAX_BODY_BYTES         (7u * 1024u * 1024u)
+#define KW_SERVER_DEFAULT_IDLE_TIMEOUT_S  120u
+#define KW_SERVER_DEFAULT_REQ_TIMEOUT_S   10u
+#define KW_SERVER_DEFAULT_DRAIN_S         10u
+#define KW_SERVER_DEFAULT_CERT_POLL_S     10u
+#define KW_SERVER_DEFAULT_MAX_CONNECTIONS 4000u
 
 /* The defaults and checks come from the settings table (server/settings.c,
  * include/kw/server/settings.h), which holds every limit. */
