@@ -87,9 +87,20 @@ static void enter(struct kw_conntrack *t, struct kw_conn *c, enum kw_conn_phase 
 
 void kw_conntrack_request_line(struct kw_conntrack *t, struct kw_conn *c, long long now_ms)
 {
-    /* A new connection keeps the deadline it got at accept. */
+    /* A new connection keeps the deadline it got at accept; a kept-alive
+     * one whose first bytes were seen keeps the one it got then. */
+    if (c->phase == KW_CONN_RECEIVING)
+        return;
     if (c->phase != KW_CONN_FRESH)
         c->deadline_ms = now_ms + t->request_ms;
+    enter(t, c, KW_CONN_RECEIVING, now_ms);
+}
+
+void kw_conntrack_first_bytes(struct kw_conntrack *t, struct kw_conn *c, long long now_ms)
+{
+    if (c->doomed || c->phase != KW_CONN_IDLE)
+        return;
+    c->deadline_ms = now_ms + t->request_ms;
     enter(t, c, KW_CONN_RECEIVING, now_ms);
 }
 

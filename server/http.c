@@ -25,6 +25,8 @@
 
 #include <errno.h>
 #include <gnutls/gnutls.h>
+#include <limits.h>
+#include <poll.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -132,6 +134,8 @@ struct conn_ctx {
     bool fresh;               /* counted in kw_http.fresh */
     bool tracked;             /* conn is in h->table */
     struct kw_conn conn;
+    int fd;                     /* the socket, for the TLS transport functions */
+    atomic_bool awaiting_bytes; /* idle since a response: the next bytes start a request */
 };
 
 /* Per request (MHD "request context"). */
@@ -218,6 +222,63 @@ static void track(struct kw_http *h, struct MHD_Connection *c, enum track_step s
     else
         kw_conntrack_idle(&h->table, &ctx->conn, now);
     pthread_mutex_unlock(&h->lock);
+    if (step == STEP_IDLE)
+        atomic_store_explicit(&ctx->awaiting_bytes, true, memory_order_relaxed);
+}
+
+/* --- TLS transport: where a kept-alive connection's next request starts ---
+ *
+ * libmicrohttpd reports a request only once its request line is complete, so
+ * the first bytes of the next request on a kept-alive connection would go
+ * unseen and a request line trickled a byte at a time would count as idle
+ * time. The webhook listener's GnuTLS sessions read and write through these
+ * functions instead (the same recv/send libmicrohttpd uses), and the first
+ * bytes read after a response start the request's deadline. */
+
+static ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
+{
+    struct conn_ctx *ctx = ptr;
+    ssize_t n = recv(ctx->fd, buf, len, 0);
+    if (n > 0 && atomic_load_explicit(&ctx->awaiting_bytes, memory_order_relaxed) &&
+        atomic_exchange(&ctx->awaiting_bytes, false)) {
+        int saved = errno;
+        pthread_mutex_lock(&ctx->h->lock);
+        if (ctx->tracked)
+            kw_conntrack_first_bytes(&ctx->h->table, &ctx->conn, mono_ms());
+        pthread_mutex_unlock(&ctx->h->lock);
+        errno = saved;
+    }
+    return n;
+}
+
+static ssize_t tls_push(gnutls_transport_ptr_t ptr, const void *buf, size_t len)
+{
+    const struct conn_ctx *ctx = ptr;
+    return send(ctx->fd, buf, len, MSG_NOSIGNAL);
+}
+
+static int tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
+{
+    const struct conn_ctx *ctx = ptr;
+    struct pollfd pfd = {ctx->fd, POLLIN, 0};
+    int timeout = ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)(ms > INT_MAX ? INT_MAX : ms);
+    return poll(&pfd, 1, timeout);
+}
+
+static gnutls_session_t tls_session_of(struct MHD_Connection *c);
+
+static void watch_tls_reads(struct conn_ctx *ctx, struct MHD_Connection *c)
+{
+    gnutls_session_t s = tls_session_of(c);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!s || !ci)
+        return;
+    ctx->fd = ci->connect_fd;
+    gnutls_transport_set_ptr(s, ctx);
+    gnutls_transport_set_pull_function(s, tls_pull);
+    gnutls_transport_set_pull_timeout_function(s, tls_pull_timeout);
+    gnutls_transport_set_push_function(s, tls_push);
 }
 
 /* Enters a new connection and, past the soft limit, shuts down the
@@ -835,6 +896,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         *socket_context = ctx;
         if (ctx)
             track_new(h, ctx, c);
+        if (ctx && h->p.tls)
+            watch_tls_reads(ctx, c);
         /* A new connection must complete its handshake and first request
          * within the request timeout; it gets the idle timeout only after a
          * completed request. */

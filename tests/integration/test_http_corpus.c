@@ -217,7 +217,7 @@ static bool replay(const char *dir, const char *name, const char *expect_text)
         ok = ok && !s.closed;
     else if (e.end == E_CLOSE)
         ok = ok && s.closed && s.closed_ms <= answer_ms;
-    else /* closed by the request (or, after an answer, idle) timeout, not before */
+    else /* closed by the request timeout, not before */
         ok = ok && s.closed && s.closed_ms >= (REQUEST_TIMEOUT_S - 1) * 1000LL;
     cr_expect(ok, "%s: expected '%s', got %s", name, expect_text, got);
     return ok;

@@ -375,6 +375,26 @@ Test(http_hostile, a_keep_alive_request_gets_the_request_timeout_from_its_reques
     kwt_tls_close(&t);
 }
 
+/* The request line itself trickled on a keep-alive connection: the first
+ * bytes after a response start the request's deadline, so it is cut the
+ * request timeout after them, not after the (long) idle timeout. */
+Test(http_hostile, a_keep_alive_request_line_trickled_is_cut_at_the_request_timeout)
+{
+    const char *args[] = {"--request-timeout", slow_timeout_arg(), "--idle-timeout", "60", NULL};
+    start(args);
+    struct kwt_tls t;
+    cr_assert_eq(tls_from(&t, "127.0.0.4"), 0);
+    review_on(&t);
+    kwt_sleep_ms(500);
+    cr_assert_not(peer_closed(t.fd, 0), "an idle keep-alive connection was cut");
+    long long t0 = kwt_now_ms();
+    long long closed_ms;
+    trickle(&t, 1, "POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\n", t0,
+            (1000LL * slow_timeout_s() + 7000) * kwt_time_scale(), &closed_ms);
+    expect_cut_at_the_timeout(&closed_ms, 1, "slow keep-alive request line");
+    kwt_tls_close(&t);
+}
+
 /* --- The idle-connection flood ------------------------------------------- */
 
 enum kind { SILENT, TLS_SILENT, SLOW_HEADERS, IDLE_KEEP_ALIVE, KINDS };

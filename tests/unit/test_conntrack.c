@@ -112,6 +112,35 @@ Test(conntrack, keep_alive_gets_idle_then_request_timeout)
     cr_expect_eq(kw_conntrack_expired(&t, 70001, fds, 4), 1);
 }
 
+Test(conntrack, first_bytes_after_a_response_start_the_request_deadline)
+{
+    init_table(100);
+    kw_conntrack_add(&t, &conns[0], 5, 0);
+    kw_conntrack_request_line(&t, &conns[0], 100);
+    kw_conntrack_processing(&t, &conns[0], 200);
+    kw_conntrack_idle(&t, &conns[0], 300);
+    /* The next request's first bytes at 30 s: due by 40 s, not 120.3 s. */
+    kw_conntrack_first_bytes(&t, &conns[0], 30000);
+    cr_expect_eq(conns[0].phase, KW_CONN_RECEIVING);
+    cr_expect_eq(conns[0].deadline_ms, 40000);
+    /* Its request line at 39 s does not restart the clock. */
+    kw_conntrack_request_line(&t, &conns[0], 39000);
+    cr_expect_eq(conns[0].deadline_ms, 40000);
+    int fds[4];
+    cr_expect_eq(kw_conntrack_expired(&t, 40000, fds, 4), 0);
+    cr_expect_eq(kw_conntrack_expired(&t, 40001, fds, 4), 1);
+    /* Other phases ignore first bytes. */
+    kw_conntrack_add(&t, &conns[1], 6, 0);
+    kw_conntrack_first_bytes(&t, &conns[1], 5000);
+    cr_expect_eq(conns[1].phase, KW_CONN_FRESH);
+    cr_expect_eq(conns[1].deadline_ms, 10000);
+    kw_conntrack_request_line(&t, &conns[1], 100);
+    kw_conntrack_processing(&t, &conns[1], 200);
+    kw_conntrack_first_bytes(&t, &conns[1], 5000);
+    cr_expect_eq(conns[1].phase, KW_CONN_PROCESSING);
+    cr_expect_eq(entries(), 2);
+}
+
 Test(conntrack, a_request_being_processed_is_never_cut)
 {
     init_table(0);

@@ -70,8 +70,14 @@ void kw_conntrack_remove(struct kw_conntrack *t, struct kw_conn *c);
 
 /* The request line arrived: RECEIVING, the whole request due within the
  * request timeout of now. A FRESH connection keeps its earlier deadline
- * (from accept), so the handshake and first request share one budget. */
+ * (from accept), so the handshake and first request share one budget; a
+ * RECEIVING one (kw_conntrack_first_bytes) keeps the deadline it has. */
 void kw_conntrack_request_line(struct kw_conntrack *t, struct kw_conn *c, long long now_ms);
+/* An IDLE connection received its first bytes since its last response (the
+ * start of its next request): RECEIVING, the whole request due within the
+ * request timeout of now, however slowly its request line comes. Other
+ * phases are left alone. */
+void kw_conntrack_first_bytes(struct kw_conntrack *t, struct kw_conn *c, long long now_ms);
 /* The whole request arrived, or an answer was queued: PROCESSING, no
  * deadline. */
 void kw_conntrack_processing(struct kw_conntrack *t, struct kw_conn *c, long long now_ms);
