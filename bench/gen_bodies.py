@@ -11,11 +11,16 @@ OUTDIR/large.json     the same review whose spec.kopia.policyConfig.repositoryCo
                       (default 780000): the keys the mover reads, plus one unknown
                       block of many "x-N" entries whose values carry escapes and
                       non-ASCII text, so a checker has to walk every byte of it.
-OUTDIR/response.json  the fixed AdmissionReview reply the static baseline sends.
+OUTDIR/mutate.json    a ~1.4 KB AdmissionReview: CREATE of a Kopia ReplicationDestination
+                      without a source identity, for /mutate (the reply carries a
+                      JSONPatch: the identity and a normalised restoreAsOf).
+OUTDIR/response.json  the fixed AdmissionReview reply the baselines send to /validate,
+OUTDIR/response-mutate.json                      ... and to /mutate.
 
 Every body is parsed back before it is written, so a generator bug cannot feed
 invalid JSON to the servers under test.
 """
+import base64
 import json
 import sys
 
@@ -61,26 +66,20 @@ def replication_source(repository_config):
 
 
 def admission_review(obj):
+    kind = obj["kind"]
+    resource = kind.lower() + "s"
     return {
         "kind": "AdmissionReview",
         "apiVersion": "admission.k8s.io/v1",
         "request": {
             "uid": UID,
-            "kind": {"group": "volsync.backube", "version": "v1alpha1", "kind": "ReplicationSource"},
-            "resource": {
-                "group": "volsync.backube",
-                "version": "v1alpha1",
-                "resource": "replicationsources",
-            },
-            "requestKind": {
-                "group": "volsync.backube",
-                "version": "v1alpha1",
-                "kind": "ReplicationSource",
-            },
+            "kind": {"group": "volsync.backube", "version": "v1alpha1", "kind": kind},
+            "resource": {"group": "volsync.backube", "version": "v1alpha1", "resource": resource},
+            "requestKind": {"group": "volsync.backube", "version": "v1alpha1", "kind": kind},
             "requestResource": {
                 "group": "volsync.backube",
                 "version": "v1alpha1",
-                "resource": "replicationsources",
+                "resource": resource,
             },
             "name": obj["metadata"]["name"],
             "namespace": obj["metadata"]["namespace"],
@@ -170,6 +169,35 @@ def repository_config(target_bytes):
     return text
 
 
+def replication_destination():
+    """A restore without a source identity: /mutate adds the backup identity
+    (username, hostname) and normalises restoreAsOf, so the reply carries a
+    JSONPatch."""
+    return {
+        "apiVersion": "volsync.backube/v1alpha1",
+        "kind": "ReplicationDestination",
+        "metadata": {
+            "name": "postgres-data-restore",
+            "namespace": "production",
+            "labels": {
+                "app.kubernetes.io/name": "postgres",
+                "app.kubernetes.io/instance": "orders-db",
+            },
+        },
+        "spec": {
+            "trigger": {"manual": "restore-2024-01-02"},
+            "kopia": {
+                "repository": "kopia-repository-s3",
+                "destinationPVC": "postgres-data",
+                "copyMethod": "Direct",
+                "restoreAsOf": "2024-01-02t05:04:05.250+02:00",
+                "cacheCapacity": "2Gi",
+                "moverPodLabels": {"app.kubernetes.io/name": "volsync-mover"},
+            },
+        },
+    }
+
+
 def compact(doc):
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
 
@@ -197,8 +225,25 @@ def main(argv):
         "response": {"uid": UID, "allowed": True},
     }
     write(outdir + "/response.json", compact(response))
-    print("small.json %d bytes; large.json %d bytes (repositoryConfig %d bytes)"
-          % (small, large, config_bytes))
+    mutate = write(outdir + "/mutate.json", compact(admission_review(replication_destination())))
+    # The mutate baseline's reply: the same shape and size as the webhook's
+    # (a JSONPatch adding the identity and normalising restoreAsOf).
+    patch = [
+        {"op": "add", "path": "/spec/kopia/username", "value": "postgres-data-restore"},
+        {"op": "add", "path": "/spec/kopia/hostname", "value": "production"},
+        {"op": "replace", "path": "/spec/kopia/restoreAsOf", "value": "2024-01-02T03:04:05.250Z"},
+        {"op": "add", "path": "/metadata/annotations",
+         "value": {"kopia-webhook.io/identity": "postgres-data-restore@production"}},
+    ]
+    response["response"]["patchType"] = "JSONPatch"
+    response["response"]["patch"] = base64.b64encode(compact(patch).encode()).decode()
+    response["response"]["warnings"] = [
+        'spec.kopia.restoreAsOf: rewritten from "2024-01-02t05:04:05.250+02:00" to '
+        '"2024-01-02T03:04:05.250Z": the mover compares timestamps as text in UTC'
+    ]
+    write(outdir + "/response-mutate.json", compact(response))
+    print("small.json %d bytes; mutate.json %d bytes; large.json %d bytes (repositoryConfig %d bytes)"
+          % (small, mutate, large, config_bytes))
     return 0
 
 

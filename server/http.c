@@ -34,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,13 +46,6 @@
 #include "kw/server/log.h"
 #include "kw/server/metrics.h"
 #include "kw/server/tls.h"
-
-/* TLS 1.2 and 1.3 only, AEAD ciphers with forward secrecy. The client's
- * group preference is kept (no %SERVER_PRECEDENCE), so a client that sends an
- * X25519 key share gets no extra HelloRetryRequest round trip. */
-#define KW_TLS_PRIORITIES                                                                          \
-    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"            \
-    "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
 
 enum route { R_UNKNOWN, R_VALIDATE, R_MUTATE, R_HEALTHZ, R_READYZ, R_METRICS };
 
@@ -136,6 +131,8 @@ struct conn_ctx {
     struct kw_conn conn;
     int fd;                     /* the socket, for the TLS transport functions */
     atomic_bool awaiting_bytes; /* idle since a response: the next bytes start a request */
+    bool reply_corked;          /* the reply being sent is held in GnuTLS (cork_reply) */
+    bool tcp_uncorked;          /* TCP_CORK, set by libmicrohttpd, was taken off once */
 };
 
 /* Per request (MHD "request context"). */
@@ -405,6 +402,48 @@ static void sweeper_stop(struct kw_http *h)
 }
 
 /* --- Responses ----------------------------------------------------------- */
+
+/* One TLS record per review reply. libmicrohttpd 0.9.75 writes a reply's
+ * header and body with two gnutls_record_send calls (two records, two
+ * send()s; it never copies the body next to the header for TLS), corks the
+ * socket with TCP_CORK before the header and pushes with a TCP_NODELAY
+ * setsockopt after the body. A reply whose body is at most KW_CORK_MAX_BODY
+ * bytes is instead held in GnuTLS (gnutls_record_cork) while the library
+ * writes it, and sent as one record with one send() when the library reports
+ * the request complete (on_completed, before it closes or reuses the
+ * connection). TCP_CORK is taken off once per connection, since a corked
+ * socket would hold that send; the library then keeps believing the socket
+ * corked and only sets TCP_NODELAY after each reply. bench/RESULTS.md has the
+ * measurements. */
+#define KW_CORK_MAX_BODY (8u * 1024u)
+
+static void cork_reply(struct MHD_Connection *c)
+{
+    gnutls_session_t s = tls_session_of(c);
+    struct conn_ctx *ctx = conn_ctx_of(c);
+    if (!s || !ctx)
+        return;
+    gnutls_record_cork(s);
+    ctx->reply_corked = true;
+}
+
+/* Sends a corked reply. The socket normally takes a small reply at once; a
+ * client that leaves so many replies unread that it does not is cut, as
+ * blocking this thread for it would stall every connection it serves. */
+static void uncork_reply(struct conn_ctx *ctx, struct MHD_Connection *c, bool completed)
+{
+    gnutls_session_t s = tls_session_of(c);
+    ctx->reply_corked = false;
+    if (!s || !completed)
+        return; /* the session is going away with what it holds */
+    if (!ctx->tcp_uncorked) {
+        int off = 0;
+        setsockopt(ctx->fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
+        ctx->tcp_uncorked = true;
+    }
+    if (gnutls_record_uncork(s, 0) < 0)
+        shutdown(ctx->fd, SHUT_RDWR);
+}
 
 static enum MHD_Result send_response(struct request *rq, struct MHD_Connection *c, unsigned status,
                                      struct MHD_Response *r)
@@ -784,6 +823,8 @@ static enum MHD_Result finish_webhook(struct request *rq, struct MHD_Connection 
     kw_outcome_free(&out);
     if (!r)
         return send_canned(rq, c, C_NO_MEMORY);
+    if (out.body_len <= KW_CORK_MAX_BODY)
+        cork_reply(c);
     enum MHD_Result ok = send_response(rq, c, status, r);
     MHD_destroy_response(r);
     return ok;
@@ -863,6 +904,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
         free(rq);
         *req_cls = NULL;
     }
+    struct conn_ctx *ctx = conn_ctx_of(c);
+    if (ctx && ctx->reply_corked)
+        uncork_reply(ctx, c, code == MHD_REQUEST_TERMINATED_COMPLETED_OK);
     atomic_fetch_sub(&h->active, 1);
     if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
         MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, h->p.opts->idle_timeout_s);

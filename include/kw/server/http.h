@@ -47,6 +47,14 @@ struct kw_http_params {
  * default. See docs/operations.md for the measured cost per connection. */
 #define KW_CONNECTION_MEMORY_BYTES (8u * 1024u)
 
+/* The listener's GnuTLS priorities (also used by bench/bare_server.c): TLS
+ * 1.2 and 1.3 only, AEAD ciphers with forward secrecy. The client's group
+ * preference is kept (no %SERVER_PRECEDENCE), so a client that sends an
+ * X25519 key share gets no extra HelloRetryRequest round trip. */
+#define KW_TLS_PRIORITIES                                                                          \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"            \
+    "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
+
 struct kw_http;
 
 /* The connections one client address may hold: max_connections_per_address,
