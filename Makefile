@@ -3,12 +3,13 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+FP_BUILD   ?= build-fp
 CERTS      ?= .dev-certs
 LISTEN     ?= 127.0.0.1:8443
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 BIN        := $(BUILD)/kopia-webhook
 
-.PHONY: all deps configure build certs run test test-unit test-asan test-valgrind fuzz bench soak format clean
+.PHONY: all deps configure build certs run test test-unit test-asan test-valgrind fuzz bench bench-profile soak format clean
 
 all: build
 
@@ -56,6 +57,16 @@ bench: build
 	@scripts/install-deps.sh bench
 	@bench/run.sh $(BIN)
 
+# Where the time goes: perf and callgrind over the small review, against a
+# RelWithDebInfo build with frame pointers (in $(FP_BUILD)), so perf's call
+# graphs reach through the project's functions. PROFILE_CASE: small, mutate
+# or large.
+bench-profile: deps
+	@scripts/install-deps.sh bench profile
+	@cmake -S . -B $(FP_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKW_FRAME_POINTERS=ON -DKW_TESTS=OFF >/dev/null
+	@cmake --build $(FP_BUILD) -j $(JOBS) --target kopia-webhook
+	@bench/run.sh $(FP_BUILD)/kopia-webhook --profile $${PROFILE_CASE:-small}
+
 # Minutes of bounded mixed load (valid, invalid, large and hostile clients)
 # against the server built from the tree; RSS sampled into bench/soak.csv and
 # plotted to bench/soak.png. SOAK_SECONDS (default 180) sets the length.
@@ -67,4 +78,4 @@ format:
 	@clang-format -i include/kw/*/*.h server/*.c validators/*/*.c validators/*/*.h tests/*/*.c tests/support/*.h fuzz/*.c
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(FP_BUILD)

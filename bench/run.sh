@@ -2,13 +2,15 @@
 # The performance and memory benchmark of SPEC section 12 (see bench/README.md).
 #
 #   bench/run.sh BINARY              CPU time per request of `BINARY serve` against
-#                                    a static nginx HTTPS server, small and 800 KB
-#                                    AdmissionReviews, with p99 latency and req/s
+#                                    a static nginx HTTPS server and a bare
+#                                    libmicrohttpd+GnuTLS server (kw-bench-bare):
+#                                    small review, mutate, 800 KB review, at 2 and
+#                                    32 connections, with p99 latency and req/s
 #   bench/run.sh BINARY --memory [N] resident memory of `BINARY serve` after 100k
 #                                    small reviews and after N (default 100000)
-#   bench/run.sh BINARY --profile [small|large]
-#                                    where the server's time goes: callgrind over
-#                                    a short run, top functions by instructions
+#   bench/run.sh BINARY --profile [small|mutate|large]
+#                                    where the server's time goes: perf (cycles,
+#                                    call graphs) and callgrind (instructions)
 #
 # Everything runs on 127.0.0.1 with free ports and throwaway certificates in a
 # temporary directory, which is removed on exit (also on Ctrl-C).
@@ -19,35 +21,41 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 WARMUP_SECONDS=${BENCH_WARMUP:-2}
 ROUNDS=${BENCH_ROUNDS:-1}
-CONNECTIONS=${BENCH_CONNECTIONS:-2}
+CONNECTION_LIST=${BENCH_CONNECTIONS:-2 32}
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
-THREADS=${BENCH_THREADS:-1}
+THREAD_LIST=${BENCH_THREADS:-1}
+BARE=${BENCH_BARE:-$(dirname "${1:-.}")/kw-bench-bare}
+PROFILERS=${BENCH_PROFILER:-perf callgrind}
+PERF_CALLGRAPH=${BENCH_PERF_CALLGRAPH:-fp}
 NGINX_BODY=${BENCH_NGINX_BODY:-read}
 SERVER_ARGS=${BENCH_SERVER_ARGS:-}
 SERVER_ENV=${BENCH_SERVER_ENV:-}
-CASES=${BENCH_CASES:-small large}
+CASES=${BENCH_CASES:-small mutate large}
 START_TIMEOUT=${BENCH_START_TIMEOUT:-15}
 KEEP=${BENCH_KEEP:-0}
 FRESH=${BENCH_FRESH:-1}
 STRICT=${BENCH_STRICT:-0}
 MEMORY_CHECKPOINT=100000
-SMALL_TARGET=2.0
-LARGE_TARGET=3.0
+# Targets for kopia-webhook's CPU per request over nginx's (issue 12).
+declare -A TARGET=([small]=1.5 [mutate]=1.5 [large]=1.6)
 RSS_LIMIT_KB=15625 # 16 MB = 16,000,000 bytes; /proc reports KiB
 RSS_GROWTH_LIMIT_KB=256
 
 usage() {
     cat >&2 <<'EOF'
-usage: bench/run.sh BINARY              CPU per request against a static nginx
+usage: bench/run.sh BINARY              CPU per request against nginx and a bare server
        bench/run.sh BINARY --memory [N] resident memory after 100k and N requests
-       bench/run.sh BINARY --profile [small|large]  callgrind profile of the server
+       bench/run.sh BINARY --profile [small|mutate|large]  perf and callgrind profiles
 
 environment: BENCH_SECONDS (10) BENCH_WARMUP (2) BENCH_ROUNDS (1)
-  BENCH_CONNECTIONS (2) BENCH_SERVER_CPU (0) BENCH_CLIENT_CPU (1)
-  BENCH_THREADS (1) BENCH_NGINX_BODY (read|discard) BENCH_SERVER_ARGS ("")
+  BENCH_CONNECTIONS ("2 32") BENCH_SERVER_CPU (0) BENCH_CLIENT_CPU (1)
+  BENCH_THREADS ("1"; a list of counts and/or "default")
+  BENCH_BARE (kw-bench-bare next to BINARY; "none": no bare baseline)
+  BENCH_PROFILER ("perf callgrind") BENCH_PERF_CALLGRAPH (fp|dwarf)
+  BENCH_NGINX_BODY (read|discard) BENCH_SERVER_ARGS ("")
   BENCH_SERVER_ENV ("": NAME=VALUE... for the server only)
-  BENCH_CASES ("small large") BENCH_START_TIMEOUT (15) BENCH_KEEP (0)
+  BENCH_CASES ("small mutate large") BENCH_START_TIMEOUT (15) BENCH_KEEP (0)
   BENCH_FRESH (1: new server processes for every case; 0: one for the whole run)
   BENCH_STRICT (0: exit 0 when measured; 1: exit 1 when a target is missed)
 EOF
@@ -86,8 +94,8 @@ if [ $# -gt 0 ]; then
         MODE=profile
         shift
         if [ $# -gt 0 ]; then
-            case "$1" in small | large) PROFILE_CASE=$1 ;; *)
-                die "--profile: Unsupported value: \"$1\": supported values: \"small\", \"large\"" ;;
+            case "$1" in small | mutate | large) PROFILE_CASE=$1 ;; *)
+                die "--profile: Unsupported value: \"$1\": supported values: \"small\", \"mutate\", \"large\"" ;;
             esac
             shift
         fi
@@ -99,16 +107,32 @@ fi
 [ -x "$BIN" ] || die "$BIN: not an executable file (build it first: make build)"
 case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac
 
-for v in SECONDS_PER_RUN WARMUP_SECONDS ROUNDS CONNECTIONS SERVER_CPU CLIENT_CPU THREADS START_TIMEOUT; do
+for v in SECONDS_PER_RUN WARMUP_SECONDS ROUNDS SERVER_CPU CLIENT_CPU START_TIMEOUT; do
     is_uint "${!v}" || die "$v: Invalid value: \"${!v}\": must be a whole number"
 done
-if [ "$SECONDS_PER_RUN" -lt 1 ] || [ "$ROUNDS" -lt 1 ] || [ "$CONNECTIONS" -lt 1 ]; then
-    die "BENCH_SECONDS, BENCH_ROUNDS and BENCH_CONNECTIONS must be at least 1"
+if [ "$SECONDS_PER_RUN" -lt 1 ] || [ "$ROUNDS" -lt 1 ]; then
+    die "BENCH_SECONDS and BENCH_ROUNDS must be at least 1"
 fi
+[ -n "${CONNECTION_LIST// /}" ] || die "BENCH_CONNECTIONS: Required value: a list of connection counts"
+for v in $CONNECTION_LIST; do
+    is_uint "$v" && [ "$v" -ge 1 ] || die "BENCH_CONNECTIONS: Invalid value: \"$v\": must be a whole number, at least 1"
+done
+[ -n "${THREAD_LIST// /}" ] || die "BENCH_THREADS: Required value: a list of thread counts"
+for v in $THREAD_LIST; do
+    [ "$v" = default ] || { is_uint "$v" && [ "$v" -ge 1 ]; } ||
+        die "BENCH_THREADS: Invalid value: \"$v\": must be a whole number, at least 1, or \"default\""
+done
+for v in $PROFILERS; do
+    case "$v" in perf | callgrind) ;; *) die "BENCH_PROFILER: Unsupported value: \"$v\": supported values: \"perf\", \"callgrind\"" ;; esac
+done
+case "$PERF_CALLGRAPH" in fp | dwarf) ;; *) die "BENCH_PERF_CALLGRAPH: Unsupported value: \"$PERF_CALLGRAPH\": supported values: \"fp\", \"dwarf\"" ;; esac
+# The first of each list, for --memory and --profile.
+CONNECTIONS=${CONNECTION_LIST%% *}
+THREADS=${THREAD_LIST%% *}
 case "$FRESH" in 0 | 1) ;; *) die "BENCH_FRESH: Unsupported value: \"$FRESH\": supported values: \"0\", \"1\"" ;; esac
 case "$NGINX_BODY" in read | discard) ;; *) die "BENCH_NGINX_BODY: Unsupported value: \"$NGINX_BODY\": supported values: \"read\", \"discard\"" ;; esac
 for c in $CASES; do
-    case "$c" in small | large) ;; *) die "BENCH_CASES: Unsupported value: \"$c\": supported values: \"small\", \"large\"" ;; esac
+    case "$c" in small | mutate | large) ;; *) die "BENCH_CASES: Unsupported value: \"$c\": supported values: \"small\", \"mutate\", \"large\"" ;; esac
 done
 
 for tool in wrk nginx curl taskset python3 awk; do
@@ -123,6 +147,13 @@ if [ "$CORES" -lt 2 ]; then
 fi
 CPU_MODEL=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 CPU_MODEL=${CPU_MODEL:-unknown}
+ALL_CPUS=0-$((CORES - 1))
+if [ "$BARE" = none ] || [ ! -x "$BARE" ]; then
+    if [ "$MODE" = perf ] && [ "$BARE" != none ]; then
+        echo "bench: no bare baseline: $BARE is missing (built with the project: cmake --build build --target kw-bench-bare)" >&2
+    fi
+    BARE=""
+fi
 CLK_TCK=$(getconf CLK_TCK)
 
 # ---------------------------------------------------------------- clean-up
@@ -130,6 +161,7 @@ CLK_TCK=$(getconf CLK_TCK)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/kw-bench.XXXXXX")
 NGINX_PID=""
 SERVER_PID=""
+BARE_PID=""
 WRK_PID=""
 SERVER_WRAPPER=()
 
@@ -155,6 +187,7 @@ cleanup() {
     stop_pid "$NGINX_PID"
     for pid in $workers; do stop_pid "$pid"; done
     stop_pid "$SERVER_PID"
+    stop_pid "$BARE_PID"
     if [ "$KEEP" = 1 ]; then
         echo "bench: kept $WORK" >&2
     else
@@ -200,6 +233,17 @@ cpu_ticks() {
 
 nginx_pids() { echo "$NGINX_PID $(child_pids "$NGINX_PID")"; }
 server_pids() { echo "$SERVER_PID"; }
+bare_pids() { echo "$BARE_PID"; }
+
+# The request path of a case.
+path_of() { if [ "$1" = mutate ]; then echo /mutate; else echo /validate; fi; }
+
+# The cores a server runs on: one core with one thread, all of them otherwise.
+server_cpus() { if [ "$THREADS" = 1 ]; then echo "$SERVER_CPU"; else echo "$ALL_CPUS"; fi; }
+client_cpus() { if [ "$THREADS" = 1 ]; then echo "$CLIENT_CPU"; else echo "$ALL_CPUS"; fi; }
+# The worker count of nginx and kw-bench-bare: the webhook's --threads, and
+# for "default" what the webhook picks then (one per CPU).
+workers() { if [ "$THREADS" = default ]; then echo "$CORES"; else echo "$THREADS"; fi; }
 
 # sed replacement text with its special characters escaped (delimiter |).
 sed_quote() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
@@ -246,16 +290,20 @@ tls_summary() {
         sed -n 's/^\* SSL connection using \(.*\)$/\1/p' | head -n 1
 }
 
-# Checks that a server answers both bodies with 200 and an allowed review.
+# Checks that a server answers every case's body with 200 and an allowed
+# review (a mutate reply with a patch). BASE is https://127.0.0.1:PORT.
 check_answers() {
-    local name=$1 url=$2 c code
+    local name=$1 base=$2 c code
     for c in $CASES; do
-        code=$(probe "$url" "$WORK/$c.json" "$WORK/$name-$c.reply")
+        code=$(probe "$base$(path_of "$c")?timeout=10s" "$WORK/$c.json" "$WORK/$name-$c.reply")
         [ "$code" = 200 ] || die "$name answered the $c review with HTTP $code: $(head -c 300 "$WORK/$name-$c.reply")"
         grep -Eq '"allowed" *: *true' "$WORK/$name-$c.reply" ||
             die "$name did not allow the $c review: $(head -c 300 "$WORK/$name-$c.reply")"
         grep -q "$REVIEW_UID" "$WORK/$name-$c.reply" ||
             die "$name's reply to the $c review does not echo request.uid"
+        if [ "$c" = mutate ]; then
+            grep -q '"patch" *:' "$WORK/$name-$c.reply" || die "$name's reply to the mutate review has no patch"
+        fi
     done
 }
 
@@ -266,7 +314,7 @@ check_nginx_reads_body() {
     for c in $CASES; do
         : >"$log"
         curl -fsS -o /dev/null --cacert "$WORK/certs/ca.crt" -H 'Content-Type: application/json' \
-            -H 'X-Bench-Log-Body: 1' --data-binary "@$WORK/$c.json" "$NGINX_URL" ||
+            -H 'X-Bench-Log-Body: 1' --data-binary "@$WORK/$c.json" "$NGINX_BASE$(path_of "$c")" ||
             die "nginx refused the $c body"
         size=$(stat -c %s "$WORK/$c.json")
         for _ in $(seq 20); do
@@ -289,25 +337,28 @@ setup_inputs() {
 }
 
 start_nginx() {
-    local dir=$WORK/nginx port response
+    local dir=$WORK/nginx port response response_mutate
     mkdir -p "$dir/tmp"
     response=$(cat "$WORK/response.json")
-    case "$response" in *"'"* | *'$'* | *\\*) die "the fixed reply cannot be quoted in nginx.conf" ;; esac
+    # nginx's '...' strings take \" and \\ as escapes.
+    response_mutate=$(sed -e 's/[\\"]/\\&/g' "$WORK/response-mutate.json")
+    case "$response$response_mutate" in *"'"* | *'$'*) die "the fixed replies cannot be quoted in nginx.conf" ;; esac
     for _ in 1 2 3; do
         port=$(free_port)
         sed -e "s|@PREFIX@|$(sed_quote "$dir")|g" -e "s|@PORT@|$port|g" \
             -e "s|@CERT@|$(sed_quote "$WORK/certs/tls.crt")|g" \
             -e "s|@KEY@|$(sed_quote "$WORK/certs/tls.key")|g" \
             -e "s|@RESPONSE@|$(sed_quote "$response")|g" \
+            -e "s|@RESPONSE_MUTATE@|$(sed_quote "$response_mutate")|g" \
+            -e "s|@WORKERS@|$(workers)|g" \
             "$HERE/nginx.conf.in" >"$dir/nginx.conf"
         nginx -q -t -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" 2>>"$dir/error.log" ||
             die "nginx rejects the generated configuration: $(tail -n 3 "$dir/error.log")"
-        taskset -c "$SERVER_CPU" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
+        taskset -c "$(server_cpus)" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
             </dev/null >>"$dir/error.log" 2>&1 &
         NGINX_PID=$!
         if wait_ready nginx "https://127.0.0.1:$port/healthz" "$NGINX_PID" "$dir/error.log"; then
-            NGINX_URL="https://127.0.0.1:$port/validate?timeout=10s"
-            [ "$NGINX_BODY" = read ] || NGINX_URL="https://127.0.0.1:$port/validate-discard?timeout=10s"
+            NGINX_BASE="https://127.0.0.1:$port"
             NGINX_TLS=$(tls_summary "https://127.0.0.1:$port/healthz")
             return 0
         fi
@@ -327,25 +378,46 @@ start_server() {
     if "$BIN" serve --help 2>&1 | grep -q -- '--drain-seconds'; then
         extra+=(--drain-seconds 0)
     fi
+    [ "$THREADS" = default ] || extra+=(--threads "$THREADS")
     # shellcheck disable=SC2206 # BENCH_SERVER_ARGS is split on purpose
     extra+=($SERVER_ARGS)
     for _ in 1 2 3; do
         port=$(free_port)
         # shellcheck disable=SC2086 # BENCH_SERVER_ENV is split on purpose
-        taskset -c "$SERVER_CPU" env $SERVER_ENV "${SERVER_WRAPPER[@]}" "$BIN" serve --listen "127.0.0.1:$port" \
+        taskset -c "$(server_cpus)" env $SERVER_ENV "${SERVER_WRAPPER[@]}" "$BIN" serve --listen "127.0.0.1:$port" \
             --tls-cert "$WORK/certs/tls.crt" --tls-key "$WORK/certs/tls.key" \
-            --threads "$THREADS" "${extra[@]}" </dev/null >>"$WORK/server.log" 2>&1 &
+            "${extra[@]}" </dev/null >>"$WORK/server.log" 2>&1 &
         SERVER_PID=$!
         if wait_ready kopia-webhook "https://127.0.0.1:$port/readyz" "$SERVER_PID" "$WORK/server.log"; then
-            SERVER_URL="https://127.0.0.1:$port/validate?timeout=10s"
+            SERVER_BASE="https://127.0.0.1:$port"
             SERVER_TLS=$(tls_summary "https://127.0.0.1:$port/healthz")
-            SERVER_CMD="${SERVER_ENV:+$SERVER_ENV }serve --threads $THREADS ${extra[*]}"
+            SERVER_CMD="${SERVER_ENV:+$SERVER_ENV }serve ${extra[*]}"
             return 0
         fi
         stop_pid "$SERVER_PID"
         SERVER_PID=""
     done
     die "kopia-webhook serve did not start (3 attempts); see above"
+}
+
+# The bare libmicrohttpd+GnuTLS server (bench/bare_server.c), as many threads
+# as the webhook.
+start_bare() {
+    local port
+    for _ in 1 2 3; do
+        port=$(free_port)
+        taskset -c "$(server_cpus)" "$BARE" "$port" "$WORK/certs/tls.crt" "$WORK/certs/tls.key" \
+            "$(workers)" "$WORK/response.json" "$WORK/response-mutate.json" </dev/null >>"$WORK/bare.log" 2>&1 &
+        BARE_PID=$!
+        if wait_ready kw-bench-bare "https://127.0.0.1:$port/healthz" "$BARE_PID" "$WORK/bare.log"; then
+            BARE_BASE="https://127.0.0.1:$port"
+            BARE_TLS=$(tls_summary "$BARE_BASE/healthz")
+            return 0
+        fi
+        stop_pid "$BARE_PID"
+        BARE_PID=""
+    done
+    die "kw-bench-bare did not start (3 attempts); see above"
 }
 
 # ---------------------------------------------------------------- load
@@ -359,7 +431,7 @@ wrk_field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$W_LINE"; }
 # review.
 run_wrk() {
     local url=$1 body=$2 seconds=$3 out=$WORK/wrk.out line
-    BENCH_BODY=$body taskset -c "$CLIENT_CPU" \
+    BENCH_BODY=$body taskset -c "$(client_cpus)" \
         wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" --timeout 10s --latency \
         -s "$HERE/post.lua" "$url" >"$out" 2>&1 &
     WRK_PID=$!
@@ -388,13 +460,27 @@ run_wrk() {
     [ "$W_REQUESTS" -gt 0 ] || die "wrk completed no request against $url"
 }
 
-# Measures one server on one case; prints a progress line and records
-# R_<field>[case,server,round].
+# The URL a server is measured on for a case.
+url_of() {
+    local case=$1 server=$2 path
+    path=$(path_of "$case")
+    case "$server" in
+    nginx)
+        [ "$NGINX_BODY" = read ] || path="$path-discard"
+        echo "$NGINX_BASE$path?timeout=10s"
+        ;;
+    server) echo "$SERVER_BASE$path?timeout=10s" ;;
+    bare) echo "$BARE_BASE$path?timeout=10s" ;;
+    esac
+}
+
+# Measures one server on one case at the current CONNECTIONS and THREADS;
+# prints a progress line and records R_<field>[case,conns,threads,server,round].
 declare -A R_REQ R_RPS R_P99 R_US R_SYS R_FLT
 # shellcheck disable=SC2034 # R_* are read through the nameref in median_of
 measure() {
     local case=$1 server=$2 round=$3 url pids before after
-    if [ "$server" = nginx ]; then url=$NGINX_URL; else url=$SERVER_URL; fi
+    url=$(url_of "$case" "$server")
     [ "$WARMUP_SECONDS" -eq 0 ] || run_wrk "$url" "$WORK/$case.json" "$WARMUP_SECONDS"
     pids=$("${server}_pids")
     # shellcheck disable=SC2086
@@ -402,7 +488,7 @@ measure() {
     run_wrk "$url" "$WORK/$case.json" "$SECONDS_PER_RUN"
     # shellcheck disable=SC2086
     after=$(cpu_ticks $pids)
-    local b a key="$case,$server,$round"
+    local b a key="$case,$CONNECTIONS,$THREADS,$server,$round"
     read -r -a b <<<"$before"
     read -r -a a <<<"$after"
     local ticks=$((a[0] - b[0])) sys_ticks=$((a[1] - b[1])) faults=$((a[2] - b[2]))
@@ -412,37 +498,43 @@ measure() {
     R_RPS[$key]=$(awk -v n="$W_REQUESTS" -v d="$W_DURATION_US" 'BEGIN { printf "%.0f", n / (d / 1e6) }')
     R_P99[$key]=$(awk -v u="$W_P99_US" 'BEGIN { printf "%.2f", u / 1000 }')
     R_US[$key]=$(awk -v t="$ticks" -v hz="$CLK_TCK" -v n="$W_REQUESTS" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
-    printf '  round %d  %-5s %-13s %8d req %6s req/s  p99 %6s ms  CPU %5.2f s, %2s%% kernel, %5s faults/req  %7s µs/req\n' \
-        "$round" "$case" "$(label "$server")" "$W_REQUESTS" "${R_RPS[$key]}" "${R_P99[$key]}" \
+    printf '  round %d  %-6s %3s conns %-7s thr  %-13s %8d req %6s req/s  p99 %7s ms  CPU %5.2f s, %2s%% kernel, %5s faults/req  %7s µs/req\n' \
+        "$round" "$case" "$CONNECTIONS" "$THREADS" "$(label "$server")" "$W_REQUESTS" "${R_RPS[$key]}" "${R_P99[$key]}" \
         "$(awk -v t="$ticks" -v hz="$CLK_TCK" 'BEGIN { print t / hz }')" "${R_SYS[$key]}" \
         "${R_FLT[$key]}" "${R_US[$key]}"
 }
 
-label() { if [ "$1" = nginx ]; then echo nginx; else echo kopia-webhook; fi; }
+label() {
+    case "$1" in nginx) echo nginx ;; bare) echo bare-mhd ;; *) echo kopia-webhook ;; esac
+}
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# Median over rounds of R_<name> for case and server.
+# Median over rounds of R_<name> for case, connections, threads and server.
 median_of() {
     local -n arr=$1
-    local case=$2 server=$3 r vals=""
-    for r in $(seq "$ROUNDS"); do vals="$vals ${arr[$case,$server,$r]}"; done
+    local key="$2,$3,$4,$5" r vals=""
+    for r in $(seq "$ROUNDS"); do vals="$vals ${arr[$key,$r]}"; done
     median <<<"$vals"
 }
+
+# a / b with two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 # ---------------------------------------------------------------- modes
 
 print_header() {
-    echo "kopia-webhook benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "kopia-webhook benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'); load average before: $LOAD_BEFORE"
     echo "machine: $CORES cores (nproc), $CPU_MODEL; clock ticks $CLK_TCK/s"
-    echo "servers on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU (1 thread, $CONNECTIONS keep-alive connections)"
+    echo "--threads 1: servers on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU; otherwise all on CPUs $ALL_CPUS" \
+        "(wrk: 1 thread, keep-alive connections: $CONNECTION_LIST)"
     echo "$(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}'); $(nginx -v 2>&1 | sed 's/^nginx version: //'); $("$BIN" version 2>/dev/null | head -n 1)"
     sed 's/^/bodies: /' "$WORK/bodies.txt"
 }
 
-# New nginx and server processes, so that a case does not run on a heap
-# shaped by the previous one (the allocator's state can change the large
-# case's cost by a factor of two).
+# (Re)starts nginx, the bare server and (HAVE_SERVER=1) the webhook, so that
+# a case does not run on a heap shaped by the previous one (the allocator's
+# state can change the large case's cost by a factor of two).
 restart_servers() {
     local workers
     workers=$(child_pids "$NGINX_PID")
@@ -450,72 +542,112 @@ restart_servers() {
     for pid in $workers; do stop_pid "$pid"; done
     NGINX_PID=""
     start_nginx
-    if [ "$1" = 1 ]; then
+    if [ -n "$BARE" ]; then
+        stop_pid "$BARE_PID"
+        BARE_PID=""
+        start_bare
+    fi
+    if [ "$HAVE_SERVER" = 1 ]; then
         stop_pid "$SERVER_PID"
         SERVER_PID=""
         start_server
     fi
 }
 
-perf_mode() {
-    local have_server=1 servers="nginx server" c s r
-    if ! serve_available; then
-        have_server=0
-        servers=nginx
-        echo "bench: $BIN has no working 'serve' command: measuring the nginx baseline only" >&2
-    fi
-    setup_inputs
-    start_nginx
-    check_answers nginx "$NGINX_URL"
-    [ "$NGINX_BODY" = discard ] || check_nginx_reads_body
-    if [ "$have_server" = 1 ]; then
-        start_server
-        check_answers kopia-webhook "$SERVER_URL"
-    fi
-    print_header
-    echo "nginx: worker_processes 1, body $( [ "$NGINX_BODY" = read ] && echo 'read into memory (verified)' || echo 'drained, not kept'); TLS: $NGINX_TLS"
-    [ "$have_server" = 0 ] || echo "kopia-webhook: $SERVER_CMD; TLS: $SERVER_TLS"
-    echo "each run: ${WARMUP_SECONDS}s warm-up, then ${SECONDS_PER_RUN}s measured; $ROUNDS round(s);" \
-        "$([ "$FRESH" = 1 ] && echo 'fresh server processes for every case' || echo 'one process per server for all cases')"
+# The results table (medians over rounds) and the verdicts.
+print_results() {
+    local c n t s us nginx_us bare_us
     echo
-    local first=1
-    for r in $(seq "$ROUNDS"); do
-        for c in $CASES; do
-            if [ "$FRESH" = 1 ] && [ "$first" = 0 ]; then
-                restart_servers "$have_server"
-            fi
-            first=0
-            for s in $servers; do measure "$c" "$s" "$r"; done
+    [ "$ROUNDS" -eq 1 ] || echo "medians over $ROUNDS rounds:"
+    printf '| %-6s | %5s | %7s | %-13s | %8s | %6s | %7s | %10s | %6s | %6s | %6s | %6s |\n' case conns threads \
+        server requests "req/s" "p99 ms" "CPU µs/req" "×nginx" "×bare" "kernel" "faults"
+    echo '|--------|------:|--------:|---------------|---------:|-------:|--------:|-----------:|-------:|-------:|-------:|-------:|'
+    for t in $THREAD_LIST; do
+        for n in $CONNECTION_LIST; do
+            for c in $CASES; do
+                nginx_us=$(median_of R_US "$c" "$n" "$t" nginx)
+                bare_us=""
+                [ -z "$BARE" ] || bare_us=$(median_of R_US "$c" "$n" "$t" bare)
+                for s in $SERVERS; do
+                    us=$(median_of R_US "$c" "$n" "$t" "$s")
+                    printf '| %-6s | %5s | %7s | %-13s | %8s | %6s | %7s | %10s | %6s | %6s | %5s%% | %6s |\n' \
+                        "$c" "$n" "$t" "$(label "$s")" "$(median_of R_REQ "$c" "$n" "$t" "$s")" \
+                        "$(median_of R_RPS "$c" "$n" "$t" "$s")" "$(median_of R_P99 "$c" "$n" "$t" "$s")" \
+                        "$us" "$(ratio "$us" "$nginx_us")" "${bare_us:+$(ratio "$us" "$bare_us")}" \
+                        "$(median_of R_SYS "$c" "$n" "$t" "$s")" "$(median_of R_FLT "$c" "$n" "$t" "$s")"
+                done
+            done
+        done
+    done
+    echo
+}
+
+perf_mode() {
+    local c s r n t
+    HAVE_SERVER=1
+    SERVERS="nginx"
+    [ -z "$BARE" ] || SERVERS="$SERVERS bare"
+    if ! serve_available; then
+        HAVE_SERVER=0
+        echo "bench: $BIN has no working 'serve' command: measuring the baselines only" >&2
+    else
+        SERVERS="$SERVERS server"
+    fi
+    LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+    setup_inputs
+    local first_header=1
+    for t in $THREAD_LIST; do
+        THREADS=$t
+        restart_servers
+        check_answers nginx "$NGINX_BASE"
+        [ "$NGINX_BODY" = discard ] || check_nginx_reads_body
+        [ -z "$BARE" ] || check_answers kw-bench-bare "$BARE_BASE"
+        [ "$HAVE_SERVER" = 0 ] || check_answers kopia-webhook "$SERVER_BASE"
+        if [ "$first_header" = 1 ]; then
+            print_header
+            echo "each run: ${WARMUP_SECONDS}s warm-up, then ${SECONDS_PER_RUN}s measured; $ROUNDS round(s);" \
+                "$([ "$FRESH" = 1 ] && echo 'fresh server processes for every case' || echo 'one process per server and thread count')"
+            first_header=0
+        fi
+        echo
+        echo "threads $t: nginx worker_processes $(workers), body $([ "$NGINX_BODY" = read ] && echo 'read into memory (verified)' || echo 'drained, not kept'); TLS: $NGINX_TLS"
+        [ -z "$BARE" ] || echo "threads $t: kw-bench-bare, $(workers) thread(s); TLS: $BARE_TLS"
+        [ "$HAVE_SERVER" = 0 ] || echo "threads $t: kopia-webhook: $SERVER_CMD; TLS: $SERVER_TLS"
+        local first=1
+        for r in $(seq "$ROUNDS"); do
+            for c in $CASES; do
+                if [ "$FRESH" = 1 ] && [ "$first" = 0 ]; then
+                    restart_servers
+                fi
+                first=0
+                for n in $CONNECTION_LIST; do
+                    CONNECTIONS=$n
+                    for s in $SERVERS; do measure "$c" "$s" "$r"; done
+                done
+            done
         done
     done
 
-    echo
-    [ "$ROUNDS" -eq 1 ] || echo "medians over $ROUNDS rounds:"
-    printf '| %-5s | %-13s | %10s | %8s | %8s | %11s | %8s | %10s |\n' case server requests "req/s" "p99 ms" \
-        "CPU µs/req" "kernel %" "faults/req"
-    printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ------- --------------- ------------ ---------- ---------- \
-        ------------- ---------- ------------
-    for c in $CASES; do
-        for s in $servers; do
-            printf '| %-5s | %-13s | %10s | %8s | %8s | %11s | %8s | %10s |\n' "$c" "$(label "$s")" \
-                "$(median_of R_REQ "$c" "$s")" "$(median_of R_RPS "$c" "$s")" \
-                "$(median_of R_P99 "$c" "$s")" "$(median_of R_US "$c" "$s")" "$(median_of R_SYS "$c" "$s")" \
-                "$(median_of R_FLT "$c" "$s")"
-        done
-    done
-    echo
-    if [ "$have_server" = 0 ]; then
+    print_results
+    if [ "$HAVE_SERVER" = 0 ]; then
         die "kopia-webhook was not measured: '$BIN serve' does not exist yet (the nginx figures above are the baseline only)"
     fi
-    local missed=0 ratio target verdict
-    for c in $CASES; do
-        ratio=$(awk -v a="$(median_of R_US "$c" server)" -v b="$(median_of R_US "$c" nginx)" 'BEGIN { printf "%.2f", a / b }')
-        if [ "$c" = small ]; then target=$SMALL_TARGET; else target=$LARGE_TARGET; fi
-        if awk -v r="$ratio" -v t="$target" 'BEGIN { exit !(r <= t) }'; then verdict=met; else
-            verdict=MISSED
-            missed=1
-        fi
-        printf 'ratio %-5s kopia-webhook / nginx CPU per request: %s× (target ≤ %s×): %s\n' "$c" "$ratio" "$target" "$verdict"
+    local missed=0 x target verdict vs_bare
+    for t in $THREAD_LIST; do
+        for n in $CONNECTION_LIST; do
+            for c in $CASES; do
+                x=$(ratio "$(median_of R_US "$c" "$n" "$t" server)" "$(median_of R_US "$c" "$n" "$t" nginx)")
+                target=${TARGET[$c]}
+                if awk -v r="$x" -v t="$target" 'BEGIN { exit !(r <= t) }'; then verdict=met; else
+                    verdict=MISSED
+                    missed=1
+                fi
+                vs_bare=""
+                [ -z "$BARE" ] || vs_bare="; / bare-mhd: $(ratio "$(median_of R_US "$c" "$n" "$t" server)" "$(median_of R_US "$c" "$n" "$t" bare)")×"
+                printf 'ratio %-6s %2s conns, threads %-7s kopia-webhook / nginx CPU per request: %s× (target ≤ %s×): %s%s\n' \
+                    "$c" "$n" "$t" "$x" "$target" "$verdict" "$vs_bare"
+            done
+        done
     done
     if [ "$missed" = 1 ] && [ "$STRICT" = 1 ]; then
         exit 1
@@ -534,7 +666,7 @@ send_until() {
     while [ "$SENT" -lt "$total" ]; do
         seconds=$(awk -v n="$((total - SENT))" -v r="$RATE" 'BEGIN {
             s = r > 0 ? int(n / r + 0.999) : 3; if (s < 1) s = 1; if (s > 60) s = 60; print s }')
-        run_wrk "$SERVER_URL" "$WORK/small.json" "$seconds"
+        run_wrk "$SERVER_BASE/validate?timeout=10s" "$WORK/small.json" "$seconds"
         SENT=$((SENT + W_REQUESTS))
         RATE=$(awk -v n="$W_REQUESTS" -v d="$W_DURATION_US" 'BEGIN { print n / (d / 1e6) }')
         printf '  %9d requests sent, %s kB resident\n' "$SENT" "$(rss_kb "$SERVER_PID" VmRSS)"
@@ -543,11 +675,13 @@ send_until() {
 
 memory_mode() {
     serve_available || die "'$BIN serve' does not exist yet: nothing to measure"
+    LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+    CASES=small
     setup_inputs
     start_server
-    check_answers kopia-webhook "$SERVER_URL"
+    check_answers kopia-webhook "$SERVER_BASE"
     print_header
-    echo "kopia-webhook: $SERVER_CMD; small reviews until $MEMORY_TOTAL requests"
+    echo "kopia-webhook: $SERVER_CMD; small reviews on $CONNECTIONS connections until $MEMORY_TOTAL requests"
     echo
     local first=$MEMORY_CHECKPOINT start_rss
     [ "$MEMORY_TOTAL" -ge "$first" ] || first=$MEMORY_TOTAL
@@ -590,30 +724,81 @@ memory_mode() {
     return 0
 }
 
-# Runs the server under callgrind with instrumentation off during start-up,
-# turns it on for BENCH_SECONDS of load on one connection, and prints the
-# instruction count per request and the top functions.
+# Where the server's time goes, for PROFILE_CASE on CONNECTIONS connections:
+# perf samples the server's cycles with call graphs for BENCH_SECONDS of
+# load (frame pointers: build with -DKW_FRAME_POINTERS=ON, as `make
+# bench-profile` does; BENCH_PERF_CALLGRAPH=dwarf also unwinds the system
+# libraries), and callgrind counts its instructions per request with
+# instrumentation off during start-up.
 profile_mode() {
     serve_available || die "'$BIN serve' does not exist yet: nothing to profile"
-    if ! command -v valgrind >/dev/null || ! command -v callgrind_control >/dev/null; then
-        die "valgrind is missing (Debian: scripts/install-deps.sh test)"
-    fi
+    LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+    CASES=$PROFILE_CASE
     setup_inputs
-    local out=$WORK/callgrind.out
+    print_header
+    local p
+    for p in $PROFILERS; do "profile_$p"; done
+}
+
+profile_perf() {
+    command -v perf >/dev/null || die "perf is missing (Debian: scripts/install-deps.sh profile)"
+    local data=$WORK/perf.data perf_pid
+    SERVER_WRAPPER=()
+    start_server
+    check_answers kopia-webhook "$SERVER_BASE"
+    [ "$WARMUP_SECONDS" -eq 0 ] || run_wrk "$SERVER_BASE$(path_of "$PROFILE_CASE")?timeout=10s" "$WORK/$PROFILE_CASE.json" "$WARMUP_SECONDS"
+    perf record -q -F 2999 --call-graph "$PERF_CALLGRAPH" -o "$data" -p "$SERVER_PID" >"$WORK/perf.log" 2>&1 &
+    perf_pid=$!
+    sleep 0.5
+    kill -0 "$perf_pid" 2>/dev/null || die "perf record failed: $(tail -n 3 "$WORK/perf.log")"
+    run_wrk "$SERVER_BASE$(path_of "$PROFILE_CASE")?timeout=10s" "$WORK/$PROFILE_CASE.json" "$SECONDS_PER_RUN"
+    local requests=$W_REQUESTS
+    kill -INT "$perf_pid" 2>/dev/null || true
+    wait "$perf_pid" 2>/dev/null || true
+    stop_pid "$SERVER_PID"
+    SERVER_PID=""
+    [ -s "$data" ] || die "perf wrote no profile: $(tail -n 3 "$WORK/perf.log")"
+    echo
+    echo "kopia-webhook under perf ($PERF_CALLGRAPH call graphs): $SERVER_CMD; $requests $PROFILE_CASE reviews in ${SECONDS_PER_RUN}s on $CONNECTIONS connection(s)"
+    echo
+    echo "self cost by library and function, top 30 (% of the server's cycles):"
+    perf_table "$data" 30 --no-children --sort dso,symbol --percent-limit 0.5
+    echo
+    echo "self cost by library:"
+    perf_table "$data" 12 --no-children --sort dso
+    echo
+    echo "inclusive cost (self and callees), top 40:"
+    perf_table "$data" 40 --children --sort dso,symbol --percent-limit 2
+}
+
+# The first N rows of a perf report table (FILE N perf-report-options...).
+perf_table() {
+    local data=$1 n=$2
+    shift 2
+    perf report -i "$data" --stdio -g none "$@" 2>/dev/null >"$WORK/perf.table" || true
+    grep -E '^ +[0-9.]+%' "$WORK/perf.table" | sed -e 's/[ -]*$//' | head -n "$n" || true
+}
+
+profile_callgrind() {
+    if ! command -v valgrind >/dev/null || ! command -v callgrind_control >/dev/null; then
+        die "valgrind is missing (Debian: scripts/install-deps.sh profile)"
+    fi
+    local out=$WORK/callgrind.out timeout=$START_TIMEOUT
     SERVER_WRAPPER=(valgrind --tool=callgrind --instr-atstart=no "--callgrind-out-file=$out")
     START_TIMEOUT=$((START_TIMEOUT * 4))
-    CONNECTIONS=1
     start_server
-    check_answers kopia-webhook "$SERVER_URL"
+    START_TIMEOUT=$timeout
+    check_answers kopia-webhook "$SERVER_BASE"
     callgrind_control -i on "$SERVER_PID" >/dev/null || die "callgrind_control could not reach the server"
-    run_wrk "$SERVER_URL" "$WORK/$PROFILE_CASE.json" "$SECONDS_PER_RUN"
+    run_wrk "$SERVER_BASE$(path_of "$PROFILE_CASE")?timeout=10s" "$WORK/$PROFILE_CASE.json" "$SECONDS_PER_RUN"
     local requests=$W_REQUESTS
     callgrind_control -i off "$SERVER_PID" >/dev/null || true
     stop_pid "$SERVER_PID"
     SERVER_PID=""
+    SERVER_WRAPPER=()
     [ -s "$out" ] || die "callgrind wrote no profile"
-    print_header
-    echo "kopia-webhook under callgrind: $SERVER_CMD; $requests $PROFILE_CASE reviews in ${SECONDS_PER_RUN}s on 1 connection"
+    echo
+    echo "kopia-webhook under callgrind: $SERVER_CMD; $requests $PROFILE_CASE reviews in ${SECONDS_PER_RUN}s on $CONNECTIONS connection(s)"
     local total
     total=$(awk '/^totals:/ { print $2; exit }' "$out")
     is_uint "$total" || die "no instruction total in $out"
@@ -631,7 +816,7 @@ top_functions() {
     callgrind_annotate --auto=no --inclusive="$1" "$2" 2>/dev/null |
         awk '/file:function/ { table = 1; getline; next }
              table && !NF { exit }
-             table { print; if (++n == 25) exit }'
+             table { print; if (++n == 25) exit }' || true
 }
 
 case "$MODE" in

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build needs, only when one is missing.
-# Usage: scripts/install-deps.sh [build|test|ci|fuzz|bench|soak]...  (default: build)
+# Usage: scripts/install-deps.sh [build|test|ci|fuzz|bench|profile|soak]...  (default: build)
 # ci: what CI adds to the test tools (Go, to regenerate the quoting tables
 # from strconv.Quote and compare them with the committed ones).
 # Runs apt-get as root, or through sudo when not root.
@@ -12,6 +12,7 @@ declare -A need=(
   [ci]="golang-go"
   [fuzz]="clang libclang-rt-dev"
   [bench]="wrk nginx-light python3"
+  [profile]="linux-perf valgrind"
   [soak]="python3 gnuplot-nox"
 )
 
