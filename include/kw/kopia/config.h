@@ -74,9 +74,20 @@ struct kw_config {
      * the backup identity, docs/operator.md c.2) instead of warning. */
     bool deny_inline_repository_config;
 
+    /* The most JSON values one AdmissionReview body may hold (containers and
+     * scalars; keys not counted); more is a 413 "request too complex". 0: no
+     * limit. Default KW_DEFAULT_MAX_REQUEST_VALUES (docs/operations.md,
+     * "Memory model"). */
+    size_t max_request_values;
+
     /* Compiled schemas; owned by whoever built the config. */
     const struct kw_schema_set *schemas;
 };
+
+/* An UPDATE of a large VolSync object (a few thousand labels, annotations
+ * and managedFields entries: 10,000-20,000 values) carries it twice, as
+ * object and oldObject: 40,000 at most; 100,000 leaves 2.5 times that. */
+#define KW_DEFAULT_MAX_REQUEST_VALUES 100000u
 
 /* Fills `cfg` with the defaults above (no schemas, no string arrays). */
 void kw_config_defaults(struct kw_config *cfg);
