@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kw/server/budget.h"
 #include "kw/server/certs.h"
 #include "kw/server/http.h"
 #include "kw/server/listen.h"
@@ -46,6 +47,7 @@ struct server {
     struct kw_metrics *metrics;
     struct kw_tls *tls;
     char *client_ca_pem;
+    struct kw_budget budget; /* the memory model's numbers, derived at start */
     struct kw_http_state state;
     struct kw_http *webhook, *health;
     int sigfd;
@@ -81,7 +83,11 @@ static int start_listener(struct server *s, bool webhooks, const char *flag, con
         .state = &s->state,
         .listen_fd = fd,
         .webhooks = webhooks,
-        .threads = webhooks ? (s->o->threads ? s->o->threads : usable_cores()) : 1,
+        .threads = webhooks ? s->budget.threads : 1,
+        .max_connections = webhooks ? s->budget.max_connections : 64,
+        .body_budget = s->budget.body_budget,
+        .body_reserve = s->budget.body_reserve,
+        .request_memory = s->budget.request_memory,
     };
     *out = kw_http_start(&p, err, errlen);
     if (!*out)
@@ -115,9 +121,38 @@ static int take_signals(struct server *s, char *err, size_t errlen)
     return 0;
 }
 
+/* The memory model from the options and the core's value limit; logs the
+ * derived numbers. */
+static int plan_memory(struct server *s, char *err, size_t errlen)
+{
+    struct kw_budget_input in = {
+        .memory_limit = s->o->memory_limit,
+        .threads = s->o->threads,
+        .cores = usable_cores(),
+        .max_body_bytes = s->o->max_body_bytes,
+        .max_request_values = s->o->max_request_values,
+        .request_memory = s->o->request_memory,
+        .body_budget = s->o->body_budget_bytes,
+        .max_connections = s->o->max_connections,
+    };
+    if (kw_budget_derive(&in, &s->budget, err, errlen) != 0)
+        return -1;
+    const struct kw_budget *b = &s->budget;
+    kw_log(KW_LOG_INFO, "memory budget", KW_LI("memoryLimit", (long long)b->memory_limit),
+           KW_LI("base", (long long)b->base), KW_LI("threads", b->threads),
+           KW_LI("requestMemoryBytes", (long long)b->request_memory),
+           KW_LI("bodyBudgetBytes", (long long)b->body_budget),
+           KW_LI("bodyReserveBytes", (long long)b->body_reserve),
+           KW_LI("maxConnections", b->max_connections),
+           KW_LI("connectionCost", (long long)b->connection_cost),
+           KW_LI("headroom", (long long)b->headroom), KW_LI("worstCase", (long long)b->worst_case),
+           KW_LEND);
+    return 0;
+}
+
 static int server_start(struct server *s, char *err, size_t errlen)
 {
-    if (take_signals(s, err, errlen) != 0)
+    if (take_signals(s, err, errlen) != 0 || plan_memory(s, err, errlen) != 0)
         return -1;
     s->metrics = kw_metrics_new(KW_VERSION);
     if (!s->metrics) {

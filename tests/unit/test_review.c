@@ -529,7 +529,7 @@ Test(review, the_default_value_limit_refuses_a_body_of_empty_objects)
     struct kw_outcome out;
     kw_handle(&cfg, KW_HOOK_MUTATE, body, strlen(body), &out);
     cr_assert_eq(out.http_status, 413, "%s", out.body);
-    cr_assert(strstr(out.body, "request too complex: more than 100000 values"));
+    cr_assert(strstr(out.body, "request too complex: more than 50000 values"));
     kw_outcome_free(&out);
     free(body);
 }

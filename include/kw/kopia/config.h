@@ -84,10 +84,12 @@ struct kw_config {
     const struct kw_schema_set *schemas;
 };
 
-/* An UPDATE of a large VolSync object (a few thousand labels, annotations
- * and managedFields entries: 10,000-20,000 values) carries it twice, as
- * object and oldObject: 40,000 at most; 100,000 leaves 2.5 times that. */
-#define KW_DEFAULT_MAX_REQUEST_VALUES 100000u
+/* A large VolSync object (a few thousand labels, annotations and
+ * managedFields entries) holds 10,000-20,000 JSON values; an UPDATE carries
+ * it twice, as object and oldObject. At the costliest value (an empty
+ * object, ~270 bytes decoded) 50,000 values stay under 14 MB, so two worker
+ * threads fit a 128 MiB pod (docs/operations.md, "Memory model"). */
+#define KW_DEFAULT_MAX_REQUEST_VALUES 50000u
 
 /* Fills `cfg` with the defaults above (no schemas, no string arrays). */
 void kw_config_defaults(struct kw_config *cfg);

@@ -33,6 +33,11 @@ struct kw_http_params {
     int listen_fd;                        /* stolen: closed by kw_http_quiesce/kw_http_stop */
     bool webhooks;                        /* serve /validate and /mutate */
     unsigned threads;                     /* worker threads (>= 1) */
+    /* From the memory model (include/kw/server/budget.h): */
+    unsigned max_connections; /* open connections at most (libmicrohttpd's limit) */
+    size_t body_budget;       /* bytes of request bodies buffered at once; 0 = no budget */
+    size_t body_reserve;      /* the part of it only bodies <= KW_SMALL_BODY_BYTES may use */
+    size_t request_memory;    /* each request's arena budget (kw_handle's jansson memory) */
 };
 
 struct kw_http;

@@ -9,7 +9,8 @@
  *
  * The config file (`--config FILE`, SPEC §8): every key optional, unknown
  * keys and bad values rejected with file, line and column. Keys (YAML):
- *   listen, healthListen, threads, maxBodyBytes, logLevel, identityScheme,
+ *   listen, healthListen, threads, maxBodyBytes, maxRequestValues, memoryLimit,
+ *   bodyBudgetBytes, requestMemoryBytes, maxConnections, logLevel, identityScheme,
  *   operatorVersion ("0.17.11": the VolSync operator release the cluster runs),
  *   tls: {certFile, keyFile, clientCAFile, pollSeconds}
  *   timeouts: {idleSeconds, requestSeconds, drainSeconds}
