@@ -5,6 +5,7 @@
 #include "kw/server/server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -28,6 +29,10 @@
  * reloading, so that a cert and key written one after the other are read
  * as a pair. */
 #define KW_RELOAD_QUIET_MS 200
+/* How often the loop gives free heap memory back to the kernel, and how much
+ * must be free before it does (docs/operations.md, "Memory model"). */
+#define KW_TRIM_EVERY_MS   1000
+#define KW_TRIM_FREE_BYTES (2u << 20)
 /* How often the drain checks for in-flight requests. */
 #define KW_DRAIN_TICK_MS 50
 
@@ -215,17 +220,34 @@ static int read_signals(struct server *s)
     return stop;
 }
 
+/* Memory freed by closed connections (libmicrohttpd's 32 KiB pools, GnuTLS
+ * sessions) sits in the middle of malloc's heaps, where glibc's automatic
+ * trim (top of the heap only) never reaches it: give whole free pages back
+ * when enough is free. A few milliseconds at most, once a second. */
+static void trim_heap(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    if (mi.fordblks > KW_TRIM_FREE_BYTES)
+        malloc_trim(0);
+}
+
 /* Serves until SIGTERM/SIGINT, reloading certificates on directory events
- * (after a quiet period), every cert_poll_s seconds, and on SIGHUP. */
+ * (after a quiet period), every cert_poll_s seconds, and on SIGHUP; trims
+ * the heap every KW_TRIM_EVERY_MS. */
 static void run_until_signal(struct server *s)
 {
     int inotify_fd = kw_tls_watch_fd(s->tls);
     long long poll_every = (long long)s->o->cert_poll_s * 1000;
     long long next_poll = poll_every ? now_ms() + poll_every : -1;
     long long reload_at = -1; /* pending directory event */
+    long long next_trim = now_ms() + KW_TRIM_EVERY_MS;
     for (;;) {
         long long now = now_ms();
-        long long deadline = next_poll;
+        if (now >= next_trim) {
+            trim_heap();
+            next_trim = now + KW_TRIM_EVERY_MS;
+        }
+        long long deadline = next_poll < 0 || next_trim < next_poll ? next_trim : next_poll;
         if (reload_at >= 0 && (deadline < 0 || reload_at < deadline))
             deadline = reload_at;
         int timeout = deadline < 0 ? -1 : deadline > now ? (int)(deadline - now) : 0;

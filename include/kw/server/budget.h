@@ -16,10 +16,11 @@
  * Debian 12 VM (docs/operations.md), with margin. */
 #define KW_BASE_RSS_BYTES (16u << 20)
 /* What one open connection holds: libmicrohttpd's memory pool (32 KiB by
- * default) plus the kernel-side socket and, for TLS, the GnuTLS session.
- * Measured: 2,000 idle TLS connections raised RSS by 58 MiB, 2,000 silent
- * TCP connections by 3 MiB (docs/operations.md); 30 KiB rounded to 32 KiB. */
-#define KW_CONNECTION_COST_BYTES (32u * 1024u)
+ * default, malloc'd) plus the GnuTLS session and the kernel's socket
+ * buffers. Measured on a 2-core Debian 12 VM: 2,000 idle TLS connections
+ * (handshake done) raised RSS by 78 MiB, 40 KiB each; 2,000 silent TCP
+ * connections by 25 MiB, 13 KiB each (docs/operations.md). */
+#define KW_CONNECTION_COST_BYTES (40u * 1024u)
 /* The derived connection cap never exceeds this (the file-descriptor limit
  * and libmicrohttpd's epoll loop stay comfortable below it). */
 #define KW_MAX_CONNECTIONS_CAP 10000u
