@@ -51,8 +51,9 @@ long long kwt_legit_review_ms(const struct kwt_server *s, long *status)
     char *body = kwt_review("admission.k8s.io/v1", "uid-legit", "ConfigMap");
     long long t0 = kwt_now_ms();
     struct kwt_response r;
-    CURLcode rc = c && body ? kwt_post(c, s, "/validate", "application/json", body, strlen(body), &r)
-                            : CURLE_FAILED_INIT;
+    CURLcode rc = c && body
+                      ? kwt_post(c, s, "/validate", "application/json", body, strlen(body), &r)
+                      : CURLE_FAILED_INIT;
     long long ms = kwt_now_ms() - t0;
     *status = rc == CURLE_OK ? r.status : -1;
     if (rc == CURLE_OK)
