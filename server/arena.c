@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -85,7 +86,8 @@ static struct kw_arena_chunk *new_chunk(struct kw_arena *a, size_t need)
         if (size < need + CHUNK_HEADER)
             size = need + CHUNK_HEADER;
         size = page_round(size);
-        if (a->chunks && a->mapped + size > a->budget) {
+        bool standard = !a->chunks && size == KW_ARENA_CHUNK_BYTES; /* always allowed */
+        if (!standard && a->mapped + size > a->budget) {
             /* The last chunk may be smaller: whatever fits the budget. */
             size = a->budget > a->mapped ? page_round(need + CHUNK_HEADER) : SIZE_MAX;
             if (size == SIZE_MAX || a->mapped + size > a->budget)

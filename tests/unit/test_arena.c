@@ -55,6 +55,13 @@ Test(arena, one_large_allocation_gets_its_own_chunk)
     cr_expect_null(kw_arena_malloc(6u << 20), "past the budget");
     kw_arena_leave();
     kw_arena_release(&a);
+    /* Even as the first allocation, one past the budget is refused. */
+    kw_arena_init(&a, 1u << 20);
+    kw_arena_enter(&a);
+    cr_expect_null(kw_arena_malloc(3u << 20));
+    cr_expect_not_null(kw_arena_malloc(1000), "the standard chunk is still allowed");
+    kw_arena_leave();
+    kw_arena_release(&a);
 }
 
 Test(arena, free_of_arena_memory_does_nothing)

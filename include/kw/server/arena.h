@@ -49,8 +49,8 @@ struct kw_arena {
  * is made (they would otherwise be freed through the wrong function). */
 void kw_arena_install(void);
 
-/* An empty arena with a budget of `budget_bytes` (at least one chunk is
- * always allowed). Maps nothing yet. */
+/* An empty arena with a budget of `budget_bytes` (one standard chunk is
+ * always allowed, whatever the budget). Maps nothing yet. */
 void kw_arena_init(struct kw_arena *a, size_t budget_bytes);
 
 /* Makes `a` the calling thread's current arena (borrowed until leave). */
