@@ -350,3 +350,65 @@ Test(http_memory, settings_that_do_not_fit_the_memory_limit_refuse_to_start)
     cr_expect(kwt_log_contains(&own, "5000 connections x 40 KiB (--max-connections)"));
     kwt_server_cleanup(&own);
 }
+
+/* The small-body reserve: large bodies fill the budget up to its last
+ * eighth, the next large body is refused, and an ordinary review (under 64
+ * KiB) is still served from the reserve. Sizes are chosen so that without
+ * the reserve an eighth large body would fit and leave the review no room.
+ * A chunked body that outgrows what is left has its connection closed. */
+Test(http_memory, the_reserve_keeps_ordinary_reviews_served_and_chunked_bodies_are_charged)
+{
+    struct kwt_server own;
+    char timeout[16];
+    snprintf(timeout, sizeof(timeout), "%d", 10 * kwt_time_scale());
+    const char *args[] = {"--body-budget-bytes", "8388608", "--request-timeout", timeout, NULL};
+    cr_assert_eq(kwt_server_start(&own, args), 0);
+    /* 8 x (1048562 + 1) = 8 MiB - 104: fits 8 MiB, not 7 MiB. */
+    enum { N = 9, CL = 1048562 };
+    struct kwt_tls conns[N];
+    char head[256], resp[4096];
+    int hl = snprintf(head, sizeof(head),
+                      "POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                      "application/json\r\nContent-Length: %d\r\n\r\n",
+                      CL);
+    int admitted = 0;
+    for (int i = 0; i < N; i++) {
+        cr_assert_eq(kwt_tls_connect(&conns[i], own.port, 0, 0, NULL, NULL, NULL), 0);
+        cr_assert_eq(kwt_tls_write(&conns[i], head, (size_t)hl), 0);
+        long got = kwt_tls_read_response(&conns[i], resp, sizeof(resp), 300L * kwt_time_scale());
+        if (got <= 0)
+            admitted++;
+        else
+            cr_expect(strncmp(resp, "HTTP/1.1 503", 12) == 0, "%.40s", resp);
+    }
+    cr_expect_eq(admitted, 7, "%d large bodies admitted", admitted);
+    expect_legit_served(&own, "with the budget full but for the reserve");
+
+    /* Chunked: starts within the reserve, is refused when it grows. */
+    struct kwt_tls t;
+    cr_assert_eq(kwt_tls_connect(&t, own.port, 0, 0, NULL, NULL, NULL), 0);
+    const char *chead = "POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    cr_assert_eq(kwt_tls_write(&t, chead, strlen(chead)), 0);
+    static char chunk[65536 + 16];
+    int cl = snprintf(chunk, sizeof(chunk), "10000\r\n");
+    memset(chunk + cl, ' ', 65536);
+    memcpy(chunk + cl + 65536, "\r\n", 2);
+    for (int i = 0; i < 8 && kwt_tls_write(&t, chunk, (size_t)cl + 65536 + 2) == 0; i++)
+        ;
+    cr_expect_geq(kwt_tls_wait_closed(&t, 3000L * kwt_time_scale()), 0,
+                  "a chunked body over the budget keeps its connection");
+    kwt_tls_close(&t);
+    for (int i = 0; i < N; i++)
+        kwt_tls_close(&conns[i]);
+    /* Everything given back: the whole budget is there again. */
+    kwt_sleep_ms(200L * kwt_time_scale());
+    expect_legit_served(&own, "after the large bodies closed");
+    struct kwt_tls again;
+    cr_assert_eq(kwt_tls_connect(&again, own.port, 0, 0, NULL, NULL, NULL), 0);
+    cr_assert_eq(kwt_tls_write(&again, head, (size_t)hl), 0);
+    cr_expect_lt(kwt_tls_read_response(&again, resp, sizeof(resp), 300L * kwt_time_scale()), 1,
+                 "a large body is admitted again");
+    kwt_tls_close(&again);
+    kwt_server_finish(&own);
+}
