@@ -412,6 +412,7 @@ static bool charge_body(struct request *rq, size_t total)
     } else {
         atomic_fetch_add(&h->body_bytes, more);
     }
+    kw_metrics_body_bytes_add(h->p.metrics, (long long)more);
     rq->charged = total;
     return true;
 }
@@ -421,6 +422,7 @@ static void free_body(struct request *rq)
 {
     kw_dynbuf_free(&rq->body);
     atomic_fetch_sub(&rq->h->body_bytes, rq->charged);
+    kw_metrics_body_bytes_add(rq->h->p.metrics, -(long long)rq->charged);
     rq->charged = 0;
 }
 
@@ -469,6 +471,7 @@ static enum append_result append_body(struct request *rq, const char *data, size
         return OVER_LIMIT;
     if (b->cap > rq->charged) { /* not expected: keep the books right anyway */
         atomic_fetch_add(&rq->h->body_bytes, b->cap - rq->charged);
+        kw_metrics_body_bytes_add(rq->h->p.metrics, (long long)(b->cap - rq->charged));
         rq->charged = b->cap;
     }
     return APPENDED;

@@ -51,6 +51,7 @@ struct kw_metrics {
     counter_t responses[NCODES + 1];
     atomic_llong in_flight;
     atomic_llong connections;
+    atomic_llong body_bytes;  /* request body bytes charged to the body budget */
     counter_t tls_reloads[2]; /* success, failure */
     counter_t config_reloads[2];
     atomic_llong cert_expiry;
@@ -148,6 +149,11 @@ void kw_metrics_in_flight_add(struct kw_metrics *m, int delta)
 void kw_metrics_connections_add(struct kw_metrics *m, int delta)
 {
     atomic_fetch_add_explicit(&m->connections, delta, memory_order_relaxed);
+}
+
+void kw_metrics_body_bytes_add(struct kw_metrics *m, long long delta)
+{
+    atomic_fetch_add_explicit(&m->body_bytes, delta, memory_order_relaxed);
 }
 
 void kw_metrics_tls_reload(struct kw_metrics *m, bool ok)
@@ -274,6 +280,10 @@ static void render_gauges(struct kw_metrics *m, FILE *f)
                "Open client connections on the webhook listener.");
     fprintf(f, "kopia_webhook_open_connections %lld\n",
             atomic_load_explicit(&m->connections, memory_order_relaxed));
+    put_header(f, "kopia_webhook_request_body_bytes", "gauge",
+               "Bytes of request bodies buffered, charged against the body budget.");
+    fprintf(f, "kopia_webhook_request_body_bytes %lld\n",
+            atomic_load_explicit(&m->body_bytes, memory_order_relaxed));
     put_header(f, "kopia_webhook_certificate_expiry_timestamp_seconds", "gauge",
                "notAfter of the serving certificate, in seconds since the Unix epoch.");
     fprintf(f, "kopia_webhook_certificate_expiry_timestamp_seconds %lld\n",

@@ -382,6 +382,11 @@ Test(http_memory, the_reserve_keeps_ordinary_reviews_served_and_chunked_bodies_a
             cr_expect(strncmp(resp, "HTTP/1.1 503", 12) == 0, "%.40s", resp);
     }
     cr_expect_eq(admitted, 7, "%d large bodies admitted", admitted);
+    struct kwt_metrics m;
+    char err[256];
+    cr_assert_eq(kwt_scrape(&own, &m, err, sizeof(err)), 0, "%s", err);
+    cr_expect_eq(kwt_metric(&m, "kopia_webhook_request_body_bytes", NULL), 7.0 * (CL + 1));
+    kwt_metrics_free(&m);
     expect_legit_served(&own, "with the budget full but for the reserve");
 
     /* Chunked: starts within the reserve, is refused when it grows. */
@@ -403,6 +408,9 @@ Test(http_memory, the_reserve_keeps_ordinary_reviews_served_and_chunked_bodies_a
         kwt_tls_close(&conns[i]);
     /* Everything given back: the whole budget is there again. */
     kwt_sleep_ms(200L * kwt_time_scale());
+    cr_assert_eq(kwt_scrape(&own, &m, err, sizeof(err)), 0, "%s", err);
+    cr_expect_eq(kwt_metric(&m, "kopia_webhook_request_body_bytes", NULL), 0);
+    kwt_metrics_free(&m);
     expect_legit_served(&own, "after the large bodies closed");
     struct kwt_tls again;
     cr_assert_eq(kwt_tls_connect(&again, own.port, 0, 0, NULL, NULL, NULL), 0);
