@@ -1,10 +1,12 @@
 /* The per-request arena behind jansson's allocator (include/kw/server/arena.h):
  * tagged allocations, bump allocation from mmap'd chunks under a budget, one
- * cached chunk per thread (freed by a thread-exit destructor). */
+ * standard chunk kept per thread (freed by a thread-exit destructor), and a
+ * per-thread cache of larger chunks that kw_arena_trim empties. */
 #include "kw/server/arena.h"
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,6 +29,14 @@ static _Thread_local struct kw_arena *current;
 static _Thread_local struct kw_arena_chunk *spare; /* this thread's cached chunk */
 static pthread_key_t spare_key;
 static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+/* The larger chunks each thread's last requests left, one list per thread:
+ * only the owning thread puts a list in (kw_arena_release), and either it or
+ * kw_arena_trim takes the whole list out, so a list always has one owner. */
+#define MAX_CACHES 256
+static _Atomic(struct kw_arena_chunk *) caches[MAX_CACHES];
+static atomic_uint ncaches;
+static _Thread_local int my_cache = -1; /* index in caches; -2: none left */
 
 static void unmap(struct kw_arena_chunk *c)
 {
@@ -62,6 +72,44 @@ static struct kw_arena_chunk *take_spare(void)
     return c;
 }
 
+/* This thread's cache list, or NULL when every slot is taken. */
+static _Atomic(struct kw_arena_chunk *) *cache_slot(void)
+{
+    if (my_cache == -1) {
+        unsigned i = atomic_fetch_add(&ncaches, 1);
+        my_cache = i < MAX_CACHES ? (int)i : -2;
+    }
+    return my_cache >= 0 ? &caches[my_cache] : NULL;
+}
+
+static void unmap_list(struct kw_arena_chunk *c)
+{
+    while (c) {
+        struct kw_arena_chunk *next = c->next;
+        unmap(c);
+        c = next;
+    }
+}
+
+/* A chunk of the thread's cache (taken once per arena) with room for
+ * `need` that the budget allows, or NULL. */
+static struct kw_arena_chunk *take_cached(struct kw_arena *a, size_t need)
+{
+    if (!a->took_cache) {
+        _Atomic(struct kw_arena_chunk *) *slot = cache_slot();
+        a->cached = slot ? atomic_exchange(slot, NULL) : NULL;
+        a->took_cache = 1;
+    }
+    for (struct kw_arena_chunk **p = &a->cached; *p; p = &(*p)->next) {
+        struct kw_arena_chunk *c = *p;
+        if (c->size - CHUNK_HEADER >= need && a->mapped + c->size <= a->budget) {
+            *p = c->next;
+            return c;
+        }
+    }
+    return NULL;
+}
+
 static void *tagged(void *block, uint64_t tag)
 {
     *(uint64_t *)block = tag;
@@ -79,6 +127,8 @@ static struct kw_arena_chunk *new_chunk(struct kw_arena *a, size_t need)
     struct kw_arena_chunk *c = NULL;
     if (!a->chunks && need <= KW_ARENA_CHUNK_BYTES - CHUNK_HEADER)
         c = take_spare();
+    if (!c && (a->chunks || need > KW_ARENA_CHUNK_BYTES - CHUNK_HEADER))
+        c = take_cached(a, need);
     if (!c) {
         /* Each chunk at least doubles the arena, so a tree of N bytes maps
          * O(log N) chunks; never less than the standard chunk. */
@@ -93,6 +143,10 @@ static struct kw_arena_chunk *new_chunk(struct kw_arena *a, size_t need)
             if (size == SIZE_MAX || a->mapped + size > a->budget)
                 return NULL;
         }
+        /* Cached chunks too small for this arena's needs count against its
+         * budget while mapped: give them back before mapping more. */
+        unmap_list(a->cached);
+        a->cached = NULL;
         void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (m == MAP_FAILED)
             return NULL;
@@ -168,14 +222,47 @@ void kw_arena_leave(void)
 
 void kw_arena_release(struct kw_arena *a)
 {
-    struct kw_arena_chunk *c = a->chunks;
+    /* The standard chunk becomes the thread's spare; the others join what
+     * is left of the cache, which keeps up to KW_ARENA_CACHE_BYTES. */
+    struct kw_arena_chunk *keep = a->cached, *c = a->chunks;
     while (c) {
         struct kw_arena_chunk *next = c->next;
-        if (!spare && c->size == KW_ARENA_CHUNK_BYTES)
+        if (!spare && c->size == KW_ARENA_CHUNK_BYTES) {
             keep_spare(c);
-        else
-            unmap(c);
+        } else {
+            c->next = keep;
+            keep = c;
+        }
         c = next;
     }
+    _Atomic(struct kw_arena_chunk *) *slot = keep ? cache_slot() : NULL;
+    if (slot) {
+        /* Whatever the slot still holds (an arena that never took it). */
+        struct kw_arena_chunk *old = atomic_exchange(slot, NULL);
+        while (old) {
+            struct kw_arena_chunk *next = old->next;
+            old->next = keep;
+            keep = old;
+            old = next;
+        }
+        size_t bytes = 0;
+        struct kw_arena_chunk **p = &keep;
+        while (*p && bytes + (*p)->size <= KW_ARENA_CACHE_BYTES) {
+            bytes += (*p)->size;
+            p = &(*p)->next;
+        }
+        unmap_list(*p);
+        *p = NULL;
+        atomic_store(slot, keep);
+    } else {
+        unmap_list(keep);
+    }
     kw_arena_init(a, a->budget);
+}
+
+void kw_arena_trim(void)
+{
+    unsigned n = atomic_load(&ncaches);
+    for (unsigned i = 0; i < n && i < MAX_CACHES; i++)
+        unmap_list(atomic_exchange(&caches[i], NULL));
 }

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kw/server/arena.h"
 #include "kw/server/budget.h"
 #include "kw/server/certs.h"
 #include "kw/server/http.h"
@@ -220,12 +221,14 @@ static int read_signals(struct server *s)
     return stop;
 }
 
-/* Memory freed by closed connections (libmicrohttpd's 32 KiB pools, GnuTLS
- * sessions) sits in the middle of malloc's heaps, where glibc's automatic
- * trim (top of the heap only) never reaches it: give whole free pages back
- * when enough is free. A few milliseconds at most, once a second. */
+/* The arenas' caches of larger chunks go back (kw_arena_trim). Memory freed
+ * by closed connections (libmicrohttpd's 32 KiB pools, GnuTLS sessions)
+ * sits in the middle of malloc's heaps, where glibc's automatic trim (top of
+ * the heap only) never reaches it: give whole free pages back when enough is
+ * free. A few milliseconds at most, once a second. */
 static void trim_heap(void)
 {
+    kw_arena_trim();
     struct mallinfo2 mi = mallinfo2();
     if (mi.fordblks > KW_TRIM_FREE_BYTES)
         malloc_trim(0);

@@ -4,9 +4,11 @@
  * trees built through it. */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "kw/json/json.h"
 #include "kw/server/arena.h"
@@ -208,4 +210,61 @@ Test(arena, cost_per_value)
         kw_arena_release(&a);
         free(buf);
     }
+}
+
+/* Whether the page holding `p` is mapped (msync fails with ENOMEM on an
+ * unmapped page). */
+static bool mapped(const void *p)
+{
+    uintptr_t page = (uintptr_t)p & ~(uintptr_t)4095;
+    return msync((void *)page, 4096, MS_ASYNC) == 0;
+}
+
+/* Larger chunks stay in the thread's cache for the next request (no fresh
+ * pages to fault in), up to KW_ARENA_CACHE_BYTES, until kw_arena_trim. */
+Test(arena, larger_chunks_are_cached_until_trimmed)
+{
+    kw_arena_trim();
+    struct kw_arena a;
+    kw_arena_init(&a, 64u << 20);
+    kw_arena_enter(&a);
+    char *big = kw_arena_malloc(1u << 20);
+    kw_arena_leave();
+    kw_arena_release(&a);
+    cr_expect(mapped(big), "kept in the cache");
+    kw_arena_enter(&a);
+    char *again = kw_arena_malloc(1u << 20);
+    kw_arena_leave();
+    cr_expect_eq(again, big, "the cached chunk is used again");
+    kw_arena_release(&a);
+    kw_arena_trim();
+    cr_expect_not(mapped(big), "unmapped by the trim");
+
+    kw_arena_enter(&a);
+    char *huge = kw_arena_malloc(KW_ARENA_CACHE_BYTES + (1u << 20));
+    kw_arena_leave();
+    kw_arena_release(&a);
+    cr_expect_not(mapped(huge), "larger than the cache: unmapped at once");
+}
+
+/* A cached chunk too small for what the arena needs next does not stay
+ * mapped beside a fresh one past the budget. */
+Test(arena, cached_chunks_count_against_the_budget)
+{
+    kw_arena_trim();
+    struct kw_arena a;
+    kw_arena_init(&a, 4u << 20);
+    kw_arena_enter(&a);
+    char *small = kw_arena_malloc(1u << 20);
+    kw_arena_leave();
+    kw_arena_release(&a);
+    cr_assert(mapped(small));
+    kw_arena_enter(&a);
+    char *big = kw_arena_malloc(3u << 20);
+    kw_arena_leave();
+    cr_expect_not_null(big);
+    cr_expect_null(a.cached, "the unusable cached chunk was given back first");
+    cr_expect_leq(a.mapped, 4u << 20);
+    kw_arena_release(&a);
+    kw_arena_trim();
 }

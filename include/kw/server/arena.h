@@ -26,6 +26,8 @@
 /* The size of the chunk each thread keeps between requests, and the least a
  * chunk is mapped with. */
 #define KW_ARENA_CHUNK_BYTES (256u * 1024u)
+/* The most each thread's cache of larger chunks keeps between requests. */
+#define KW_ARENA_CACHE_BYTES (4u * 1024u * 1024u)
 
 /* The most a decoded JSON value costs in an arena (jansson 2.14, headers
  * and the arrays' growth included): an empty object, measured 266 bytes
@@ -43,6 +45,8 @@ struct kw_arena {
     size_t mapped;                 /* bytes its chunks map now */
     size_t requested;              /* bytes asked for (headers and rounding included) */
     int failed;                    /* an allocation was refused */
+    struct kw_arena_chunk *cached; /* owned: the thread's cached chunks not yet used */
+    int took_cache;                /* `cached` was taken from the thread's cache */
 };
 
 /* Installs the allocator into jansson. Call once, before any jansson value
@@ -58,10 +62,17 @@ void kw_arena_enter(struct kw_arena *a);
 /* The calling thread has no current arena again. */
 void kw_arena_leave(void);
 
-/* Returns every chunk of `a`: the thread's cached chunk is kept for the next
- * request (when the thread has none), the others are unmapped. `a` is empty
- * afterwards and may be used again. */
+/* Returns every chunk of `a`: a standard chunk becomes the thread's spare
+ * for the next request (when the thread has none); larger chunks go to the
+ * thread's cache, up to KW_ARENA_CACHE_BYTES (the rest is unmapped), so that
+ * a stream of large reviews does not fault in fresh pages for each one. `a`
+ * is empty afterwards and may be used again. */
 void kw_arena_release(struct kw_arena *a);
+
+/* Unmaps every thread's cache of larger chunks (not the standard spares):
+ * the server calls it once a second, so memory a burst of large reviews
+ * used goes back within a second of it. Safe from any thread. */
+void kw_arena_trim(void);
 
 /* jansson's allocator (also usable directly): see above. */
 void *kw_arena_malloc(size_t n);
