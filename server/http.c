@@ -392,9 +392,10 @@ static long long content_length(struct MHD_Connection *c)
 
 /* --- The body budget ----------------------------------------------------- */
 
-/* Raises what `rq` holds of the body budget to `total` bytes. A body whose
- * total passes KW_SMALL_BODY_BYTES may not use the small-body reserve.
- * False when the budget cannot give them (nothing changes then). */
+/* Raises what `rq` holds of the body budget to `total` bytes (a buffer: the
+ * body and its NUL). A body over KW_SMALL_BODY_BYTES may not use the
+ * small-body reserve. False when the budget cannot give them (nothing
+ * changes then). */
 static bool charge_body(struct request *rq, size_t total)
 {
     struct kw_http *h = rq->h;
@@ -402,8 +403,8 @@ static bool charge_body(struct request *rq, size_t total)
         return true;
     size_t more = total - rq->charged;
     if (h->p.body_budget) {
-        size_t limit =
-            total <= KW_SMALL_BODY_BYTES ? h->p.body_budget : h->p.body_budget - h->p.body_reserve;
+        size_t limit = total <= KW_SMALL_BODY_BYTES + 1 ? h->p.body_budget
+                                                        : h->p.body_budget - h->p.body_reserve;
         size_t used = atomic_load(&h->body_bytes);
         do {
             if (used > limit || more > limit - used)

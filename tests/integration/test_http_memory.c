@@ -43,6 +43,8 @@ static void stop(void)
 }
 
 TestSuite(http_memory, .init = start, .fini = stop, .timeout = 300);
+/* Tests that start a server with their own flags. */
+TestSuite(http_memory_own, .timeout = 300);
 
 static long hwm_kib(const struct kwt_server *s)
 {
@@ -122,7 +124,7 @@ Test(http_memory, the_amplification_body_is_413_too_complex)
 
 /* With no value limit, the per-request memory budget stops the same kind of
  * body: the arena refuses, the decoder fails, the core answers 413. */
-Test(http_memory, the_request_memory_budget_stops_what_the_value_limit_lets_through)
+Test(http_memory_own, the_request_memory_budget_stops_what_the_value_limit_lets_through)
 {
     struct kwt_server own;
     const char *args[] = {"--max-request-values", "0", "--request-memory-bytes", "4194304", NULL};
@@ -314,7 +316,7 @@ Test(http_memory, memory_goes_back_after_a_burst_of_large_reviews)
  * listener's: past it libmicrohttpd stops accepting (the kernel's backlog
  * holds the rest), so the server never holds more connections than the
  * model counted. */
-Test(http_memory, the_listener_holds_no_more_connections_than_the_cap)
+Test(http_memory_own, the_listener_holds_no_more_connections_than_the_cap)
 {
     struct kwt_server own;
     const char *args[] = {"--max-connections", "70", NULL};
@@ -340,7 +342,7 @@ Test(http_memory, the_listener_holds_no_more_connections_than_the_cap)
 
 /* Explicit settings that cannot fit under the memory limit stop the start
  * with a message that shows the calculation. */
-Test(http_memory, settings_that_do_not_fit_the_memory_limit_refuse_to_start)
+Test(http_memory_own, settings_that_do_not_fit_the_memory_limit_refuse_to_start)
 {
     struct kwt_server own;
     const char *args[] = {"--memory-limit", "67108864", "--max-connections", "5000", NULL};
@@ -356,7 +358,7 @@ Test(http_memory, settings_that_do_not_fit_the_memory_limit_refuse_to_start)
  * KiB) is still served from the reserve. Sizes are chosen so that without
  * the reserve an eighth large body would fit and leave the review no room.
  * A chunked body that outgrows what is left has its connection closed. */
-Test(http_memory, the_reserve_keeps_ordinary_reviews_served_and_chunked_bodies_are_charged)
+Test(http_memory_own, the_reserve_keeps_ordinary_reviews_served_and_chunked_bodies_are_charged)
 {
     struct kwt_server own;
     char timeout[16];
