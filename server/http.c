@@ -66,7 +66,6 @@ static const struct {
     unsigned status;
     const char *body;
     const char *allow;
-    const char *retry_after;
 } canned_spec[C_COUNT] = {
     [C_NOT_FOUND] = {404, "not found: the webhook paths are /validate and /mutate\n", NULL},
     [C_METHOD_WEBHOOK] = {405, "method not allowed: use POST\n", "POST"},
@@ -83,7 +82,7 @@ static const struct {
                      NULL},
     [C_NO_MEMORY] = {500, "out of memory\n", NULL},
     [C_BUSY] = {503, "server busy: request bodies in flight use the whole body budget; retry\n",
-                NULL, "1"},
+                NULL},
     [C_OK] = {200, "ok\n", NULL},
     [C_NOT_READY_DRAINING] = {503, "not ready: shutting down\n", NULL},
     [C_NOT_READY_LISTENER] = {503, "not ready: the webhook listener is not accepting\n", NULL},
@@ -213,9 +212,8 @@ static int build_canned(struct kw_http *h)
             if (canned_spec[i].allow &&
                 MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, canned_spec[i].allow) != MHD_YES)
                 return -1;
-            if (canned_spec[i].retry_after &&
-                MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER,
-                                        canned_spec[i].retry_after) != MHD_YES)
+            if (i == C_BUSY &&
+                MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1") != MHD_YES)
                 return -1;
             if (closing &&
                 MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)
