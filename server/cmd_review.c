@@ -51,7 +51,7 @@ int kw_cmd_review(int argc, char **argv)
         fputc('\n', stdout);
     } else {
         fprintf(stderr, "kopia-webhook review: %s", out.body ? out.body : "out of memory\n");
-        status = out.http_status == 400 ? 2 : 1;
+        status = out.http_status == 400 || out.http_status == 413 ? 2 : 1;
     }
     kw_outcome_free(&out);
     kw_runtime_free(&rt);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kw/server/arena.h"
 #include "kw/server/cli.h"
 #include "kw/server/log.h"
 #include "kw/server/runtime.h"
@@ -52,10 +53,12 @@ static int apply_flags(int argc, char **argv, struct kw_settings *s)
 /* --- Configuration reload (SIGHUP) --------------------------------------- */
 
 /* What a reload needs besides the file: the schemas compiled at start (they
- * are built into the binary and never change). */
+ * are built into the binary and never change) and the value limit the
+ * start-up settings chose (the memory model was sized with it). */
 struct reload_source {
     const char *path;
     const struct kw_schema_set *schemas;
+    size_t max_request_values;
 };
 
 static void free_config(struct kw_config *cfg_owned, void *cls)
@@ -74,6 +77,7 @@ static struct kw_config *owned_config(const struct kw_config *src, const struct 
         return NULL;
     }
     c->schemas = from->schemas;
+    c->max_request_values = from->max_request_values;
     return c;
 }
 
@@ -91,25 +95,27 @@ static struct kw_config *reload_config_file(void *cls, char *err, size_t errlen)
     return c;
 }
 
-/* Keeps request-sized buffers (up to the body limit) on the heap instead of
- * a fresh mmap/munmap per request: with glibc's default, every large review
- * paid ~250 page faults for its body, scratch and string buffers, doubling
- * its CPU cost. Memory above the trim threshold still goes back to the
- * kernel; a few arenas bound the per-thread caches. */
-static void tune_allocator(size_t max_body_bytes)
+/* glibc malloc for a process whose requests come and go (docs/operations.md,
+ * "Memory model"): the review trees live in per-request arenas
+ * (server/arena.c), so malloc holds little besides request bodies and
+ * libraries' state. A fixed mmap threshold puts every body above 128 KiB in
+ * its own mapping, unmapped when the request ends, whatever sizes came
+ * before (glibc's default threshold rises with each large free and then
+ * keeps such bodies on the heap). Free memory at the top of the heap above
+ * 1 MiB goes back to the kernel; two malloc arenas instead of eight per core
+ * bound what idle threads' arenas hold. */
+static void tune_allocator(void)
 {
-    size_t keep = max_body_bytes + (1u << 20);
-    mallopt(M_MMAP_THRESHOLD, (int)(keep < (32u << 20) ? keep : (32u << 20)));
-    mallopt(M_TRIM_THRESHOLD, 64 << 20);
-    mallopt(M_ARENA_MAX, 4);
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+    mallopt(M_ARENA_MAX, 2);
 }
 
 static int serve(const struct kw_server_options *o, const struct kw_runtime *rt,
                  const char *config_path)
 {
-    tune_allocator(o->max_body_bytes);
     char err[512] = "";
-    struct reload_source from = {config_path, rt->schemas};
+    struct reload_source from = {config_path, rt->schemas, o->max_request_values};
     struct kw_config *initial = owned_config(&rt->cfg, &from);
     struct kw_config_holder *holder =
         initial ? kw_config_holder_new(initial, free_config,
@@ -137,6 +143,9 @@ int kw_cmd_serve(int argc, char **argv)
             kw_settings_usage(stdout);
             return 0;
         }
+    /* Before any jansson value exists: every value carries the arena's tag. */
+    tune_allocator();
+    kw_arena_install();
     /* The flags are read twice: on their own first, so that their errors
      * come before the config file's (and to find --config), then over the
      * file's settings, so that they win over it. */

@@ -7,7 +7,10 @@
 
 size_t kw_conntrack_soft_limit(size_t max_connections)
 {
-    size_t margin = max_connections / 10;
+    /* A 32nd: room for the connections accepted while the ones evicted
+     * close (eviction is synchronous with each accept), small enough that
+     * the derived cap of a 128 MiB pod (2,150) holds 2,000 connections. */
+    size_t margin = max_connections / 32;
     if (margin == 0 && max_connections > 1)
         margin = 1;
     return max_connections - margin;

@@ -15,7 +15,7 @@
  * connection is in a table (server/conntrack.c) with a deadline that does not
  * move when a byte arrives: a sweeper thread shuts down the socket of a
  * connection whose request has not arrived in time, and a new connection
- * that takes the listener past 90% of its cap shuts down the idle or slowest
+ * that takes the listener past 97% of its cap shuts down the idle or slowest
  * ones. Shutting down (not closing) leaves the descriptor to libmicrohttpd,
  * which sees the end of the stream and closes it; the entry leaves the table
  * in the close notification, which libmicrohttpd 0.9.75 calls before it
@@ -43,6 +43,8 @@
 #include "kw/admission/core.h"
 #include "kw/base/dynbuf.h"
 #include "kw/server/conntrack.h"
+#include "kw/server/arena.h"
+#include "kw/server/budget.h"
 #include "kw/server/log.h"
 #include "kw/server/metrics.h"
 #include "kw/server/tls.h"
@@ -64,6 +66,7 @@ enum canned {
     C_BAD_HOST,
     C_FORBIDDEN,
     C_NO_MEMORY,
+    C_BUSY,
     C_OK,
     C_NOT_READY_DRAINING,
     C_NOT_READY_LISTENER,
@@ -95,6 +98,8 @@ static const struct {
     [C_FORBIDDEN] = {403, "forbidden: a client certificate signed by the client CA is required\n",
                      NULL},
     [C_NO_MEMORY] = {500, "out of memory\n", NULL},
+    [C_BUSY] = {503, "server busy: request bodies in flight use the whole body budget; retry\n",
+                NULL},
     [C_OK] = {200, "ok\n", NULL},
     [C_NOT_READY_DRAINING] = {503, "not ready: shutting down\n", NULL},
     [C_NOT_READY_LISTENER] = {503, "not ready: the webhook listener is not accepting\n", NULL},
@@ -105,9 +110,10 @@ struct kw_http {
     struct kw_http_params p;
     struct MHD_Daemon *daemon;
     int listen_fd;
-    bool quiesced;      /* then the listen socket is ours to close after the stop */
-    atomic_uint active; /* requests from request line to completion */
-    atomic_uint fresh;  /* connections that have not sent a request line yet */
+    bool quiesced;            /* then the listen socket is ours to close after the stop */
+    atomic_uint active;       /* requests from request line to completion */
+    atomic_uint fresh;        /* connections that have not sent a request line yet */
+    atomic_size_t body_bytes; /* request body memory charged against p.body_budget */
     struct MHD_Response *canned[2][C_COUNT]; /* [closing][which] */
 
     /* The connection table and its sweeper. The lock guards the table and
@@ -143,6 +149,7 @@ struct request {
     bool begun;
     bool in_flight;        /* counted in kopia_webhook_in_flight_requests */
     struct kw_dynbuf body; /* the whole body, limited to max_body_bytes */
+    size_t charged;        /* bytes of the body budget it holds (its buffer's size) */
 };
 
 static double seconds_since(const struct timespec *start)
@@ -473,10 +480,11 @@ static void record_transport_error(struct request *rq, unsigned status, const ch
 static enum MHD_Result send_canned(struct request *rq, struct MHD_Connection *c, enum canned which)
 {
     unsigned status = canned_spec[which].status;
-    /* 413 and 501 leave the body unread: the connection cannot be reused;
-     * after a framing error the next request's start is unknown. */
+    /* 413, 501 and 503 leave the body unread: the connection cannot be
+     * reused; after a framing error the next request's start is unknown. */
     bool closing = draining(rq->h) || which == C_TOO_LARGE || which == C_NOT_IMPLEMENTED ||
-                   which == C_BAD_LENGTH || which == C_BAD_FRAMING || which == C_BAD_HOST;
+                   which == C_BAD_LENGTH || which == C_BAD_FRAMING || which == C_BAD_HOST ||
+                   which == C_BUSY;
     enum MHD_Result ok = send_response(rq, c, status, rq->h->canned[closing][which]);
     if (ok == MHD_YES && is_webhook(rq->route))
         record_transport_error(rq, status, canned_spec[which].body);
@@ -506,6 +514,9 @@ static int build_canned(struct kw_http *h)
                 return -1;
             if (canned_spec[i].allow &&
                 MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, canned_spec[i].allow) != MHD_YES)
+                return -1;
+            if (i == C_BUSY &&
+                MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1") != MHD_YES)
                 return -1;
             if (closing &&
                 MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)
@@ -716,6 +727,43 @@ static long long content_length(struct MHD_Connection *c)
     return n > (unsigned long long)INT64_MAX ? -2 : (long long)n;
 }
 
+/* --- The body budget ----------------------------------------------------- */
+
+/* Raises what `rq` holds of the body budget to `total` bytes (a buffer: the
+ * body and its NUL). A body over KW_SMALL_BODY_BYTES may not use the
+ * small-body reserve. False when the budget cannot give them (nothing
+ * changes then). */
+static bool charge_body(struct request *rq, size_t total)
+{
+    struct kw_http *h = rq->h;
+    if (total <= rq->charged)
+        return true;
+    size_t more = total - rq->charged;
+    if (h->p.body_budget) {
+        size_t limit = total <= KW_SMALL_BODY_BYTES + 1 ? h->p.body_budget
+                                                        : h->p.body_budget - h->p.body_reserve;
+        size_t used = atomic_load(&h->body_bytes);
+        do {
+            if (used > limit || more > limit - used)
+                return false;
+        } while (!atomic_compare_exchange_weak(&h->body_bytes, &used, used + more));
+    } else {
+        atomic_fetch_add(&h->body_bytes, more);
+    }
+    kw_metrics_body_bytes_add(h->p.metrics, (long long)more);
+    rq->charged = total;
+    return true;
+}
+
+/* Frees the body and gives its bytes back to the budget. */
+static void free_body(struct request *rq)
+{
+    kw_dynbuf_free(&rq->body);
+    atomic_fetch_sub(&rq->h->body_bytes, rq->charged);
+    kw_metrics_body_bytes_add(rq->h->p.metrics, -(long long)rq->charged);
+    rq->charged = 0;
+}
+
 static enum MHD_Result begin_webhook(struct request *rq, struct MHD_Connection *c,
                                      const char *method)
 {
@@ -734,17 +782,37 @@ static enum MHD_Result begin_webhook(struct request *rq, struct MHD_Connection *
         return send_canned(rq, c, C_TOO_LARGE);
     if (cl == 0)
         return send_canned(rq, c, C_EMPTY_BODY);
-    /* Known length: exactly one allocation. Chunked: start small, grow. */
-    if (kw_dynbuf_reserve(&rq->body, cl > 0 ? (size_t)cl : (max < 65536 ? max : 65536)))
+    /* Known length: exactly one allocation, charged whole before it is
+     * made. Chunked: start small, grow (append_body charges each growth). */
+    size_t first = cl > 0 ? (size_t)cl : (max < 65536 ? max : 65536);
+    if (!charge_body(rq, first + 1))
+        return send_canned(rq, c, C_BUSY);
+    if (kw_dynbuf_reserve(&rq->body, first))
         return send_canned(rq, c, C_NO_MEMORY);
     return MHD_YES;
 }
 
-/* Appends a body chunk (the buffer grows only for chunked bodies). Returns
- * false when the body passes the limit, or memory runs out. */
-static bool append_body(struct request *rq, const char *data, size_t n)
+enum append_result { APPENDED, OVER_LIMIT, OVER_BUDGET };
+
+/* Appends a body chunk (the buffer grows only for chunked bodies, each
+ * growth charged to the body budget first, at the size kw_dynbuf will
+ * allocate: twice the old size, or what is needed, up to the limit). */
+static enum append_result append_body(struct request *rq, const char *data, size_t n)
 {
-    return kw_dynbuf_append(&rq->body, data, n) == KW_DYNBUF_OK;
+    struct kw_dynbuf *b = &rq->body;
+    if (kw_dynbuf_room(b) < n && n <= b->limit - b->len) {
+        size_t grown = b->cap * 2 > b->len + n + 1 ? b->cap * 2 : b->len + n + 1;
+        if (!charge_body(rq, grown < b->limit + 1 ? grown : b->limit + 1))
+            return OVER_BUDGET;
+    }
+    if (kw_dynbuf_append(b, data, n) != KW_DYNBUF_OK)
+        return OVER_LIMIT;
+    if (b->cap > rq->charged) { /* not expected: keep the books right anyway */
+        atomic_fetch_add(&rq->h->body_bytes, b->cap - rq->charged);
+        kw_metrics_body_bytes_add(rq->h->p.metrics, (long long)(b->cap - rq->charged));
+        rq->charged = b->cap;
+    }
+    return APPENDED;
 }
 
 /* A chunked body passed the limit: stop reading here. libmicrohttpd 0.9.75
@@ -752,10 +820,21 @@ static bool append_body(struct request *rq, const char *data, size_t n)
  * closed without one (a 413 when the library allows it). */
 static enum MHD_Result stop_oversized(struct request *rq, struct MHD_Connection *c)
 {
-    kw_dynbuf_free(&rq->body);
+    free_body(rq);
     if (send_canned(rq, c, C_TOO_LARGE) == MHD_YES)
         return MHD_YES;
     record_transport_error(rq, 413, "chunked request body over the limit; connection closed");
+    return MHD_NO;
+}
+
+/* A chunked body outgrew what the body budget has left: as above, the
+ * connection is closed (a 503 when the library allows it). */
+static enum MHD_Result stop_over_budget(struct request *rq, struct MHD_Connection *c)
+{
+    free_body(rq);
+    if (send_canned(rq, c, C_BUSY) == MHD_YES)
+        return MHD_YES;
+    record_transport_error(rq, 503, "chunked request body over the body budget; connection closed");
     return MHD_NO;
 }
 
@@ -806,10 +885,17 @@ static enum MHD_Result finish_webhook(struct request *rq, struct MHD_Connection 
     enum kw_webhook hook = rq->route == R_MUTATE ? KW_HOOK_MUTATE : KW_HOOK_VALIDATE;
     struct kw_config_ref *ref;
     const struct kw_config *cfg = kw_config_acquire(rq->h->p.config, &ref);
+    /* Everything jansson allocates for this review comes from one arena,
+     * unmapped in one step (the response body is malloc'd by the core). */
+    struct kw_arena arena;
+    kw_arena_init(&arena, rq->h->p.request_memory);
+    kw_arena_enter(&arena);
     struct kw_outcome out;
     kw_handle(cfg, hook, kw_dynbuf_ptr(&rq->body), kw_dynbuf_len(&rq->body), &out);
+    kw_arena_leave();
+    kw_arena_release(&arena);
     kw_config_release(ref);
-    kw_dynbuf_free(&rq->body);
+    free_body(rq);
 
     double secs = seconds_since(&rq->start);
     kw_metrics_record_review(rq->h->p.metrics, hook, &out.summary, out.http_status, secs);
@@ -861,9 +947,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         if (!is_webhook(rq->route))
             return MHD_NO; /* a body on GET /healthz: not worth reading */
-        if (append_body(rq, upload_data, n))
+        switch (append_body(rq, upload_data, n)) {
+        case APPENDED:
             return MHD_YES;
-        return stop_oversized(rq, c);
+        case OVER_BUDGET:
+            return stop_over_budget(rq, c);
+        default:
+            return stop_oversized(rq, c);
+        }
     }
     track(rq->h, c, STEP_PROCESSING); /* the whole request is in */
     if (!is_webhook(rq->route))
@@ -900,7 +991,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     if (rq) {
         if (rq->in_flight)
             kw_metrics_in_flight_add(h->p.metrics, -1);
-        kw_dynbuf_free(&rq->body);
+        free_body(rq);
         free(rq);
         *req_cls = NULL;
     }

@@ -52,6 +52,7 @@ struct kw_metrics {
     atomic_llong in_flight;
     atomic_llong connections;
     counter_t closed[KW_CLOSED_REASONS];
+    atomic_llong body_bytes;  /* request body bytes charged to the body budget */
     counter_t tls_reloads[2]; /* success, failure */
     counter_t config_reloads[2];
     atomic_llong cert_expiry;
@@ -155,6 +156,11 @@ void kw_metrics_connections_closed(struct kw_metrics *m, enum kw_closed_reason w
 {
     if (n && why < KW_CLOSED_REASONS)
         atomic_fetch_add_explicit(&m->closed[why], n, memory_order_relaxed);
+}
+
+void kw_metrics_body_bytes_add(struct kw_metrics *m, long long delta)
+{
+    atomic_fetch_add_explicit(&m->body_bytes, delta, memory_order_relaxed);
 }
 
 void kw_metrics_tls_reload(struct kw_metrics *m, bool ok)
@@ -288,6 +294,10 @@ static void render_gauges(struct kw_metrics *m, FILE *f)
             (unsigned long long)get(&m->closed[KW_CLOSED_DEADLINE]));
     fprintf(f, "kopia_webhook_connections_closed_total{reason=\"evicted\"} %llu\n",
             (unsigned long long)get(&m->closed[KW_CLOSED_EVICTED]));
+    put_header(f, "kopia_webhook_request_body_bytes", "gauge",
+               "Bytes of request bodies buffered, charged against the body budget.");
+    fprintf(f, "kopia_webhook_request_body_bytes %lld\n",
+            atomic_load_explicit(&m->body_bytes, memory_order_relaxed));
     put_header(f, "kopia_webhook_certificate_expiry_timestamp_seconds", "gauge",
                "notAfter of the serving certificate, in seconds since the Unix epoch.");
     fprintf(f, "kopia_webhook_certificate_expiry_timestamp_seconds %lld\n",

@@ -19,6 +19,7 @@ int kw_runtime_init(struct kw_runtime *rt, const char *config_path, char *err, s
         return -1;
     }
     rt->cfg = rt->settings.core;
+    rt->cfg.max_request_values = rt->settings.server.max_request_values;
     rt->schemas = kw_schema_set_load(err, errlen);
     if (!rt->schemas) {
         kw_settings_free(&rt->settings);

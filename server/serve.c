@@ -5,6 +5,7 @@
 #include "kw/server/server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -16,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kw/server/arena.h"
+#include "kw/server/budget.h"
 #include "kw/server/certs.h"
 #include "kw/server/http.h"
 #include "kw/server/listen.h"
@@ -27,6 +30,14 @@
  * reloading, so that a cert and key written one after the other are read
  * as a pair. */
 #define KW_RELOAD_QUIET_MS 200
+/* How often the loop gives free heap memory back to the kernel, and how much
+ * must be free before it does (docs/operations.md, "Memory model"). */
+#define KW_TRIM_EVERY_MS   1000
+#define KW_TRIM_FREE_BYTES (2u << 20)
+/* The plain-HTTP health listener's connection cap (the kubelet's probes and
+ * a Prometheus scraper need a handful). */
+#define KW_HEALTH_MAX_CONNECTIONS 64u
+
 /* How often the drain checks for in-flight requests. */
 #define KW_DRAIN_TICK_MS 50
 
@@ -46,6 +57,7 @@ struct server {
     struct kw_metrics *metrics;
     struct kw_tls *tls;
     char *client_ca_pem;
+    struct kw_budget budget; /* the memory model's numbers, derived at start */
     struct kw_http_state state;
     struct kw_http *webhook, *health;
     int sigfd;
@@ -81,9 +93,12 @@ static int start_listener(struct server *s, bool webhooks, const char *flag, con
         .state = &s->state,
         .listen_fd = fd,
         .webhooks = webhooks,
-        .threads = webhooks ? (s->o->threads ? s->o->threads : usable_cores()) : 1,
-        .max_connections = s->o->max_connections,
+        .threads = webhooks ? s->budget.threads : 1,
+        .max_connections = webhooks ? s->budget.max_connections : KW_HEALTH_MAX_CONNECTIONS,
         .max_connections_per_address = s->o->max_connections_per_address,
+        .body_budget = s->budget.body_budget,
+        .body_reserve = s->budget.body_reserve,
+        .request_memory = s->budget.request_memory,
     };
     *out = kw_http_start(&p, err, errlen);
     if (!*out)
@@ -125,7 +140,7 @@ static int take_signals(struct server *s, char *err, size_t errlen)
 /* Each connection is a descriptor: the soft RLIMIT_NOFILE (often 1024) is
  * raised to the hard limit, and a hard limit below the connection caps is
  * logged, since connections past it are refused by accept(). */
-static void raise_fd_limit(const struct kw_server_options *o)
+static void raise_fd_limit(const struct server *s)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
@@ -135,17 +150,47 @@ static void raise_fd_limit(const struct kw_server_options *o)
         setrlimit(RLIMIT_NOFILE, &rl);
         getrlimit(RLIMIT_NOFILE, &rl);
     }
-    rlim_t need = (rlim_t)o->max_connections * (o->health_listen ? 2 : 1) + KW_SPARE_FDS;
+    rlim_t need = (rlim_t)s->budget.max_connections +
+                  (s->o->health_listen ? KW_HEALTH_MAX_CONNECTIONS : 0) + KW_SPARE_FDS;
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
         kw_log(KW_LOG_WARN, "the open-file limit is below what the connection caps need",
                KW_LI("limit", (long long)rl.rlim_cur), KW_LI("needed", (long long)need), KW_LEND);
 }
 
+/* The memory model from the options and the core's value limit; logs the
+ * derived numbers. */
+static int plan_memory(struct server *s, char *err, size_t errlen)
+{
+    struct kw_budget_input in = {
+        .memory_limit = s->o->memory_limit,
+        .threads = s->o->threads,
+        .cores = usable_cores(),
+        .max_body_bytes = s->o->max_body_bytes,
+        .max_request_values = s->o->max_request_values,
+        .request_memory = s->o->request_memory,
+        .body_budget = s->o->body_budget_bytes,
+        .max_connections = s->o->max_connections,
+    };
+    if (kw_budget_derive(&in, &s->budget, err, errlen) != 0)
+        return -1;
+    const struct kw_budget *b = &s->budget;
+    kw_log(KW_LOG_INFO, "memory budget", KW_LI("memoryLimit", (long long)b->memory_limit),
+           KW_LI("base", (long long)b->base), KW_LI("threads", b->threads),
+           KW_LI("requestMemoryBytes", (long long)b->request_memory),
+           KW_LI("bodyBudgetBytes", (long long)b->body_budget),
+           KW_LI("bodyReserveBytes", (long long)b->body_reserve),
+           KW_LI("maxConnections", b->max_connections),
+           KW_LI("connectionCost", (long long)b->connection_cost),
+           KW_LI("headroom", (long long)b->headroom), KW_LI("worstCase", (long long)b->worst_case),
+           KW_LEND);
+    return 0;
+}
+
 static int server_start(struct server *s, char *err, size_t errlen)
 {
-    if (take_signals(s, err, errlen) != 0)
+    if (take_signals(s, err, errlen) != 0 || plan_memory(s, err, errlen) != 0)
         return -1;
-    raise_fd_limit(s->o);
+    raise_fd_limit(s);
     s->metrics = kw_metrics_new(KW_VERSION);
     if (!s->metrics) {
         snprintf(err, errlen, "out of memory");
@@ -207,17 +252,36 @@ static int read_signals(struct server *s)
     return stop;
 }
 
+/* The arenas' caches of larger chunks go back (kw_arena_trim). Memory freed
+ * by closed connections (libmicrohttpd's 32 KiB pools, GnuTLS sessions)
+ * sits in the middle of malloc's heaps, where glibc's automatic trim (top of
+ * the heap only) never reaches it: give whole free pages back when enough is
+ * free. A few milliseconds at most, once a second. */
+static void trim_heap(void)
+{
+    kw_arena_trim();
+    struct mallinfo2 mi = mallinfo2();
+    if (mi.fordblks > KW_TRIM_FREE_BYTES)
+        malloc_trim(0);
+}
+
 /* Serves until SIGTERM/SIGINT, reloading certificates on directory events
- * (after a quiet period), every cert_poll_s seconds, and on SIGHUP. */
+ * (after a quiet period), every cert_poll_s seconds, and on SIGHUP; trims
+ * the heap every KW_TRIM_EVERY_MS. */
 static void run_until_signal(struct server *s)
 {
     int inotify_fd = kw_tls_watch_fd(s->tls);
     long long poll_every = (long long)s->o->cert_poll_s * 1000;
     long long next_poll = poll_every ? now_ms() + poll_every : -1;
     long long reload_at = -1; /* pending directory event */
+    long long next_trim = now_ms() + KW_TRIM_EVERY_MS;
     for (;;) {
         long long now = now_ms();
-        long long deadline = next_poll;
+        if (now >= next_trim) {
+            trim_heap();
+            next_trim = now + KW_TRIM_EVERY_MS;
+        }
+        long long deadline = next_poll < 0 || next_trim < next_poll ? next_trim : next_poll;
         if (reload_at >= 0 && (deadline < 0 || reload_at < deadline))
             deadline = reload_at;
         int timeout = deadline < 0 ? -1 : deadline > now ? (int)(deadline - now) : 0;

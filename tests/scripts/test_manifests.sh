@@ -68,6 +68,7 @@ FIXED_ARGS = [
     "--listen", "0.0.0.0:8443", "--health-listen", "0.0.0.0:8080",
     "--tls-cert", "/etc/kopia-webhook/tls/tls.crt",
     "--tls-key", "/etc/kopia-webhook/tls/tls.key",
+    "--memory-limit", "$(MEMORY_LIMIT)",
 ]
 # After SIGTERM the server serves for its drain period, then finishes the
 # requests in flight for at most its request timeout (server defaults).
@@ -293,6 +294,14 @@ def check_deployment(docs, ctx, timeouts):
     for k in ("cpu", "memory"):
         check(k in res.get("requests", {}), f"{ctx}: no {k} request")
     check("memory" in res.get("limits", {}), f"{ctx}: no memory limit")
+    # --memory-limit $(MEMORY_LIMIT) must be the container's own limit, from
+    # the downward API, so the server's memory model follows the manifest.
+    env = [e for e in c.get("env", []) if e.get("name") == "MEMORY_LIMIT"]
+    ref = env[0].get("valueFrom", {}).get("resourceFieldRef", {}) if len(env) == 1 else {}
+    check(ref.get("resource") == "limits.memory"
+          and ref.get("containerName", c.get("name")) == c.get("name")
+          and str(ref.get("divisor", "1")) == "1",
+          f"{ctx}: MEMORY_LIMIT is not the container's limits.memory in bytes (resourceFieldRef)")
 
     ports = {p.get("containerPort") for p in c.get("ports", [])}
     check(ports == {8443, 8080}, f"{ctx}: container ports {ports}")

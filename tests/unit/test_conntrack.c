@@ -37,9 +37,10 @@ static size_t entries(void)
     return n;
 }
 
-Test(conntrack, soft_limit_is_ninety_percent_and_leaves_room)
+Test(conntrack, soft_limit_is_the_cap_less_a_32nd_and_leaves_room)
 {
-    cr_expect_eq(kw_conntrack_soft_limit(4000), 3600);
+    cr_expect_eq(kw_conntrack_soft_limit(4000), 3875);
+    cr_expect_eq(kw_conntrack_soft_limit(2150), 2083);
     cr_expect_eq(kw_conntrack_soft_limit(10), 9);
     cr_expect_eq(kw_conntrack_soft_limit(5), 4);
     cr_expect_eq(kw_conntrack_soft_limit(1), 1);

@@ -481,3 +481,85 @@ Test(review, summary_classifies_kind_and_operation)
         free(body);
     }
 }
+
+/* A review whose object holds `n` empty objects: 4 values of envelope
+ * (root, request, uid, operation... counted below) plus `n` + 2. */
+static char *review_with_items(size_t n, size_t *values_out)
+{
+    static const char head[] =
+        "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+        "\"request\":{\"uid\":\"u\",\"operation\":\"CREATE\"," RS_KIND ",\"object\":{\"items\":[";
+    size_t len = sizeof(head) - 1 + 3 * n + 8;
+    char *buf = malloc(len);
+    cr_assert(buf);
+    size_t at = (size_t)snprintf(buf, len, "%s", head);
+    for (size_t i = 0; i < n; i++)
+        at += (size_t)snprintf(buf + at, len - at, "%s{}", i ? "," : "");
+    snprintf(buf + at, len - at, "]}}}");
+    /* root, apiVersion, kind, request, uid, operation, kind{group,version,
+     * kind} (4), object, items: 12, then the n items. */
+    *values_out = 12 + n;
+    return buf;
+}
+
+Test(review, a_review_at_the_value_limit_passes_and_one_more_is_413)
+{
+    size_t values;
+    char *body = review_with_items(1000, &values);
+    cfg.max_request_values = values;
+    json_decref(handle(KW_HOOK_VALIDATE, body, 200));
+    cfg.max_request_values = values - 1;
+    struct kw_outcome out;
+    kw_handle(&cfg, KW_HOOK_VALIDATE, body, strlen(body), &out);
+    cr_assert_eq(out.http_status, 413);
+    char want[128];
+    snprintf(want, sizeof want,
+             "request too complex: more than %zu values (limit --max-request-values)\n",
+             values - 1);
+    cr_assert_str_eq(out.body, want);
+    cr_assert_str_eq(out.content_type, "text/plain; charset=utf-8");
+    kw_outcome_free(&out);
+    free(body);
+}
+
+Test(review, the_default_value_limit_refuses_a_body_of_empty_objects)
+{
+    size_t values;
+    char *body = review_with_items(KW_DEFAULT_MAX_REQUEST_VALUES, &values);
+    struct kw_outcome out;
+    kw_handle(&cfg, KW_HOOK_MUTATE, body, strlen(body), &out);
+    cr_assert_eq(out.http_status, 413, "%s", out.body);
+    cr_assert(strstr(out.body, "request too complex: more than 50000 values"));
+    kw_outcome_free(&out);
+    free(body);
+}
+
+/* The decoder's allocation failing (the server's per-request budget) is a
+ * 413 naming the memory limit, not a 400 or a 500. */
+static size_t fail_after;
+static void *failing_malloc(size_t n)
+{
+    if (fail_after == 0)
+        return NULL;
+    fail_after--;
+    return malloc(n);
+}
+
+Test(review, running_out_of_memory_while_decoding_is_413)
+{
+    size_t values;
+    char *body = review_with_items(2000, &values);
+    json_malloc_t old_malloc;
+    json_free_t old_free;
+    json_get_alloc_funcs(&old_malloc, &old_free);
+    fail_after = 500;
+    json_set_alloc_funcs(failing_malloc, free);
+    struct kw_outcome out;
+    kw_handle(&cfg, KW_HOOK_VALIDATE, body, strlen(body), &out);
+    json_set_alloc_funcs(old_malloc, old_free);
+    cr_assert_eq(out.http_status, 413, "%s", out.body);
+    cr_assert_str_eq(out.body, "request too complex: its values need more memory than one "
+                               "request may use (limit --request-memory-bytes)\n");
+    kw_outcome_free(&out);
+    free(body);
+}

@@ -77,7 +77,12 @@ Test(server_options, defaults_match_the_documentation)
     cr_expect_null(o.health_listen);
     cr_expect_eq(o.idle_timeout_s, 120);
     cr_expect_eq(o.request_timeout_s, 10);
-    cr_expect_eq(o.max_body_bytes, 7u * 1024 * 1024);
+    cr_expect_eq(o.max_body_bytes, 4u * 1024 * 1024);
+    cr_expect_eq(o.max_request_values, 50000);
+    cr_expect_eq(o.memory_limit, 128u * 1024 * 1024);
+    cr_expect_eq(o.body_budget_bytes, 0);
+    cr_expect_eq(o.request_memory, 0);
+    cr_expect_eq(o.max_connections, 0);
     cr_expect_eq(o.drain_s, 10);
     cr_expect_eq(o.cert_poll_s, 10);
     cr_expect_eq(o.threads, 0);

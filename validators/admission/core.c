@@ -226,8 +226,9 @@ void kw_handle(const struct kw_config *cfg, enum kw_webhook hook, const char *bo
     memset(out, 0, sizeof(*out));
     struct kw_review rv;
     char err[KW_ERRLEN];
-    if (kw_review_decode(body, len, &rv, err) != 0) {
-        set_text(out, 400, err);
+    int rc = kw_review_decode_limited(body, len, cfg->max_request_values, &rv, err);
+    if (rc != 0) {
+        set_text(out, rc == KW_REVIEW_TOO_COMPLEX ? 413 : 400, err);
         return;
     }
     struct kw_result res;

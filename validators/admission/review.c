@@ -83,11 +83,33 @@ static int decode_request(json_t *request, struct kw_review *rv, char err[KW_ERR
     return 0;
 }
 
+/* The 413 texts: what was passed and which setting bounds it. */
+static int too_complex(const struct kw_json_error *jerr, size_t max_values, char err[KW_ERRLEN])
+{
+    if (jerr->failure == KW_JSON_FAIL_TOO_COMPLEX)
+        snprintf(err, KW_ERRLEN,
+                 "request too complex: more than %zu values (limit --max-request-values)",
+                 max_values);
+    else
+        snprintf(err, KW_ERRLEN,
+                 "request too complex: its values need more memory than one request may use "
+                 "(limit --request-memory-bytes)");
+    return KW_REVIEW_TOO_COMPLEX;
+}
+
 int kw_review_decode(const char *body, size_t len, struct kw_review *out, char err[KW_ERRLEN])
+{
+    return kw_review_decode_limited(body, len, 0, out, err) == 0 ? 0 : -1;
+}
+
+int kw_review_decode_limited(const char *body, size_t len, size_t max_values, struct kw_review *out,
+                             char err[KW_ERRLEN])
 {
     memset(out, 0, sizeof(*out));
     struct kw_json_error jerr;
-    json_t *root = kw_json_decode(body, len, &jerr);
+    json_t *root = kw_json_decode_limited(body, len, max_values, &jerr);
+    if (!root && jerr.failure != KW_JSON_FAIL_SYNTAX)
+        return too_complex(&jerr, max_values, err);
     if (!root) {
         /* The decoder quotes the text near the error; a review may carry a
          * Secret, so the reply and the logs get the position only. */
@@ -227,7 +249,7 @@ static int add_patch(json_t *response, const struct kw_result *res)
     json_t *patch = kw_patch_to_json(res->ops, res->nops);
     if (!patch)
         return -1;
-    char *text = json_dumps(patch, JSON_COMPACT);
+    char *text = kw_json_dump(patch, JSON_COMPACT, NULL);
     json_decref(patch);
     if (!text)
         return -1;
@@ -275,9 +297,7 @@ char *kw_review_encode(const struct kw_review *rv, const struct kw_result *res, 
     }
     if (rc == 0)
         rc = add_warnings(response, res);
-    char *text = rc == 0 ? json_dumps(root, JSON_COMPACT) : NULL;
+    char *text = rc == 0 ? kw_json_dump(root, JSON_COMPACT, out_len) : NULL;
     json_decref(root);
-    if (text)
-        *out_len = strlen(text);
     return text;
 }

@@ -3,7 +3,8 @@
  * so the decoder and the scanner accept the same language. Each container is
  * attached to its parent when it opens (a parent holds the only reference),
  * so an error needs one json_decref of the root. Strings without escapes are
- * copied once, straight from the input, by jansson. */
+ * copied once, straight from the input, by jansson. A value limit stops the
+ * scan at the first value over it, before that value is allocated. */
 #include "kw/json/json.h"
 
 #include <stdbool.h>
@@ -22,10 +23,12 @@ struct builder {
     json_t *inline_open[INLINE_LEVELS];
     const char *key; /* borrowed from the scanner: valid through the next event */
     size_t key_len;
-    size_t failed_line, failed_column, failed_offset; /* where memory ran out */
+    size_t values, max_values;                        /* values built so far; the limit (0: none) */
+    size_t failed_line, failed_column, failed_offset; /* where memory or the limit ran out */
 };
 
 #define OUT_OF_MEMORY 1
+#define TOO_MANY      2
 
 static int push_open(struct builder *b, json_t *container)
 {
@@ -68,6 +71,14 @@ static json_t *new_scalar(const struct kw_json_token *tok)
     }
 }
 
+static int stop_at(struct builder *b, const struct kw_json_token *tok, int why)
+{
+    b->failed_line = tok->line;
+    b->failed_column = tok->column;
+    b->failed_offset = tok->offset;
+    return why;
+}
+
 static int build(void *ud, const struct kw_json_token *tok)
 {
     struct builder *b = ud;
@@ -81,6 +92,12 @@ static int build(void *ud, const struct kw_json_token *tok)
     case KW_JSON_ARRAY_END:
         b->nopen--;
         return 0;
+    default:
+        break;
+    }
+    if (b->max_values && ++b->values > b->max_values)
+        return stop_at(b, tok, TOO_MANY);
+    switch (tok->ev) {
     case KW_JSON_OBJECT_BEGIN:
         value = json_object();
         break;
@@ -92,33 +109,34 @@ static int build(void *ud, const struct kw_json_token *tok)
         break;
     }
     int container = tok->ev == KW_JSON_OBJECT_BEGIN || tok->ev == KW_JSON_ARRAY_BEGIN;
-    if (!value || attach(b, value) || (container && push_open(b, value))) {
-        b->failed_line = tok->line;
-        b->failed_column = tok->column;
-        b->failed_offset = tok->offset;
-        return OUT_OF_MEMORY;
-    }
+    if (!value || attach(b, value) || (container && push_open(b, value)))
+        return stop_at(b, tok, OUT_OF_MEMORY);
     return 0;
 }
 
-static void report_out_of_memory(const struct builder *b, struct kw_json_error *err)
+static void report_stop(const struct builder *b, int why, struct kw_json_error *err)
 {
     if (!err)
         return;
     err->line = b->failed_line;
     err->column = b->failed_column;
     err->position = b->failed_offset;
-    snprintf(err->text, sizeof err->text, "not enough memory");
+    err->failure = why == TOO_MANY ? KW_JSON_FAIL_TOO_COMPLEX : KW_JSON_FAIL_NO_MEMORY;
+    snprintf(err->text, sizeof err->text, "%s",
+             why == TOO_MANY ? "too many values" : "not enough memory");
 }
 
-static json_t *decode(const char *buf, size_t len, bool document, struct kw_json_error *err)
+static json_t *decode(const char *buf, size_t len, bool document, size_t max_values,
+                      struct kw_json_error *err)
 {
-    struct builder b = {.capopen = INLINE_LEVELS};
+    struct builder b = {.capopen = INLINE_LEVELS, .max_values = max_values};
     b.open = b.inline_open;
     int rc = document ? kw_json_scan_document(buf, len, build, &b, err)
                       : kw_json_scan(buf, len, build, &b, err);
-    if (rc == OUT_OF_MEMORY)
-        report_out_of_memory(&b, err);
+    if (rc == OUT_OF_MEMORY || rc == TOO_MANY)
+        report_stop(&b, rc, err);
+    else if (rc == -1 && err && strcmp(err->text, "not enough memory") == 0)
+        err->failure = KW_JSON_FAIL_NO_MEMORY; /* the scanner's own buffers */
     if (b.open != b.inline_open)
         free(b.open);
     if (rc != 0) {
@@ -130,10 +148,16 @@ static json_t *decode(const char *buf, size_t len, bool document, struct kw_json
 
 json_t *kw_json_decode(const char *buf, size_t len, struct kw_json_error *err)
 {
-    return decode(buf, len, false, err);
+    return decode(buf, len, false, 0, err);
+}
+
+json_t *kw_json_decode_limited(const char *buf, size_t len, size_t max_values,
+                               struct kw_json_error *err)
+{
+    return decode(buf, len, false, max_values, err);
 }
 
 json_t *kw_json_decode_document(const char *buf, size_t len, struct kw_json_error *err)
 {
-    return decode(buf, len, true, err);
+    return decode(buf, len, true, 0, err);
 }

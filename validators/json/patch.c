@@ -25,6 +25,7 @@
  *   (copying the document into its deepest member doubles its depth).
  * - Messages number operations from 0, as a pointer into the patch does. */
 #include "kw/json/patch.h"
+#include "kw/json/util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -634,7 +635,7 @@ static int apply_copy(struct run *run, const struct op *op, json_t **root)
 /* Compact JSON of a value for a message, cut to fit buf. */
 static const char *render(const json_t *value, char *buf, size_t size)
 {
-    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *text = kw_json_dump(value, JSON_COMPACT | JSON_ENCODE_ANY, NULL);
     if (!text) {
         snprintf(buf, size, "%s", type_words(value));
         return buf;

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "kw/base/dynbuf.h"
+
 json_t *kw_obj_get(const json_t *obj, const char *key)
 {
     if (!json_is_object(obj))
@@ -44,4 +46,24 @@ const char *kw_obj_str_set(const json_t *obj, const char *key)
 bool kw_obj_has(const json_t *obj, const char *key)
 {
     return kw_obj_get(obj, key) != NULL;
+}
+
+static int dump_to_buffer(const char *text, size_t size, void *data)
+{
+    return kw_dynbuf_append(data, text, size) == KW_DYNBUF_OK ? 0 : -1;
+}
+
+char *kw_json_dump(const json_t *value, size_t flags, size_t *len_out)
+{
+    struct kw_dynbuf b;
+    kw_dynbuf_init(&b, KW_DYNBUF_UNLIMITED);
+    if (json_dump_callback(value, dump_to_buffer, &b, flags) != 0) {
+        kw_dynbuf_free(&b);
+        return NULL;
+    }
+    size_t len;
+    char *text = kw_dynbuf_take(&b, &len);
+    if (len_out)
+        *len_out = len;
+    return text;
 }

@@ -89,6 +89,7 @@ void kw_config_defaults(struct kw_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->identity_scheme = KW_IDENTITY_OBJECT_NAME;
     cfg->operator_version = KW_OPERATOR_NEWEST;
+    cfg->max_request_values = KW_DEFAULT_MAX_REQUEST_VALUES;
 }
 
 static void free_list(char **items, size_t n)

@@ -56,7 +56,7 @@ static char *shown(const json_t *v)
         return strdup("unset");
     if (json_is_string(v))
         return kw_quote_cut(json_string_value(v), SHOWN_MAX);
-    return cut_json(json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT));
+    return cut_json(kw_json_dump(v, JSON_ENCODE_ANY | JSON_COMPACT, NULL));
 }
 
 /* Reports that `field` changed from `before` to `after` (rendered values;

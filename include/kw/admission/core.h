@@ -41,8 +41,13 @@ struct kw_summary {
 };
 
 struct kw_outcome {
-    int http_status; /* 200, or 400 for an undecodable review */
-    char *body;      /* response JSON (200) or a one-line error (400); owned */
+    /* 200; 400 for an undecodable review; 413 for one with more values
+     * than cfg->max_request_values, or whose values need more memory than
+     * the allocator gives ("request too complex: ..."); 500 when the
+     * response cannot be built. */
+    int http_status;
+    char *body; /* response JSON (200) or a one-line error; owned, malloc'd (never
+                   from jansson's allocator, so it outlives a per-request arena) */
     size_t body_len;
     const char *content_type;
     struct kw_summary summary;

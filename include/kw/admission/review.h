@@ -34,6 +34,17 @@ struct kw_review {
  * reason to err (the HTTP 400 body); `out` then owns nothing. On success
  * returns 0 and the caller must kw_review_free(out). */
 int kw_review_decode(const char *body, size_t len, struct kw_review *out, char err[KW_ERRLEN]);
+
+/* What kw_review_decode_limited returns besides 0 and -1 (a 400): the body
+ * holds more than `max_values` JSON values, or its values need more memory
+ * than there is for this request (the shell bounds each request's memory).
+ * The answer is a 413; `err` says which limit was passed. */
+#define KW_REVIEW_TOO_COMPLEX (-2)
+
+/* kw_review_decode with a limit on the number of JSON values (0: none; see
+ * kw_json_decode_limited). Returns 0, -1 or KW_REVIEW_TOO_COMPLEX. */
+int kw_review_decode_limited(const char *body, size_t len, size_t max_values, struct kw_review *out,
+                             char err[KW_ERRLEN]);
 void kw_review_free(struct kw_review *rv);
 
 /* Encodes the response for `rv` from `res`. Patches are included only when

@@ -21,12 +21,20 @@
  * nested containers are accepted whatever the deepest holds, a 2049th is not). */
 #define KW_JSON_MAX_DEPTH 2048
 
+/* Why a decode failed. */
+enum kw_json_failure {
+    KW_JSON_FAIL_SYNTAX,      /* not valid JSON: `text` says why, at `position` */
+    KW_JSON_FAIL_NO_MEMORY,   /* an allocation failed ("not enough memory") */
+    KW_JSON_FAIL_TOO_COMPLEX, /* more values than the caller's limit */
+};
+
 struct kw_json_error {
     /* Where the lexer stopped, jansson's convention: `position` is the number
      * of bytes consumed, `line` is 1-based, `column` is the 1-based column
      * (in characters) of the last character consumed (0 at a line start). */
     size_t line, column, position;
     char text[160]; /* "invalid token near 'x'"; always valid UTF-8, no control bytes */
+    enum kw_json_failure failure; /* set by the decoders (the scanners: always SYNTAX) */
 };
 
 /* Decodes the one JSON array or object in buf[0..len) (whitespace around it
@@ -34,6 +42,16 @@ struct kw_json_error {
  * with `err` filled (also on allocation failure: "not enough memory").
  * Duplicate object keys: the last value wins, at the first key's position. */
 json_t *kw_json_decode(const char *buf, size_t len, struct kw_json_error *err);
+
+/* kw_json_decode that stops as soon as the document holds more than
+ * `max_values` values (0: no limit). Every value counts, containers and
+ * scalars alike (`{"a":[1,2]}` holds 4); object keys do not. The decoder
+ * stops at the first value over the limit, before allocating it, so a body
+ * of `{}` items never costs more than the limit's worth of values. Such a
+ * failure has `err->failure` KW_JSON_FAIL_TOO_COMPLEX, the text "too many
+ * values" and the position of that value. */
+json_t *kw_json_decode_limited(const char *buf, size_t len, size_t max_values,
+                               struct kw_json_error *err);
 
 /* kw_json_decode for a document embedded in a string field: the same
  * language, errors and positions, except that only objects and arrays count

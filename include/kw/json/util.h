@@ -18,4 +18,11 @@ const char *kw_obj_str_set(const json_t *obj, const char *key);
 /* True when obj[key] is present and not null. */
 bool kw_obj_has(const json_t *obj, const char *key);
 
+/* json_dumps(value, flags), but the text is malloc'd (free() it), whatever
+ * allocator jansson was given (json_set_alloc_funcs): the server gives each
+ * request an arena, and text that outlives the tree, or is freed with
+ * free(), must not come from it. Sets *len_out when not NULL; NULL on
+ * allocation failure. */
+char *kw_json_dump(const json_t *value, size_t flags, size_t *len_out);
+
 #endif

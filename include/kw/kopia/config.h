@@ -74,9 +74,22 @@ struct kw_config {
      * the backup identity, docs/operator.md c.2) instead of warning. */
     bool deny_inline_repository_config;
 
+    /* The most JSON values one AdmissionReview body may hold (containers and
+     * scalars; keys not counted); more is a 413 "request too complex". 0: no
+     * limit. Default KW_DEFAULT_MAX_REQUEST_VALUES (docs/operations.md,
+     * "Memory model"). */
+    size_t max_request_values;
+
     /* Compiled schemas; owned by whoever built the config. */
     const struct kw_schema_set *schemas;
 };
+
+/* A large VolSync object (a few thousand labels, annotations and
+ * managedFields entries) holds 10,000-20,000 JSON values; an UPDATE carries
+ * it twice, as object and oldObject. At the costliest value (an empty
+ * object, ~270 bytes decoded) 50,000 values stay under 14 MB, so two worker
+ * threads fit a 128 MiB pod (docs/operations.md, "Memory model"). */
+#define KW_DEFAULT_MAX_REQUEST_VALUES 50000u
 
 /* Fills `cfg` with the defaults above (no schemas, no string arrays). */
 void kw_config_defaults(struct kw_config *cfg);

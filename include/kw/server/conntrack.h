@@ -55,7 +55,7 @@ struct kw_conntrack {
 /* The most victims one call of kw_conntrack_victims picks. */
 #define KW_CONNTRACK_MAX_VICTIMS 16
 
-/* The soft limit for a connection cap: 90% of it (at least one below the
+/* The soft limit for a connection cap: the cap less a 32nd (at least one below the
  * cap when the cap is above 1), so a new connection always finds room. */
 size_t kw_conntrack_soft_limit(size_t max_connections);
 

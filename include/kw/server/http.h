@@ -34,9 +34,13 @@ struct kw_http_params {
     int listen_fd;                        /* stolen: closed by kw_http_quiesce/kw_http_stop */
     bool webhooks;                        /* serve /validate and /mutate */
     unsigned threads;                     /* worker threads (>= 1) */
-    unsigned max_connections;             /* open connections at most (>= 1); past 90% of
+    /* From the memory model (include/kw/server/budget.h): */
+    unsigned max_connections;             /* open connections at most (>= 1); past 97% of
                                              it, idle and slow ones are closed first */
     unsigned max_connections_per_address; /* 0 = half of max_connections */
+    size_t body_budget;    /* bytes of request bodies buffered at once; 0 = no budget */
+    size_t body_reserve;   /* the part of it only bodies <= KW_SMALL_BODY_BYTES may use */
+    size_t request_memory; /* each request's arena budget (kw_handle's jansson memory) */
 };
 
 /* Bytes libmicrohttpd reserves per connection for the request line, the

@@ -42,6 +42,8 @@ void kw_metrics_http_response(struct kw_metrics *m, unsigned code);
 /* Gauges moved by the HTTP layer. */
 void kw_metrics_in_flight_add(struct kw_metrics *m, int delta);
 void kw_metrics_connections_add(struct kw_metrics *m, int delta);
+/* Request body bytes charged to (positive) or given back to the body budget. */
+void kw_metrics_body_bytes_add(struct kw_metrics *m, long long delta);
 
 /* Connections the server closed itself: past their request deadline, or
  * evicted to make room near the connection cap (server/conntrack.c). */

@@ -24,20 +24,33 @@ struct kw_server_options {
     unsigned idle_timeout_s;    /* keep-alive idle, default 120 (the API server keeps idle
                                    connections 90 s) */
     unsigned request_timeout_s; /* a started request (or TLS handshake) that stalls, default 10 */
-    size_t max_body_bytes;      /* default 7 MiB */
-    unsigned drain_s;           /* SIGTERM drain period, default 10 */
-    unsigned cert_poll_s;       /* default 10; 0 = inotify and SIGHUP only */
-    unsigned max_connections;   /* per listener, default 4000 */
+    size_t max_body_bytes;      /* default 4 MiB */
+    /* The core's value limit (kw_config.max_request_values), a server
+     * option so that a flag sets it and reloads keep it; copied into every
+     * config the server builds. Default KW_DEFAULT_MAX_REQUEST_VALUES. */
+    size_t max_request_values;
+    /* The memory model (include/kw/server/budget.h): the container's memory
+     * limit, and what is derived from it unless set (0 = derive). */
+    size_t memory_limit;                  /* default 128 MiB, the Deployment's limit */
+    size_t body_budget_bytes;             /* all buffered request bodies together */
+    size_t request_memory;                /* one request's work in the core (its arena) */
+    unsigned max_connections;             /* open connections of the webhook listener */
     unsigned max_connections_per_address; /* 0 (default) = half of max_connections */
+    unsigned drain_s;                     /* SIGTERM drain period, default 10 */
+    unsigned cert_poll_s;                 /* default 10; 0 = inotify and SIGHUP only */
 };
 
-#define KW_SERVER_DEFAULT_LISTEN          "0.0.0.0:8443"
-#define KW_DEFAULT_MAX_BODY_BYTES         (7u * 1024u * 1024u)
-#define KW_SERVER_DEFAULT_IDLE_TIMEOUT_S  120u
-#define KW_SERVER_DEFAULT_REQ_TIMEOUT_S   10u
-#define KW_SERVER_DEFAULT_DRAIN_S         10u
-#define KW_SERVER_DEFAULT_CERT_POLL_S     10u
-#define KW_SERVER_DEFAULT_MAX_CONNECTIONS 4000u
+#define KW_SERVER_DEFAULT_LISTEN "0.0.0.0:8443"
+/* The API server sends at most 3 MiB (its request limit) and an UPDATE's
+ * review carries object and oldObject, each at most 1.5 MiB (etcd's default
+ * request limit), plus the envelope: 4 MiB holds the largest legitimate
+ * review with room to spare (docs/operations.md, "Memory model"). */
+#define KW_DEFAULT_MAX_BODY_BYTES        (4u * 1024u * 1024u)
+#define KW_SERVER_DEFAULT_MEMORY_LIMIT   (128u * 1024u * 1024u)
+#define KW_SERVER_DEFAULT_IDLE_TIMEOUT_S 120u
+#define KW_SERVER_DEFAULT_REQ_TIMEOUT_S  10u
+#define KW_SERVER_DEFAULT_DRAIN_S        10u
+#define KW_SERVER_DEFAULT_CERT_POLL_S    10u
 
 /* The defaults and checks come from the settings table (server/settings.c,
  * include/kw/server/settings.h), which holds every limit. */

@@ -9,8 +9,9 @@
  *
  * The config file (`--config FILE`, SPEC §8): every key optional, unknown
  * keys and bad values rejected with file, line and column. Keys (YAML):
- *   listen, healthListen, threads, maxConnections, maxConnectionsPerAddress,
- *   maxBodyBytes, logLevel, identityScheme,
+ *   listen, healthListen, threads, maxBodyBytes, maxRequestValues, memoryLimit,
+ *   bodyBudgetBytes, requestMemoryBytes, maxConnections,
+ *   maxConnectionsPerAddress, logLevel, identityScheme,
  *   operatorVersion ("0.17.11": the VolSync operator release the cluster runs),
  *   tls: {certFile, keyFile, clientCAFile, pollSeconds}
  *   timeouts: {idleSeconds, requestSeconds, drainSeconds}
