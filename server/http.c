@@ -902,14 +902,15 @@ static enum MHD_Result finish_webhook(struct request *rq, struct MHD_Connection 
     log_review(hook, &out, secs);
 
     char *body = out.body;
+    size_t body_len = out.body_len;
     out.body = NULL; /* the response owns it now */
     struct MHD_Response *r = owned_response(
-        rq->h, body, out.body_len, out.content_type ? out.content_type : "application/json");
+        rq->h, body, body_len, out.content_type ? out.content_type : "application/json");
     unsigned status = (unsigned)out.http_status;
     kw_outcome_free(&out);
     if (!r)
         return send_canned(rq, c, C_NO_MEMORY);
-    if (out.body_len <= KW_CORK_MAX_BODY)
+    if (body_len <= KW_CORK_MAX_BODY)
         cork_reply(c);
     enum MHD_Result ok = send_response(rq, c, status, r);
     MHD_destroy_response(r);
