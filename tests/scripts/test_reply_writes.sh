@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# A review's reply leaves the server in one write. libmicrohttpd 0.9.75
+# writes a reply's header and body as two TLS records with one send() each;
+# server/http.c's transport keeps the header record back and sends both with
+# one sendmsg (bench/RESULTS.md). strace counts the server's socket writes
+# while curl sends reviews over one kept-alive connection: one per reply,
+# plus the handshake's. Skipped (77) when strace or curl is missing or
+# ptrace is not allowed.
+set -uo pipefail
+bin=${KW_BINARY:?}
+src=${KW_SOURCE_DIR:?}
+for tool in strace curl python3; do
+  command -v "$tool" >/dev/null || { echo "SKIP: $tool is missing"; exit 77; }
+done
+tmp=$(mktemp -d)
+server="" tracer=""
+cleanup() {
+  [ -z "$tracer" ] || kill "$tracer" 2>/dev/null
+  [ -z "$server" ] || kill "$server" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+"$bin" gen-certs --service wire --namespace wire --host 127.0.0.1 --out "$tmp/certs" >/dev/null ||
+  { echo "FAIL: gen-certs"; exit 1; }
+python3 "$src/bench/gen_bodies.py" "$tmp" >/dev/null || { echo "FAIL: gen_bodies.py"; exit 1; }
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$bin" serve --listen "127.0.0.1:$port" --tls-cert "$tmp/certs/tls.crt" --tls-key "$tmp/certs/tls.key" \
+  --threads 1 --drain-seconds 0 --log-level warn >"$tmp/server.log" 2>&1 &
+server=$!
+base="https://127.0.0.1:$port"
+for _ in $(seq 100); do
+  curl -fsS -o /dev/null --cacert "$tmp/certs/ca.crt" "$base/readyz" 2>/dev/null && break
+  sleep 0.1
+done
+
+strace -f -qq -e trace=sendto,sendmsg,write,writev -p "$server" -o "$tmp/trace" 2>"$tmp/strace.err" &
+tracer=$!
+sleep 0.5
+if ! kill -0 "$tracer" 2>/dev/null; then
+  echo "SKIP: strace cannot attach: $(head -n 1 "$tmp/strace.err")"
+  exit 77
+fi
+
+# 10 reviews to /validate and 10 to /mutate on one connection.
+fails=0
+n=10
+urls=()
+for _ in $(seq "$n"); do urls+=(-o /dev/null "$base/validate?timeout=10s"); done
+for _ in $(seq "$n"); do urls+=(-o /dev/null "$base/mutate"); done
+curl -sS --cacert "$tmp/certs/ca.crt" -H 'Content-Type: application/json' --data-binary "@$tmp/mutate.json" \
+  -w '%{http_code} %{num_connects}\n' "${urls[@]}" >"$tmp/codes" ||
+  { echo "FAIL: curl"; fails=$((fails + 1)); }
+sleep 0.5
+kill "$tracer" 2>/dev/null
+wait "$tracer" 2>/dev/null
+tracer=""
+
+replies=$(grep -c '^200 ' "$tmp/codes")
+connects=$(awk '{ c += $2 } END { print c + 0 }' "$tmp/codes")
+# Socket writes only (the log goes to a file through write() too, at warn
+# nothing is logged for an allowed review).
+writes=$(grep -cE '(sendto|sendmsg|writev)\(' "$tmp/trace")
+echo "replies $replies on $connects connection(s): $writes socket writes (handshake included)"
+[ "$replies" -eq $((2 * n)) ] || { echo "FAIL: $replies replies with 200, want $((2 * n))"; fails=$((fails + 1)); }
+[ "$connects" -eq 1 ] || { echo "FAIL: $connects connections, want 1"; fails=$((fails + 1)); }
+# The TLS 1.3 handshake takes 6 writes (8 allowed); two writes per reply
+# would make 46.
+if [ "$writes" -gt $((2 * n + 8)) ]; then
+  echo "FAIL: $writes socket writes for $((2 * n)) replies (want one each, plus the handshake):"
+  grep -E '(sendto|sendmsg|writev)\(' "$tmp/trace" | cut -c1-120 | head -n 12
+  fails=$((fails + 1))
+fi
+echo "test_reply_writes: $((fails == 0 ? 1 : 0)) passed, $fails failed"
+[ "$fails" -eq 0 ]
