@@ -155,26 +155,14 @@ static long long worst_legit_ms(int n)
     return worst;
 }
 
-/* One sample of the server's metrics: `name` with at most one label
- * ("key=value", or NULL). */
-static double metric(const char *name, const char *label)
-{
-    struct kwt_metrics m;
-    char err[256];
-    cr_assert_eq(kwt_scrape(&srv, &m, err, sizeof(err)), 0, "%s", err);
-    double v = kwt_metric(&m, name, label, NULL);
-    kwt_metrics_free(&m);
-    return v;
-}
-
 static double open_connections(void)
 {
-    return metric("kopia_webhook_open_connections", NULL);
+    return kwt_scrape_metric(&srv, "kopia_webhook_open_connections", NULL);
 }
 
 static double closed_for(const char *reason_label)
 {
-    return metric("kopia_webhook_connections_closed_total", reason_label);
+    return kwt_scrape_metric(&srv, "kopia_webhook_connections_closed_total", reason_label);
 }
 
 /* Polls the metric until it is `want` (or the time is up); returns it. */
