@@ -155,26 +155,14 @@ static long long worst_legit_ms(int n)
     return worst;
 }
 
-/* One sample of the server's metrics: `name` with at most one label
- * ("key=value", or NULL). */
-static double metric(const char *name, const char *label)
-{
-    struct kwt_metrics m;
-    char err[256];
-    cr_assert_eq(kwt_scrape(&srv, &m, err, sizeof(err)), 0, "%s", err);
-    double v = kwt_metric(&m, name, label, NULL);
-    kwt_metrics_free(&m);
-    return v;
-}
-
 static double open_connections(void)
 {
-    return metric("kopia_webhook_open_connections", NULL);
+    return kwt_scrape_metric(&srv, "kopia_webhook_open_connections", NULL);
 }
 
 static double closed_for(const char *reason_label)
 {
-    return metric("kopia_webhook_connections_closed_total", reason_label);
+    return kwt_scrape_metric(&srv, "kopia_webhook_connections_closed_total", reason_label);
 }
 
 /* Polls the metric until it is `want` (or the time is up); returns it. */
@@ -303,6 +291,17 @@ static void expect_cut_at_the_timeout(const long long *closed_ms, int n, const c
     }
 }
 
+/* A handful of slow connections costs the server next to nothing: its peak
+ * stays within the model's base (16 MiB) plus a few connections. */
+static void expect_peak_near_idle(const char *what)
+{
+    if (!kwt_memory_measurable())
+        return;
+    long hwm = kwt_proc_status_kib(srv.pid, "VmHWM");
+    cr_expect_gt(hwm, 0);
+    cr_expect_leq(hwm, 20 * 1024L, "%s: VmHWM %ld KiB", what, hwm);
+}
+
 /* Headers one byte every 300 ms: libmicrohttpd's inactivity timeout never
  * fires, the deadline does, on each of several connections, while a
  * legitimate client is served at once. */
@@ -321,6 +320,7 @@ Test(http_hostile, slowloris_headers_are_cut_at_the_request_timeout)
     trickle(t, SLOW_CONNS, "POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: aaaaaaaaaaaaa", t0,
             (1000LL * slow_timeout_s() + 7000) * kwt_time_scale(), closed_ms);
     expect_cut_at_the_timeout(closed_ms, SLOW_CONNS, "slow-header connection");
+    expect_peak_near_idle("slow headers");
     cr_expect_eq(closed_for("reason=deadline"), SLOW_CONNS);
     cr_expect_eq(closed_for("reason=evicted"), 0);
     /* And the log says so (at the latest when the server stops). */
@@ -348,6 +348,12 @@ Test(http_hostile, a_trickled_body_is_cut_at_the_request_timeout)
     trickle(t, SLOW_CONNS, "{\"apiVersion\":\"admission.k8s.io/v1\",", t0,
             (1000LL * slow_timeout_s() + 7000) * kwt_time_scale(), closed_ms);
     expect_cut_at_the_timeout(closed_ms, SLOW_CONNS, "slow-body connection");
+    expect_peak_near_idle("slow bodies");
+    long status;
+    long long ms = kwt_legit_review_ms(&srv, &status);
+    cr_expect_eq(status, 200);
+    if (kwt_memory_measurable())
+        cr_expect_leq(ms, legit_bound_ms(), "a legitimate review took %lld ms", ms);
     for (int i = 0; i < SLOW_CONNS; i++)
         kwt_tls_close(&t[i]);
 }
@@ -392,6 +398,7 @@ Test(http_hostile, a_keep_alive_request_line_trickled_is_cut_at_the_request_time
     trickle(&t, 1, "POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\n", t0,
             (1000LL * slow_timeout_s() + 7000) * kwt_time_scale(), &closed_ms);
     expect_cut_at_the_timeout(&closed_ms, 1, "slow keep-alive request line");
+    expect_peak_near_idle("a slow keep-alive request line");
     kwt_tls_close(&t);
 }
 

@@ -17,16 +17,12 @@ static CURL *curl;
 static void start(void)
 {
     const char *const args[] = {"--log-level", "debug", NULL};
-    cr_assert_eq(kwt_server_start(&srv, args), 0, "server did not start");
-    curl = kwt_curl(&srv);
+    kwt_suite_start(&srv, &curl, args);
 }
 
 static void stop(void)
 {
-    if (curl)
-        curl_easy_cleanup(curl);
-    curl = NULL;
-    kwt_server_finish(&srv);
+    kwt_suite_stop(&srv, &curl);
 }
 
 TestSuite(http_policy, .init = start, .fini = stop, .timeout = 120);

@@ -20,16 +20,12 @@ static CURL *curl;
 
 static void start(void)
 {
-    cr_assert_eq(kwt_server_start(&srv, NULL), 0, "server did not start");
-    curl = kwt_curl(&srv);
+    kwt_suite_start(&srv, &curl, NULL);
 }
 
 static void stop(void)
 {
-    if (curl)
-        curl_easy_cleanup(curl);
-    curl = NULL;
-    kwt_server_finish(&srv);
+    kwt_suite_stop(&srv, &curl);
 }
 
 TestSuite(http_terminating, .init = start, .fini = stop, .timeout = 120);

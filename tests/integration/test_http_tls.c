@@ -99,16 +99,6 @@ static bool wait_served(const char *cert_path)
     return false;
 }
 
-static double metric(const char *name, const char *label)
-{
-    struct kwt_metrics m;
-    char err[256];
-    cr_assert_eq(kwt_scrape(&srv, &m, err, sizeof(err)), 0, "%s", err);
-    double v = kwt_metric(&m, name, label, NULL);
-    kwt_metrics_free(&m);
-    return v;
-}
-
 /* A client that keeps sending reviews, on fresh and on kept connections. */
 struct load {
     pthread_t thread;
@@ -184,8 +174,8 @@ Test(http_tls, rotation_under_load_loses_no_request_and_serves_the_new_certifica
     char now[128];
     served_fingerprint(now, sizeof(now));
     cr_expect_str_neq(now, first);
-    cr_expect_eq(metric("kopia_webhook_tls_reloads_total", "result=success"), 10);
-    cr_expect_eq(metric("kopia_webhook_tls_reloads_total", "result=failure"), 0);
+    cr_expect_eq(kwt_scrape_metric(&srv, "kopia_webhook_tls_reloads_total", "result=success"), 10);
+    cr_expect_eq(kwt_scrape_metric(&srv, "kopia_webhook_tls_reloads_total", "result=failure"), 0);
     kwt_tls_close(&early);
 }
 
@@ -204,9 +194,9 @@ Test(http_tls, a_bad_pair_keeps_the_current_certificate_and_is_counted)
     cr_assert_eq(system(cmd), 0);
     long long deadline = kwt_now_ms() + 5000LL * kwt_time_scale();
     while (kwt_now_ms() < deadline &&
-           metric("kopia_webhook_tls_reloads_total", "result=failure") < 1)
+           kwt_scrape_metric(&srv, "kopia_webhook_tls_reloads_total", "result=failure") < 1)
         kwt_sleep_ms(50);
-    cr_expect_eq(metric("kopia_webhook_tls_reloads_total", "result=failure"), 1);
+    cr_expect_eq(kwt_scrape_metric(&srv, "kopia_webhook_tls_reloads_total", "result=failure"), 1);
     cr_expect(kwt_log_contains(&srv, "certificate reload failed"));
 
     char after[128];
@@ -226,33 +216,34 @@ Test(http_tls, a_bad_pair_keeps_the_current_certificate_and_is_counted)
     fclose(f);
     deadline = kwt_now_ms() + 5000LL * kwt_time_scale();
     while (kwt_now_ms() < deadline &&
-           metric("kopia_webhook_tls_reloads_total", "result=failure") < 2)
+           kwt_scrape_metric(&srv, "kopia_webhook_tls_reloads_total", "result=failure") < 2)
         kwt_sleep_ms(50);
-    cr_expect_eq(metric("kopia_webhook_tls_reloads_total", "result=failure"), 2);
+    cr_expect_eq(kwt_scrape_metric(&srv, "kopia_webhook_tls_reloads_total", "result=failure"), 2);
     served_fingerprint(after, sizeof(after));
     cr_expect_str_eq(after, before);
 
     /* A good pair again: served. */
     cr_assert_eq(kwt_rotate_certificate(srv.certs), 0);
     cr_expect(wait_served(cert));
-    cr_expect_eq(metric("kopia_webhook_tls_reloads_total", "result=success"), 1);
+    cr_expect_eq(kwt_scrape_metric(&srv, "kopia_webhook_tls_reloads_total", "result=success"), 1);
 }
 
 Test(http_tls, sighup_reloads_the_certificate)
 {
-    cr_assert_eq(metric("kopia_webhook_tls_reloads_total", "result=success"), 0);
+    cr_assert_eq(kwt_scrape_metric(&srv, "kopia_webhook_tls_reloads_total", "result=success"), 0);
     cr_assert_eq(kwt_server_signal(&srv, SIGHUP), 0);
     long long deadline = kwt_now_ms() + 5000LL * kwt_time_scale();
     while (kwt_now_ms() < deadline &&
-           metric("kopia_webhook_tls_reloads_total", "result=success") < 1)
+           kwt_scrape_metric(&srv, "kopia_webhook_tls_reloads_total", "result=success") < 1)
         kwt_sleep_ms(50);
-    cr_expect_eq(metric("kopia_webhook_tls_reloads_total", "result=success"), 1);
+    cr_expect_eq(kwt_scrape_metric(&srv, "kopia_webhook_tls_reloads_total", "result=success"), 1);
     cr_expect(kwt_log_contains(&srv, "SIGHUP"));
 }
 
 Test(http_tls, expiry_metric_is_the_certificate_not_after)
 {
-    double expiry = metric("kopia_webhook_certificate_expiry_timestamp_seconds", NULL);
+    double expiry =
+        kwt_scrape_metric(&srv, "kopia_webhook_certificate_expiry_timestamp_seconds", NULL);
     double now = (double)time(NULL);
     /* gen-certs makes a one-year certificate. */
     cr_expect(expiry > now + 360 * 86400.0 && expiry < now + 370 * 86400.0, "expiry %f", expiry);
@@ -274,13 +265,13 @@ static void fifo_reload_keeps_the_pair(const char *file)
     cr_assert_eq(rename(fifo, path), 0);
     long long deadline = kwt_now_ms() + 5000LL * kwt_time_scale();
     while (kwt_now_ms() < deadline &&
-           metric("kopia_webhook_tls_reloads_total", "result=failure") < 1)
+           kwt_scrape_metric(&srv, "kopia_webhook_tls_reloads_total", "result=failure") < 1)
         kwt_sleep_ms(50);
     cr_expect_eq(kwt_server_signal(&srv, SIGHUP), 0);
     while (kwt_now_ms() < deadline &&
-           metric("kopia_webhook_tls_reloads_total", "result=failure") < 2)
+           kwt_scrape_metric(&srv, "kopia_webhook_tls_reloads_total", "result=failure") < 2)
         kwt_sleep_ms(50);
-    cr_expect_eq(metric("kopia_webhook_tls_reloads_total", "result=failure"), 2);
+    cr_expect_eq(kwt_scrape_metric(&srv, "kopia_webhook_tls_reloads_total", "result=failure"), 2);
     snprintf(message, sizeof(message), "%s is not a regular file (a FIFO)", file);
     cr_expect(kwt_log_contains(&srv, message), "no message naming %s", file);
 
@@ -390,8 +381,8 @@ Test(http_tls_k8s, a_data_symlink_swap_is_picked_up)
         k8s_publish(vol, srv.certs, gen);
         cr_assert(wait_served(cert), "generation %d not served", gen);
     }
-    cr_expect_eq(metric("kopia_webhook_tls_reloads_total", "result=success"), 3);
-    cr_expect_eq(metric("kopia_webhook_tls_reloads_total", "result=failure"), 0);
+    cr_expect_eq(kwt_scrape_metric(&srv, "kopia_webhook_tls_reloads_total", "result=success"), 3);
+    cr_expect_eq(kwt_scrape_metric(&srv, "kopia_webhook_tls_reloads_total", "result=failure"), 0);
 }
 
 /* --- Client certificates ------------------------------------------------- */

@@ -57,6 +57,12 @@ void kwt_server_finish(struct kwt_server *s);
 /* Kills a process still running and removes the temporary directory. */
 void kwt_server_cleanup(struct kwt_server *s);
 
+/* A test suite's set-up and tear-down around one shared server and one
+ * kept-alive curl handle: start with `extra_args` (as kwt_server_start) and
+ * fail the suite if it does not start; stop with kwt_server_finish. */
+void kwt_suite_start(struct kwt_server *s, CURL **curl, const char *const *extra_args);
+void kwt_suite_stop(struct kwt_server *s, CURL **curl);
+
 /* True when the server's log contains `needle`. */
 bool kwt_log_contains(const struct kwt_server *s, const char *needle);
 /* Prints sanitizer reports found in the server's log to stderr; returns
@@ -170,5 +176,8 @@ void kwt_metrics_free(struct kwt_metrics *m);
 double kwt_metric(const struct kwt_metrics *m, const char *name, ...);
 /* Fetches /metrics from the health listener and parses it; 0 or -1. */
 int kwt_scrape(const struct kwt_server *s, struct kwt_metrics *m, char *err, size_t errlen);
+/* One sample from a fresh scrape (a failed scrape fails the test): `name`
+ * with at most one label ("key=value", or NULL); NAN if none or several. */
+double kwt_scrape_metric(const struct kwt_server *s, const char *name, const char *label);
 
 #endif

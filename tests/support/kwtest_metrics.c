@@ -1,6 +1,8 @@
 /* Test support: a strict parser of the Prometheus text exposition format
  * 0.0.4 (see kwtest.h), written from the format's description so that it
  * checks the server's output rather than sharing its code. */
+#include <criterion/criterion.h>
+
 #include "kwtest.h"
 
 #include <ctype.h>
@@ -343,4 +345,14 @@ int kwt_scrape(const struct kwt_server *s, struct kwt_metrics *m, char *err, siz
     int prc = kwt_metrics_parse(r.body, m, err, errlen);
     kwt_response_free(&r);
     return prc;
+}
+
+double kwt_scrape_metric(const struct kwt_server *s, const char *name, const char *label)
+{
+    struct kwt_metrics m;
+    char err[256];
+    cr_assert_eq(kwt_scrape(s, &m, err, sizeof(err)), 0, "%s", err);
+    double v = kwt_metric(&m, name, label, NULL);
+    kwt_metrics_free(&m);
+    return v;
 }

@@ -396,3 +396,17 @@ void kwt_server_finish(struct kwt_server *s)
     cr_expect_eq(status, 0, "server exit status %d", status);
     cr_expect_eq(reports, 0);
 }
+
+void kwt_suite_start(struct kwt_server *s, CURL **curl, const char *const *extra_args)
+{
+    cr_assert_eq(kwt_server_start(s, extra_args), 0, "server did not start");
+    *curl = kwt_curl(s);
+}
+
+void kwt_suite_stop(struct kwt_server *s, CURL **curl)
+{
+    if (*curl)
+        curl_easy_cleanup(*curl);
+    *curl = NULL;
+    kwt_server_finish(s);
+}
