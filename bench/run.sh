@@ -205,6 +205,7 @@ trap 'exit 143' TERM
 
 # Process ids of PID's children (nginx's workers).
 child_pids() {
+    [ -n "$1" ] || return 0
     if [ -r "/proc/$1/task/$1/children" ]; then
         cat /proc/"$1"/task/*/children 2>/dev/null | tr -s ' \n' '  '
     else
