@@ -78,7 +78,9 @@ fi
 # Back-pressure: the writes come out short or are refused (strace shows
 # them: "= -1 EAGAIN" and sendmsg results below the two records' length).
 cat >"$tmp/pipeline.py" <<'EOF'
-import socket, ssl, sys, threading, time
+import select, socket, ssl, sys, time
+# One thread, non-blocking: an OpenSSL connection must not be read and
+# written from two threads at once (that corrupts its records).
 port, ca, path, n = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 body = open(path, "rb").read()
 ctx = ssl.create_default_context(cafile=ca)
@@ -88,16 +90,27 @@ raw.connect(("127.0.0.1", port))
 s = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
 req = (b"POST /mutate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
        b"Content-Length: %d\r\n\r\n" % len(body)) + body
-writer = threading.Thread(target=lambda: [s.sendall(req) for _ in range(n)])
-writer.start()
-time.sleep(2)
-s.settimeout(30)
+out, off = req * n, 0
+s.setblocking(False)
+start = time.time()
 buf, count = b"", 0
-while count < n:
-    data = s.recv(65536)
-    if not data:
-        break
-    buf += data
+while count < n and time.time() - start < 60:
+    if off < len(out):
+        try:
+            off += s.send(out[off:off + 16384])
+        except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
+            pass
+    reading = time.time() - start >= 2  # read nothing for 2 s: back-pressure
+    if reading:
+        try:
+            data = s.recv(65536)
+            if not data:
+                break
+            buf += data
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            select.select([s], [s] if off < len(out) else [], [], 0.05)
+    else:
+        select.select([], [s] if off < len(out) else [], [], 0.05)
     while True:
         end = buf.find(b"\r\n\r\n")
         if end < 0:
@@ -111,7 +124,6 @@ while count < n:
         assert head.startswith("HTTP/1.1 200"), head
         assert reply.startswith(b"{") and b'"patch"' in reply, reply[:200]
         buf, count = buf[end + 4 + length:], count + 1
-writer.join()
 print(count)
 EOF
 pipelined=6000
