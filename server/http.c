@@ -126,9 +126,6 @@ struct kw_http {
 };
 
 /* Per connection (MHD "socket context"). */
-/* The largest header record a reply's body takes along (see tls_push). */
-#define KW_HELD_RECORD_BYTES 512
-
 struct conn_ctx {
     struct kw_http *h;
     struct kw_tls_pair *pair; /* the certificate this connection's handshake used */
@@ -138,10 +135,6 @@ struct conn_ctx {
     struct kw_conn conn;
     int fd;                     /* the socket, for the TLS transport functions */
     atomic_bool awaiting_bytes; /* idle since a response: the next bytes start a request */
-    bool hold_next;             /* keep the next record back for the one after it */
-    unsigned short held_len;    /* bytes of `held` not sent yet ... */
-    unsigned short held_off;    /* ... from this offset */
-    unsigned char held[KW_HELD_RECORD_BYTES]; /* a reply's header record (tls_push) */
 };
 
 /* Per request (MHD "request context"). */
@@ -258,44 +251,10 @@ static ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
     return n;
 }
 
-/* One write per reply. libmicrohttpd 0.9.75 hands a reply's header and body
- * to GnuTLS in two gnutls_record_send calls (two records), each one send().
- * After hold_reply_header, the next record (the header) is kept back here and
- * reported sent, and goes out in one sendmsg with the record after it (the
- * body's first). A short or refused write keeps what is left of the header
- * and reports the body record not sent, so GnuTLS and libmicrohttpd retry it
- * when the socket is writable, as they would any write. */
 static ssize_t tls_push(gnutls_transport_ptr_t ptr, const void *buf, size_t len)
 {
-    struct conn_ctx *ctx = ptr;
-    if (ctx->hold_next) {
-        ctx->hold_next = false;
-        if (!ctx->held_len && len <= sizeof(ctx->held)) {
-            memcpy(ctx->held, buf, len);
-            ctx->held_len = (unsigned short)len;
-            ctx->held_off = 0;
-            return (ssize_t)len;
-        }
-    }
-    if (!ctx->held_len)
-        return send(ctx->fd, buf, len, MSG_NOSIGNAL);
-    size_t head = (size_t)(ctx->held_len - ctx->held_off);
-    struct iovec iov[2] = {{ctx->held + ctx->held_off, head}, {(void *)buf, len}};
-    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
-    ssize_t n = sendmsg(ctx->fd, &msg, MSG_NOSIGNAL);
-    if (n < 0)
-        return n;
-    if ((size_t)n < head) {
-        ctx->held_off = (unsigned short)(ctx->held_off + n);
-        errno = EAGAIN;
-        return -1;
-    }
-    ctx->held_len = ctx->held_off = 0;
-    if ((size_t)n == head) {
-        errno = EAGAIN;
-        return -1;
-    }
-    return n - (ssize_t)head;
+    const struct conn_ctx *ctx = ptr;
+    return send(ctx->fd, buf, len, MSG_NOSIGNAL);
 }
 
 static int tls_pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
@@ -446,16 +405,6 @@ static void sweeper_stop(struct kw_http *h)
 }
 
 /* --- Responses ----------------------------------------------------------- */
-
-/* A review's reply goes out in one write (tls_push): the header record waits
- * for the body's. Only for a reply with a body, which always follows the
- * header. */
-static void hold_reply_header(struct MHD_Connection *c)
-{
-    struct conn_ctx *ctx = conn_ctx_of(c);
-    if (ctx && ctx->fd > 0 && tls_session_of(c))
-        ctx->hold_next = true;
-}
 
 static enum MHD_Result send_response(struct request *rq, struct MHD_Connection *c, unsigned status,
                                      struct MHD_Response *r)
@@ -915,8 +864,6 @@ static enum MHD_Result finish_webhook(struct request *rq, struct MHD_Connection 
     kw_outcome_free(&out);
     if (!r)
         return send_canned(rq, c, C_NO_MEMORY);
-    if (body_len > 0)
-        hold_reply_header(c);
     enum MHD_Result ok = send_response(rq, c, status, r);
     MHD_destroy_response(r);
     return ok;
@@ -1001,9 +948,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
         free(rq);
         *req_cls = NULL;
     }
-    struct conn_ctx *ctx = conn_ctx_of(c);
-    if (ctx)
-        ctx->hold_next = false; /* no reply went out to take it */
     atomic_fetch_sub(&h->active, 1);
     if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
         MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, h->p.opts->idle_timeout_s);

@@ -68,10 +68,12 @@ writes=$(grep -cE '(sendto|sendmsg|writev)\(' "$tmp/trace")
 echo "replies $replies on $connects connection(s): $writes socket writes (handshake included)"
 [ "$replies" -eq $((2 * n)) ] || { echo "FAIL: $replies replies with 200, want $((2 * n))"; fails=$((fails + 1)); }
 [ "$connects" -eq 1 ] || { echo "FAIL: $connects connections, want 1"; fails=$((fails + 1)); }
-# The TLS 1.3 handshake takes 6 writes (8 allowed); two writes per reply
-# would make 46.
-if [ "$writes" -gt $((2 * n + 8)) ]; then
-  echo "FAIL: $writes socket writes for $((2 * n)) replies (want one each, plus the handshake):"
+# The TLS 1.3 handshake takes 6 writes (8 allowed); libmicrohttpd writes a
+# reply's header and body as two records, one send each (the one-write
+# transport was withdrawn: it stalled a pipelining client, see
+# bench/RESULTS.md).
+if [ "$writes" -gt $((4 * n + 8)) ]; then
+  echo "FAIL: $writes socket writes for $((2 * n)) replies (want at most two each, plus the handshake):"
   grep -E '(sendto|sendmsg|writev)\(' "$tmp/trace" | cut -c1-120 | head -n 12
   fails=$((fails + 1))
 fi
