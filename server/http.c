@@ -72,32 +72,39 @@ enum canned {
     C_COUNT
 };
 
+/* `closes`: the answer leaves the request's body unread (or, after a framing
+ * error, the next request's start unknown), so the connection cannot be
+ * reused and the answer carries `Connection: close`. `retry_after`: a
+ * Retry-After value (seconds) for a refusal the client should retry. */
 static const struct {
     unsigned status;
     const char *body;
     const char *allow;
+    bool closes;
+    const char *retry_after;
 } canned_spec[C_COUNT] = {
     [C_NOT_FOUND] = {404, "not found: the webhook paths are /validate and /mutate\n", NULL},
     [C_METHOD_WEBHOOK] = {405, "method not allowed: use POST\n", "POST"},
     [C_METHOD_HEALTH] = {405, "method not allowed: use GET\n", "GET, HEAD"},
     [C_UNSUPPORTED_TYPE] = {415, "unsupported media type: the body must be application/json\n",
                             NULL},
-    [C_TOO_LARGE] = {413, "request body too large\n", NULL},
+    [C_TOO_LARGE] = {413, "request body too large\n", NULL, .closes = true},
     [C_NOT_IMPLEMENTED] = {501,
                            "not implemented: the only Transfer-Encoding supported is chunked\n",
-                           NULL},
+                           NULL, .closes = true},
     [C_EMPTY_BODY] = {400, "empty body: expected an AdmissionReview\n", NULL},
-    [C_BAD_LENGTH] = {400, "invalid Content-Length\n", NULL},
+    [C_BAD_LENGTH] = {400, "invalid Content-Length\n", NULL, .closes = true},
     [C_BAD_FRAMING] = {400,
                        "bad request: conflicting Content-Length and Transfer-Encoding headers, "
                        "or whitespace before a header's colon\n",
-                       NULL},
-    [C_BAD_HOST] = {400, "bad request: an HTTP/1.1 request needs exactly one Host header\n", NULL},
+                       NULL, .closes = true},
+    [C_BAD_HOST] = {400, "bad request: an HTTP/1.1 request needs exactly one Host header\n", NULL,
+                    .closes = true},
     [C_FORBIDDEN] = {403, "forbidden: a client certificate signed by the client CA is required\n",
                      NULL},
     [C_NO_MEMORY] = {500, "out of memory\n", NULL},
     [C_BUSY] = {503, "server busy: request bodies in flight use the whole body budget; retry\n",
-                NULL},
+                NULL, .closes = true, .retry_after = "1"},
     [C_OK] = {200, "ok\n", NULL},
     [C_NOT_READY_DRAINING] = {503, "not ready: shutting down\n", NULL},
     [C_NOT_READY_LISTENER] = {503, "not ready: the webhook listener is not accepting\n", NULL},
@@ -212,6 +219,11 @@ static void track(struct kw_http *h, struct MHD_Connection *c, enum track_step s
 {
     struct conn_ctx *ctx = conn_ctx_of(c);
     if (!ctx || !ctx->tracked)
+        return;
+    /* The phase changes only on this connection's thread, so it may be read
+     * without the lock: an answer queued for a request already in needs no
+     * second trip through it. */
+    if (step == STEP_PROCESSING && ctx->conn.phase == KW_CONN_PROCESSING)
         return;
     long long now = mono_ms();
     pthread_mutex_lock(&h->lock);
@@ -434,11 +446,7 @@ static void record_transport_error(struct request *rq, unsigned status, const ch
 static enum MHD_Result send_canned(struct request *rq, struct MHD_Connection *c, enum canned which)
 {
     unsigned status = canned_spec[which].status;
-    /* 413, 501 and 503 leave the body unread: the connection cannot be
-     * reused; after a framing error the next request's start is unknown. */
-    bool closing = draining(rq->h) || which == C_TOO_LARGE || which == C_NOT_IMPLEMENTED ||
-                   which == C_BAD_LENGTH || which == C_BAD_FRAMING || which == C_BAD_HOST ||
-                   which == C_BUSY;
+    bool closing = draining(rq->h) || canned_spec[which].closes;
     enum MHD_Result ok = send_response(rq, c, status, rq->h->canned[closing][which]);
     if (ok == MHD_YES && is_webhook(rq->route))
         record_transport_error(rq, status, canned_spec[which].body);
@@ -469,8 +477,9 @@ static int build_canned(struct kw_http *h)
             if (canned_spec[i].allow &&
                 MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, canned_spec[i].allow) != MHD_YES)
                 return -1;
-            if (i == C_BUSY &&
-                MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1") != MHD_YES)
+            if (canned_spec[i].retry_after &&
+                MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER,
+                                        canned_spec[i].retry_after) != MHD_YES)
                 return -1;
             if (closing &&
                 MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)
@@ -636,14 +645,25 @@ static enum MHD_Result scan_coding(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
-/* RFC 9112 §6.3 and §5.1: Content-Length together with Transfer-Encoding,
- * Content-Lengths that differ, or whitespace before a colon make the body's
- * end ambiguous (request smuggling through a proxy): 400 and close. §3.2: an
- * HTTP/1.1 request has exactly one Host header (at most one in HTTP/1.0). */
-static enum canned framing_error(struct MHD_Connection *c, const char *version)
+/* The answer the headers alone decide, or C_COUNT when they are fine; one
+ * pass over the headers.
+ * - A Transfer-Encoding other than one header of exactly "chunked": 501.
+ *   libmicrohttpd 0.9.75 decodes nothing else: with any other coding ("gzip",
+ *   "identity", "gzip, chunked") it would read the body until the client
+ *   closes, so the request would hang until its timeout. RFC 9112 §6.1: a
+ *   server that receives a transfer coding it does not understand answers
+ *   501.
+ * - RFC 9112 §6.3 and §5.1: Content-Length together with Transfer-Encoding,
+ *   Content-Lengths that differ, or whitespace before a colon make the
+ *   body's end ambiguous (request smuggling through a proxy): 400 and close.
+ * - §3.2: an HTTP/1.1 request has exactly one Host header (at most one in
+ *   HTTP/1.0): 400 and close. */
+static enum canned header_error(struct MHD_Connection *c, const char *version)
 {
     struct coding_scan t = {.all_chunked = true};
     MHD_get_connection_values(c, MHD_HEADER_KIND, scan_coding, &t);
+    if (t.headers > 1 || !t.all_chunked)
+        return C_NOT_IMPLEMENTED;
     if (t.space_before_colon || t.lengths_differ || (t.lengths && t.headers))
         return C_BAD_FRAMING;
     bool http11 = version && strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
@@ -652,19 +672,6 @@ static enum canned framing_error(struct MHD_Connection *c, const char *version)
     return C_COUNT;
 }
 
-/* No Transfer-Encoding, or one header of exactly "chunked". libmicrohttpd
- * 0.9.75 decodes nothing else: with any other coding ("gzip", "identity",
- * "gzip, chunked") it would read the body until the client closes, so the
- * request would hang until the request timeout. RFC 9112 §6.1: a transfer
- * coding the server does not understand gets 501. */
-static bool transfer_coding_supported(struct MHD_Connection *c)
-{
-    struct coding_scan t = {.all_chunked = true};
-    MHD_get_connection_values(c, MHD_HEADER_KIND, scan_coding, &t);
-    return t.headers <= 1 && t.all_chunked;
-}
-
-/* Content-Length as sent: -1 when absent (chunked), -2 when malformed. */
 static long long content_length(struct MHD_Connection *c)
 {
     const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -683,10 +690,10 @@ static long long content_length(struct MHD_Connection *c)
 
 /* --- The body budget ----------------------------------------------------- */
 
-/* Raises what `rq` holds of the body budget to `total` bytes (a buffer: the
- * body and its NUL). A body over KW_SMALL_BODY_BYTES may not use the
- * small-body reserve. False when the budget cannot give them (nothing
- * changes then). */
+/* Raises what `rq` holds of the body budget to `total` bytes (its buffer's
+ * capacity: the body and its NUL). A body over KW_SMALL_BODY_BYTES may not
+ * use the small-body reserve. False when the budget cannot give them
+ * (nothing changes then). */
 static bool charge_body(struct request *rq, size_t total)
 {
     struct kw_http *h = rq->h;
@@ -739,7 +746,7 @@ static enum MHD_Result begin_webhook(struct request *rq, struct MHD_Connection *
     /* Known length: exactly one allocation, charged whole before it is
      * made. Chunked: start small, grow (append_body charges each growth). */
     size_t first = cl > 0 ? (size_t)cl : (max < 65536 ? max : 65536);
-    if (!charge_body(rq, first + 1))
+    if (!charge_body(rq, kw_dynbuf_capacity_after(&rq->body, first)))
         return send_canned(rq, c, C_BUSY);
     if (kw_dynbuf_reserve(&rq->body, first))
         return send_canned(rq, c, C_NO_MEMORY);
@@ -748,25 +755,16 @@ static enum MHD_Result begin_webhook(struct request *rq, struct MHD_Connection *
 
 enum append_result { APPENDED, OVER_LIMIT, OVER_BUDGET };
 
-/* Appends a body chunk (the buffer grows only for chunked bodies, each
- * growth charged to the body budget first, at the size kw_dynbuf will
- * allocate: twice the old size, or what is needed, up to the limit). */
+/* Appends a body chunk (the buffer grows only for chunked bodies), each
+ * growth charged to the body budget before it is allocated. */
 static enum append_result append_body(struct request *rq, const char *data, size_t n)
 {
-    struct kw_dynbuf *b = &rq->body;
-    if (kw_dynbuf_room(b) < n && n <= b->limit - b->len) {
-        size_t grown = b->cap * 2 > b->len + n + 1 ? b->cap * 2 : b->len + n + 1;
-        if (!charge_body(rq, grown < b->limit + 1 ? grown : b->limit + 1))
-            return OVER_BUDGET;
-    }
-    if (kw_dynbuf_append(b, data, n) != KW_DYNBUF_OK)
+    size_t cap = kw_dynbuf_capacity_after(&rq->body, n);
+    if (cap == 0)
         return OVER_LIMIT;
-    if (b->cap > rq->charged) { /* not expected: keep the books right anyway */
-        atomic_fetch_add(&rq->h->body_bytes, b->cap - rq->charged);
-        kw_metrics_body_bytes_add(rq->h->p.metrics, (long long)(b->cap - rq->charged));
-        rq->charged = b->cap;
-    }
-    return APPENDED;
+    if (!charge_body(rq, cap))
+        return OVER_BUDGET;
+    return kw_dynbuf_append(&rq->body, data, n) == KW_DYNBUF_OK ? APPENDED : OVER_LIMIT;
 }
 
 /* A chunked body passed the limit: stop reading here. libmicrohttpd 0.9.75
@@ -884,9 +882,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         rq->route = route_of(rq->h, url);
         if (rq->h->p.client_ca_pem && !client_allowed(c))
             return send_canned(rq, c, C_FORBIDDEN);
-        if (!transfer_coding_supported(c))
-            return send_canned(rq, c, C_NOT_IMPLEMENTED);
-        enum canned bad = framing_error(c, version);
+        enum canned bad = header_error(c, version);
         if (bad != C_COUNT)
             return send_canned(rq, c, bad);
         if (rq->route == R_UNKNOWN)

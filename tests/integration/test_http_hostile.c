@@ -684,3 +684,38 @@ Test(http_hostile, near_the_cap_idle_connections_are_closed_first)
     for (int i = 0; i < 8; i++)
         close_hostile(&slow[i]);
 }
+
+/* The plain-HTTP health listener has its own small cap (64 connections,
+ * counted in the memory model's headroom) with the same eviction: a flood of
+ * silent connections to it is held to the cap, and a probe still gets its
+ * answer at once. */
+Test(http_hostile, the_health_listener_holds_at_most_64_connections)
+{
+    start(NULL);
+    enum { N = 80, CAP = 64 };
+    int fds[N];
+    for (int i = 0; i < N; i++) {
+        char source[16];
+        snprintf(source, sizeof(source), "127.0.0.%d", 2 + i % 4); /* 20 per address */
+        fds[i] = tcp_from(source, srv.health_port);
+        cr_assert_geq(fds[i], 0, "connection %d", i);
+    }
+    CURL *h = kwt_curl(&srv);
+    struct kwt_response r;
+    long long t0 = kwt_now_ms();
+    cr_assert_eq(kwt_get(h, &srv, false, "/healthz", &r), CURLE_OK);
+    long long ms = kwt_now_ms() - t0;
+    cr_expect_eq(r.status, 200);
+    kwt_response_free(&r);
+    curl_easy_cleanup(h);
+    if (kwt_memory_measurable())
+        cr_expect_leq(ms, legit_bound_ms(), "a probe took %lld ms", ms);
+    int open = 0;
+    for (int i = 0; i < N; i++)
+        open += !peer_closed(fds[i], i == 0 ? 200 : 0);
+    cr_expect_leq(open, CAP - 1, "%d silent connections held, the probe's among the cap", open);
+    cr_expect_gt(open, CAP / 2, "only %d held", open);
+    cr_expect(peer_closed(fds[0], 0), "the oldest silent connection is still open");
+    for (int i = 0; i < N; i++)
+        close(fds[i]);
+}

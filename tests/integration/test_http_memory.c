@@ -272,29 +272,13 @@ static void *post_one(void *arg)
     return NULL;
 }
 
-static char *read_fixture(const char *rel, size_t *len)
-{
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", getenv("KW_SOURCE_DIR"), rel);
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "%s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n);
-    cr_assert(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 /* Three rounds of 8 concurrent 800 KB reviews (an inline repositoryConfig):
  * afterwards resident memory is back within 8 MiB of idle in 3 seconds. */
 Test(http_memory, memory_goes_back_after_a_burst_of_large_reviews)
 {
     long idle = rss_kib(&srv);
     size_t len;
-    char *body = read_fixture("tests/fixtures/json/large-review.json", &len);
+    char *body = kwt_read_source("tests/fixtures/json/large-review.json", &len);
     enum { PARALLEL = 8 };
     int rounds = kwt_time_scale() > 1 ? 1 : 3;
     for (int round = 0; round < rounds; round++) {
@@ -400,15 +384,8 @@ Test(http_memory_own, the_reserve_keeps_ordinary_reviews_served_and_chunked_bodi
 
     /* Chunked: starts within the reserve, is refused when it grows. */
     struct kwt_tls t;
-    cr_assert_eq(kwt_tls_connect(&t, own.port, 0, 0, NULL, NULL, NULL), 0);
-    const char *chead = "POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
-    cr_assert_eq(kwt_tls_write(&t, chead, strlen(chead)), 0);
-    static char chunk[65536 + 16];
-    int cl = snprintf(chunk, sizeof(chunk), "10000\r\n");
-    memset(chunk + cl, ' ', 65536);
-    memcpy(chunk + cl + 65536, "\r\n", 2);
-    for (int i = 0; i < 8 && kwt_tls_write(&t, chunk, (size_t)cl + 65536 + 2) == 0; i++)
+    cr_assert_eq(kwt_tls_start_chunked(&t, own.port), 0);
+    for (int i = 0; i < 8 && kwt_tls_write_spaces_chunk(&t) == 0; i++)
         ;
     cr_expect_geq(kwt_tls_wait_closed(&t, 3000L * kwt_time_scale()), 0,
                   "a chunked body over the budget keeps its connection");

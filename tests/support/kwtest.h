@@ -136,8 +136,21 @@ long kwt_tls_read_response(struct kwt_tls *t, char *buf, size_t cap, long long t
 long long kwt_tls_wait_closed(struct kwt_tls *t, long long timeout_ms);
 void kwt_tls_fingerprint(struct kwt_tls *t, char *buf, size_t buflen);
 void kwt_tls_close(struct kwt_tls *t);
+/* Connects (as kwt_tls_connect with defaults) and sends the headers of a
+ * chunked POST to /validate; 0 or -1. */
+int kwt_tls_start_chunked(struct kwt_tls *t, int port);
+/* Sends one chunk of KWT_SPACES_CHUNK spaces; 0, or -1 once the server has
+ * closed the connection. */
+#define KWT_SPACES_CHUNK 65536
+int kwt_tls_write_spaces_chunk(struct kwt_tls *t);
 /* A plain TCP connection to 127.0.0.1:port, or -1. */
 int kwt_tcp_connect(int port);
+
+/* --- Files of the source tree -------------------------------------------- */
+
+/* The contents of $KW_SOURCE_DIR/`rel`, malloc'd and NUL-terminated (the
+ * length, without the NUL, in *len); a missing file fails the test. */
+char *kwt_read_source(const char *rel, size_t *len);
 
 /* --- Memory and latency ------------------------------------------------ */
 

@@ -323,3 +323,26 @@ void kwt_tls_close(struct kwt_tls *t)
     t->ctx = NULL;
     t->fd = -1;
 }
+
+int kwt_tls_start_chunked(struct kwt_tls *t, int port)
+{
+    static const char head[] =
+        "POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    if (kwt_tls_connect(t, port, 0, 0, NULL, NULL, NULL) != 0)
+        return -1;
+    return kwt_tls_write(t, head, sizeof(head) - 1);
+}
+
+int kwt_tls_write_spaces_chunk(struct kwt_tls *t)
+{
+    static char chunk[KWT_SPACES_CHUNK + 16];
+    static size_t len;
+    if (!len) {
+        int hl = snprintf(chunk, sizeof(chunk), "%x\r\n", (unsigned)KWT_SPACES_CHUNK);
+        memset(chunk + hl, ' ', KWT_SPACES_CHUNK);
+        memcpy(chunk + hl + KWT_SPACES_CHUNK, "\r\n", 2);
+        len = (size_t)hl + KWT_SPACES_CHUNK + 2;
+    }
+    return kwt_tls_write(t, chunk, len);
+}

@@ -67,6 +67,30 @@ Test(dynbuf, a_large_first_reservation_is_allocated_exactly)
     kw_dynbuf_free(&b);
 }
 
+/* What a reservation will allocate is known before it is made (the server
+ * charges request bodies against a budget first). */
+Test(dynbuf, capacity_after_predicts_every_growth)
+{
+    struct kw_dynbuf b;
+    kw_dynbuf_init(&b, 100000);
+    cr_expect_eq(kw_dynbuf_capacity_after(&b, 10), 64, "the first allocation");
+    size_t steps[] = {10, 60, 1, 200, 5000, 0, 3, 40000};
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        size_t want = kw_dynbuf_capacity_after(&b, steps[i]);
+        cr_assert_eq(kw_dynbuf_reserve(&b, steps[i]), KW_DYNBUF_OK);
+        cr_expect_eq(b.cap, want, "step %zu: predicted %zu, allocated %zu", i, want, b.cap);
+        kw_dynbuf_commit(&b, steps[i]);
+    }
+    /* Within the room: the capacity stays. */
+    cr_expect_eq(kw_dynbuf_capacity_after(&b, 0), b.cap);
+    /* Up to the limit (and its NUL), and 0 past it. */
+    cr_expect_eq(kw_dynbuf_capacity_after(&b, 100000 - b.len), 100001);
+    cr_expect_eq(kw_dynbuf_capacity_after(&b, 100000 - b.len + 1), 0);
+    kw_dynbuf_free(&b);
+    /* A large first reservation is exact. */
+    cr_expect_eq(kw_dynbuf_capacity_after(&b, 70000), 70001);
+}
+
 Test(dynbuf, writes_in_place_after_reserve)
 {
     struct kw_dynbuf b;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "json_oracle.h"
+#include "kwtest.h"
 #include "kw/json/json.h"
 
 struct json_case {
@@ -788,21 +789,9 @@ Test(json_decode, oracle_on_generated_documents)
 
 static char *read_fixture(const char *name, size_t *len)
 {
-    const char *root = getenv("KW_SOURCE_DIR");
-    cr_assert_not_null(root, "KW_SOURCE_DIR is not set");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/fixtures/json/%s", root, name);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)size);
-    cr_assert_not_null(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    *len = (size_t)size;
-    return buf;
+    char rel[512];
+    snprintf(rel, sizeof rel, "tests/fixtures/json/%s", name);
+    return kwt_read_source(rel, len);
 }
 
 Test(json_decode, review_fixtures_match_jansson)

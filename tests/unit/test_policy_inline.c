@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kwtest.h"
 #include "kw/admission/core.h"
 #include "kw/json/util.h"
 #include "kw/schema/schema.h"
@@ -498,27 +499,10 @@ Test(inline_config, no_compiled_schema_means_no_admission)
 
 /* ---- the upstream examples and the benchmark document --------------- */
 
-static char *slurp(const char *rel, size_t *len)
-{
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", getenv("KW_SOURCE_DIR"), rel);
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    cr_assert(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
-    buf[n] = 0;
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 Test(inline_config, the_780_kb_review_is_validated_in_one_pass)
 {
     size_t len;
-    char *body = slurp("tests/fixtures/json/large-review.json", &len);
+    char *body = kwt_read_source("tests/fixtures/json/large-review.json", &len);
     json_error_t jerr;
     json_t *review = json_loadb(body, len, 0, &jerr);
     cr_assert(review, "%s", jerr.text);

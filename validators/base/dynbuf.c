@@ -44,18 +44,41 @@ void kw_dynbuf_reset(struct kw_dynbuf *b)
         b->buf[0] = 0;
 }
 
-int kw_dynbuf_grow(struct kw_dynbuf *b, size_t extra)
+/* The capacity a reservation of `extra` more bytes needs (the buffer's own
+ * when it has room), or 0 with the reason in *rc. */
+static size_t wanted_cap(const struct kw_dynbuf *b, size_t extra, int *rc)
 {
-    if (extra > b->limit - b->len) /* unlimited: len + extra overflows */
-        return b->limit == KW_DYNBUF_UNLIMITED ? KW_DYNBUF_NO_MEMORY : KW_DYNBUF_TOO_BIG;
+    *rc = KW_DYNBUF_OK;
+    if (extra > b->limit - b->len) { /* unlimited: len + extra overflows */
+        *rc = b->limit == KW_DYNBUF_UNLIMITED ? KW_DYNBUF_NO_MEMORY : KW_DYNBUF_TOO_BIG;
+        return 0;
+    }
     size_t need = b->len + extra; /* <= limit, so no overflow */
-    if (need == SIZE_MAX)
-        return KW_DYNBUF_NO_MEMORY; /* no room for the NUL */
+    if (need == SIZE_MAX) {
+        *rc = KW_DYNBUF_NO_MEMORY; /* no room for the NUL */
+        return 0;
+    }
     need++;
     if (b->buf && need <= b->cap)
-        return KW_DYNBUF_OK;
+        return b->cap;
     size_t most = b->limit < SIZE_MAX ? b->limit + 1 : SIZE_MAX;
-    size_t ncap = next_cap(b->cap, need, DYNBUF_FIRST, most);
+    return next_cap(b->cap, need, DYNBUF_FIRST, most);
+}
+
+size_t kw_dynbuf_capacity_after(const struct kw_dynbuf *b, size_t extra)
+{
+    int rc;
+    return wanted_cap(b, extra, &rc);
+}
+
+int kw_dynbuf_grow(struct kw_dynbuf *b, size_t extra)
+{
+    int rc;
+    size_t ncap = wanted_cap(b, extra, &rc);
+    if (rc != KW_DYNBUF_OK)
+        return rc;
+    if (b->buf && ncap == b->cap)
+        return KW_DYNBUF_OK;
     char *p = realloc(b->buf, ncap);
     if (!p)
         return KW_DYNBUF_NO_MEMORY;

@@ -135,8 +135,6 @@ static json_t *decode(const char *buf, size_t len, bool document, size_t max_val
                       : kw_json_scan(buf, len, build, &b, err);
     if (rc == OUT_OF_MEMORY || rc == TOO_MANY)
         report_stop(&b, rc, err);
-    else if (rc == -1 && err && strcmp(err->text, "not enough memory") == 0)
-        err->failure = KW_JSON_FAIL_NO_MEMORY; /* the scanner's own buffers */
     if (b.open != b.inline_open)
         free(b.open);
     if (rc != 0) {

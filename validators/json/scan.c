@@ -147,6 +147,16 @@ lex_fail(struct lexer *lx, const unsigned char *pos, enum context ctx, const cha
     return T_ERROR;
 }
 
+/* An allocation of the scanner itself failed (a string with escapes, a long
+ * number): the error says so and is marked as such, not as bad syntax. */
+static int lex_fail_memory(struct lexer *lx, const unsigned char *pos)
+{
+    lex_fail(lx, pos, CTX_NONE, "not enough memory");
+    if (lx->err)
+        lx->err->failure = KW_JSON_FAIL_NO_MEMORY;
+    return T_ERROR;
+}
+
 static int fail_utf8(struct lexer *lx, const unsigned char *at)
 {
     return lex_fail(lx, at, CTX_TOKEN_ONLY, "unable to decode byte 0x%x", *at);
@@ -260,7 +270,7 @@ static int scratch_reserve(struct lexer *lx, struct scratch *s, size_t need)
 {
     if (KW_ARRAY_RESERVE(s->buf, s->cap, need) == KW_DYNBUF_OK)
         return 0;
-    lex_fail(lx, lx->p, CTX_NONE, "not enough memory");
+    lex_fail_memory(lx, lx->p);
     return -1;
 }
 
@@ -514,7 +524,7 @@ static int lex_real(struct lexer *lx, const unsigned char *start, const unsigned
     if (!copy || !lx->c_locale) {
         if (copy != small)
             free(copy);
-        return lex_fail(lx, end, CTX_NONE, "not enough memory");
+        return lex_fail_memory(lx, end);
     }
     memcpy(copy, start, n);
     copy[n] = '\0';

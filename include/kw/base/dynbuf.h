@@ -54,6 +54,12 @@ static inline int kw_dynbuf_reserve(struct kw_dynbuf *b, size_t extra)
     return kw_dynbuf_grow(b, extra);
 }
 
+/* The bytes the buffer will have allocated after kw_dynbuf_reserve(b,
+ * extra) succeeds (its current capacity when it already has the room), so a
+ * caller can account for memory before it is allocated; 0 when that
+ * reservation would fail for the limit. */
+size_t kw_dynbuf_capacity_after(const struct kw_dynbuf *b, size_t extra);
+
 /* Appends n bytes (borrowed); on error the buffer is unchanged. */
 int kw_dynbuf_append(struct kw_dynbuf *b, const void *data, size_t n);
 

@@ -34,7 +34,9 @@ struct kw_json_error {
      * (in characters) of the last character consumed (0 at a line start). */
     size_t line, column, position;
     char text[160]; /* "invalid token near 'x'"; always valid UTF-8, no control bytes */
-    enum kw_json_failure failure; /* set by the decoders (the scanners: always SYNTAX) */
+    /* SYNTAX, or NO_MEMORY when the scanner's own buffers could not grow; the
+     * decoders also report their allocations and the value limit. */
+    enum kw_json_failure failure;
 };
 
 /* Decodes the one JSON array or object in buf[0..len) (whitespace around it

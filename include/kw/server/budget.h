@@ -15,11 +15,12 @@
  * TLS, thread stacks touched, malloc arenas), measured at 10.5 MiB on a 2-core
  * Debian 12 VM (docs/operations.md), with margin. */
 #define KW_BASE_RSS_BYTES (16u << 20)
-/* What one open connection holds: libmicrohttpd's memory pool (32 KiB by
- * default, malloc'd) plus the GnuTLS session and the kernel's socket
- * buffers. Measured on a 2-core Debian 12 VM: 2,000 idle TLS connections
- * (handshake done) raised RSS by 78 MiB, 40 KiB each; 2,000 silent TCP
- * connections by 25 MiB, 13 KiB each (docs/operations.md). */
+/* What one open connection holds: libmicrohttpd's memory pool
+ * (KW_CONNECTION_MEMORY_BYTES, 8 KiB), the GnuTLS session and the
+ * connection's own state. Measured on a 2-core Debian 12 VM with 500
+ * connections of each kind: 19 KiB for a TLS connection (handshake done, or
+ * idle after a request), 13 KiB for a silent TCP one (docs/operations.md,
+ * "Memory per connection"); counted as 20 KiB. */
 #define KW_CONNECTION_COST_BYTES (20u * 1024u)
 /* The derived connection cap never exceeds this (the file-descriptor limit
  * and libmicrohttpd's epoll loop stay comfortable below it). */
