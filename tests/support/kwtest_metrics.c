@@ -32,7 +32,7 @@ struct parser {
     double hist_inf;
 };
 
-static int fail(struct parser *p, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int fail(struct parser *p, const char *fmt, ...)
 {
     char msg[256];
     va_list ap;

@@ -130,7 +130,7 @@ Test(log, names_and_levels_round_trip)
         const char *name = kw_log_level_name((enum kw_log_level)i);
         cr_assert_not_null(name);
         cr_assert_eq(kw_log_level_parse(name, &level), 0, "%s", name);
-        cr_assert_eq(level, i);
+        cr_assert_eq((int)level, i);
     }
     cr_assert_str_eq(kw_log_level_name(KW_LOG_DEFAULT_LEVEL), "info");
     cr_assert_null(kw_log_level_name((enum kw_log_level)KW_LOG_LEVELS));

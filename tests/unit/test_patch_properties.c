@@ -522,8 +522,8 @@ Test(patch_properties, edge_objects)
         "{\"name\":\"a\",\"namespace\":\"n\"},\"spec\":{\"sourcePVC\":\"d\",\"kopia\":{"
         "\"repository\":\"r\",\"username\":7}}}",
         /* another mover: not ours */
-        "{\"apiVersion\":\"volsync.backube/v1alpha1\",\"kind\":\"ReplicationSource\",\"metadata\":"
-        "{\"name\":\"a\",\"namespace\":\"n\"},\"spec\":{\"sourcePVC\":\"d\",\"restic\":{}}}",
+        ("{\"apiVersion\":\"volsync.backube/v1alpha1\",\"kind\":\"ReplicationSource\",\"metadata\":"
+         "{\"name\":\"a\",\"namespace\":\"n\"},\"spec\":{\"sourcePVC\":\"d\",\"restic\":{}}}"),
     };
     for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
         json_error_t e;

@@ -867,8 +867,8 @@ Test(stream, warning_and_its_rule_go_together)
 {
     const char *bad[] = {"{\"type\": \"number\", \"warning\": \"harm\"}",
                          "{\"type\": \"number\", \"warningRule\": \"policy-upload-speed\"}",
-                         "{\"type\": \"number\", \"warning\": \"\", \"warningRule\": "
-                         "\"policy-upload-speed\"}"};
+                         ("{\"type\": \"number\", \"warning\": \"\", \"warningRule\": "
+                          "\"policy-upload-speed\"}")};
     for (size_t i = 0; i < 3; i++) {
         char err[512] = "";
         int rc;
