@@ -272,6 +272,34 @@ Test(json_decode, utf8)
     CHECK_TABLE(utf8_cases);
 }
 
+/* The string scanner reads 16 bytes at a time (8, then 1, near the end):
+ * every byte that needs attention, at every offset across those blocks, in
+ * strings that end at every offset too, must decode as jansson decodes it. */
+Test(json_decode, special_bytes_at_every_offset)
+{
+    static const char *const specials[] = {"\"",   "\\n",      "\\u00e9",      "\x01", "\x1f", "\n",
+                                           "\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xff", "\xc3", " "};
+    char why[512], text[128];
+    for (size_t k = 0; k < sizeof(specials) / sizeof(specials[0]); k++)
+        for (size_t at = 0; at < 40; at++)
+            for (size_t tail = 0; tail < 20; tail += 3) {
+                size_t n = 0;
+                text[n++] = '[';
+                text[n++] = '"';
+                for (size_t i = 0; i < at; i++)
+                    text[n++] = (char)('a' + i % 26);
+                size_t slen = strlen(specials[k]);
+                memcpy(text + n, specials[k], slen);
+                n += slen;
+                for (size_t i = 0; i < tail; i++)
+                    text[n++] = 'z';
+                text[n++] = '"';
+                text[n++] = ']';
+                cr_expect_eq(kw_json_oracle_check(text, n, why, sizeof why), 0,
+                             "special %zu at %zu, tail %zu: %s", k, at, tail, why);
+            }
+}
+
 Test(json_decode, nul_bytes_outside_strings)
 {
     CHECK_TABLE(nul_cases);

@@ -357,6 +357,60 @@ Test(stream, a_syntax_error_keeps_nothing_of_the_document)
     kw_schema_set_free(set);
 }
 
+struct seen_tokens {
+    size_t n, stop_at; /* stop_at 0: never stop */
+    char events[64];
+};
+
+static int note_token(void *ud, const struct kw_json_token *t)
+{
+    struct seen_tokens *seen = ud;
+    if (seen->n < sizeof(seen->events) - 1)
+        seen->events[seen->n] = (char)('0' + (int)t->ev);
+    return ++seen->n == seen->stop_at;
+}
+
+/* The observer sees every token of the pass the schema makes, in order,
+ * and the findings are those of the unobserved call; an observer that stops
+ * the scan fails it the way an allocation failure does. */
+Test(stream, observer_sees_every_token_of_the_same_pass)
+{
+    struct kw_schema_set *set = one_schema(
+        "{\"type\": \"object\", \"properties\": {\"i\": {\"type\": \"integer\"}}}", NULL);
+    const struct kw_schema *s = kw_schema_find(set, "t");
+    const char *doc = "{\"i\": \"x\", \"u\": [1, {\"k\": null}], \"i\": 2}";
+    struct seen_tokens by_scan = {0}, by_walk = {0};
+    cr_assert_eq(kw_json_scan_document(doc, strlen(doc), note_token, &by_scan, NULL), 0);
+    struct kw_result plain, observed;
+    kw_result_init(&plain);
+    kw_result_init(&observed);
+    cr_assert_eq(
+        kw_schema_validate_text(s, doc, strlen(doc), "", KW_TEXT_AS_TREE, &plain, NULL, NULL), 0);
+    cr_assert_eq(kw_schema_validate_text_observed(s, doc, strlen(doc), "", KW_TEXT_AS_TREE,
+                                                  &observed, NULL, NULL, note_token, &by_walk),
+                 0);
+    cr_expect_gt(by_walk.n, 10);
+    cr_expect_eq(by_walk.n, by_scan.n);
+    cr_expect_str_eq(by_walk.events, by_scan.events);
+    cr_expect_eq(observed.ncauses, plain.ncauses);
+    cr_expect_eq(observed.nwarnings, plain.nwarnings);
+    kw_result_free(&plain);
+    kw_result_free(&observed);
+
+    struct seen_tokens stopper = {.stop_at = 3};
+    struct kw_json_error err;
+    struct kw_result r;
+    kw_result_init(&r);
+    cr_expect_eq(kw_schema_validate_text_observed(s, doc, strlen(doc), "", KW_TEXT_AS_TREE, &r,
+                                                  &err, NULL, note_token, &stopper),
+                 -1);
+    cr_expect_eq(stopper.n, 3, "the scan stops at the observer's word");
+    cr_expect(r.out_of_memory);
+    cr_expect_eq(r.ncauses, 0, "a stopped pass appends nothing");
+    kw_result_free(&r);
+    kw_schema_set_free(set);
+}
+
 Test(stream, repeated_keys_are_checked_at_every_occurrence)
 {
     struct kw_schema_set *set = one_schema(

@@ -136,9 +136,13 @@ enum check_outcome { CHECKED, NOT_JSON, NOT_OBJECT };
 
 /* Syntax, "is an object" and schema of one document in one scan; findings
  * go to res. `name` names the document in the invalid-JSON message. */
-static enum check_outcome check_document(const struct kw_schema *schema, const char *buf,
+/* Validates the document against the schema; observe (may be NULL) sees
+ * every token of the same pass, and what it gathered is complete only when
+ * the outcome is CHECKED. */
+static enum check_outcome check_observed(const struct kw_schema *schema, const char *buf,
                                          size_t len, const char *field, const char *name,
-                                         struct kw_result *res, struct kw_text_stats *stats)
+                                         struct kw_result *res, struct kw_text_stats *stats,
+                                         kw_json_visit_fn observe, void *observe_ud)
 {
     struct kw_json_error err;
     size_t start = skip_blanks(buf, len);
@@ -146,7 +150,8 @@ static enum check_outcome check_document(const struct kw_schema *schema, const c
     if (start < len && buf[start] == '[') /* valid JSON, but not an object? */
         rc = kw_json_scan_document(buf, len, NULL, NULL, &err) == 0 ? 1 : -1;
     else
-        rc = kw_schema_validate_text(schema, buf, len, field, KW_TEXT_EMBEDDED, res, &err, stats);
+        rc = kw_schema_validate_text_observed(schema, buf, len, field, KW_TEXT_EMBEDDED, res, &err,
+                                              stats, observe, observe_ud);
     if (rc == 0)
         return CHECKED;
     if (rc > 0) {
@@ -166,6 +171,13 @@ static enum check_outcome check_document(const struct kw_schema *schema, const c
     if (!res->out_of_memory)
         invalid_json(field, name, &err, res);
     return NOT_JSON;
+}
+
+static enum check_outcome check_document(const struct kw_schema *schema, const char *buf,
+                                         size_t len, const char *field, const char *name,
+                                         struct kw_result *res, struct kw_text_stats *stats)
+{
+    return check_observed(schema, buf, len, field, name, res, stats, NULL, NULL);
 }
 
 static const struct kw_schema *find_schema(const struct kw_object_ctx *ctx, const char *name,
@@ -337,14 +349,17 @@ static void name_list(const char *const *names, size_t n, unsigned bits, const c
  * warnings (Kopia cannot load the file, the mover falls back to the
  * Secret). Returns the outcome, and in *broken whether Kopia fails to
  * load it. */
+/* Checks the connection file against its schema and gathers its facts
+ * (collect_facts) in the same pass: a large repositoryConfig is read once. */
 static enum check_outcome check_connection_schema(const struct kw_schema *schema, const char *buf,
                                                   size_t len, const char *field,
-                                                  struct kw_result *res, bool *broken)
+                                                  struct kw_result *res, bool *broken,
+                                                  struct conn_facts *facts)
 {
     struct kw_result tmp;
     kw_result_init(&tmp);
-    enum check_outcome out =
-        check_document(schema, buf, len, field, "repositoryConfig", &tmp, NULL);
+    enum check_outcome out = check_observed(schema, buf, len, field, "repositoryConfig", &tmp, NULL,
+                                            collect_facts, facts);
     *broken = false;
     for (size_t i = 0; i < tmp.ncauses; i++) {
         const struct kw_cause *c = &tmp.causes[i];
@@ -452,13 +467,9 @@ void kw_validate_repository_config(const struct kw_object_ctx *ctx, const json_t
         return;
     const char *buf = json_string_value(value);
     bool broken;
-    if (check_connection_schema(schema, buf, len, field_path, res, &broken) != CHECKED)
-        return;
     struct conn_facts f = {.credential = -1};
-    if (kw_json_scan_document(buf, len, collect_facts, &f, NULL) != 0) {
-        res->out_of_memory = true; /* valid JSON a second time: only memory can fail */
+    if (check_connection_schema(schema, buf, len, field_path, res, &broken, &f) != CHECKED)
         return;
-    }
     warn_credentials(ctx, &f, field_path, res);
     if (broken)
         return; /* already said: the file has no effect */

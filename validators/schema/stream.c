@@ -49,8 +49,10 @@ struct walk {
     size_t scratch_cap;
     const char *key; /* the pending member's key (valid until its value's event) */
     size_t keylen;
-    size_t skip_depth; /* > 0: inside a skipped container that began at this depth */
-    bool failed;       /* an allocation failed */
+    size_t skip_depth;        /* > 0: inside a skipped container that began at this depth */
+    bool failed;              /* an allocation failed */
+    kw_json_visit_fn observe; /* sees every token first; may be NULL */
+    void *observe_ud;
 };
 
 /* ---- small helpers -------------------------------------------------- */
@@ -490,6 +492,8 @@ static void end_container(struct walk *w)
 static int visit(void *ud, const struct kw_json_token *t)
 {
     struct walk *w = ud;
+    if (w->observe && w->observe(w->observe_ud, t) != 0)
+        return 1;
     if (w->skip_depth) {
         if (t->depth == w->skip_depth &&
             (t->ev == KW_JSON_OBJECT_END || t->ev == KW_JSON_ARRAY_END))
@@ -535,10 +539,21 @@ int kw_schema_validate_text(const struct kw_schema *schema, const char *buf, siz
                             const char *path, enum kw_text_style style, struct kw_result *res,
                             struct kw_json_error *err, struct kw_text_stats *stats)
 {
+    return kw_schema_validate_text_observed(schema, buf, len, path, style, res, err, stats, NULL,
+                                            NULL);
+}
+
+int kw_schema_validate_text_observed(const struct kw_schema *schema, const char *buf, size_t len,
+                                     const char *path, enum kw_text_style style,
+                                     struct kw_result *res, struct kw_json_error *err,
+                                     struct kw_text_stats *stats, kw_json_visit_fn observe,
+                                     void *observe_ud)
+{
     struct kw_json_error local;
     if (!err)
         err = &local;
-    struct walk w = {.schema = schema, .res = res, .style = style};
+    struct walk w = {
+        .schema = schema, .res = res, .style = style, .observe = observe, .observe_ud = observe_ud};
     kw_fieldpath_init(&w.path, style == KW_TEXT_EMBEDDED ? "" : path);
     if (style == KW_TEXT_EMBEDDED)
         w.field = path;

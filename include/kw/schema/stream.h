@@ -49,4 +49,15 @@ int kw_schema_validate_text(const struct kw_schema *schema, const char *buf, siz
                             const char *path, enum kw_text_style style, struct kw_result *res,
                             struct kw_json_error *err, struct kw_text_stats *stats);
 
+/* kw_schema_validate_text, and in the same pass every token of the text also
+ * goes to observe(observe_ud, token) before the schema sees it: a caller
+ * that needs facts of its own from the text (policy.c: the storage of a
+ * repositoryConfig) reads a large text once. observe returning non-zero
+ * stops the scan as an allocation failure does. */
+int kw_schema_validate_text_observed(const struct kw_schema *schema, const char *buf, size_t len,
+                                     const char *path, enum kw_text_style style,
+                                     struct kw_result *res, struct kw_json_error *err,
+                                     struct kw_text_stats *stats, kw_json_visit_fn observe,
+                                     void *observe_ud);
+
 #endif
