@@ -220,7 +220,9 @@ void kw_log(enum kw_log_level level, const char *msg, ...)
 {
     if (!kw_log_enabled(level))
         return;
-    struct line l = {.len = 0, .cut = false};
+    struct line l; /* no initializer: it would zero the whole buffer, per line */
+    l.len = 0;
+    l.cut = false;
     char when[32];
     size_t when_len = iso_time(when);
     put(&l, "{\"time\":\"", 9);

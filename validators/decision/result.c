@@ -41,6 +41,8 @@ bool kw_result_denied(const struct kw_result *res)
     return res->ncauses > 0 || res->bad_request != NULL || res->out_of_memory;
 }
 
+static void clean_in_place(char *text);
+
 __attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
 {
     char *out = NULL;
@@ -94,10 +96,10 @@ void kw_result_warn(struct kw_result *res, enum kw_rule_id rule_id, const char *
 {
     va_list ap;
     va_start(ap, fmt);
-    char *raw = vformat(fmt, ap);
+    char *text = vformat(fmt, ap);
     va_end(ap);
-    char *text = raw ? kw_clean_line(raw) : NULL;
-    free(raw);
+    if (text)
+        clean_in_place(text); /* where it was formatted: no copy */
     if (!text || KW_ARRAY_RESERVE(res->warnings, res->warnings_cap, res->nwarnings + 1)) {
         free(text);
         res->out_of_memory = true;
@@ -173,12 +175,9 @@ char *kw_cause_body(const struct kw_cause *c)
     return n < 0 ? NULL : out;
 }
 
-char *kw_clean_line(const char *text)
+/* Cleans `text` in place (the result is never longer): one pass, no copy. */
+static void clean_in_place(char *text)
 {
-    size_t n = strlen(text);
-    char *out = malloc(n + 1);
-    if (!out)
-        return NULL;
     size_t o = 0;
     bool pending_space = false;
     for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
@@ -188,10 +187,17 @@ char *kw_clean_line(const char *text)
             continue;
         }
         if (pending_space)
-            out[o++] = ' ';
+            text[o++] = ' ';
         pending_space = false;
-        out[o++] = (char)*p;
+        text[o++] = (char)*p;
     }
-    out[o] = 0;
+    text[o] = 0;
+}
+
+char *kw_clean_line(const char *text)
+{
+    char *out = strdup(text);
+    if (out)
+        clean_in_place(out);
     return out;
 }
