@@ -6,10 +6,11 @@ FUZZ_BUILD ?= build-fuzz
 FP_BUILD   ?= build-fp
 CERTS      ?= .dev-certs
 LISTEN     ?= 127.0.0.1:8443
+HEALTH_LISTEN ?= 127.0.0.1:8080
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 BIN        := $(BUILD)/kopia-webhook
 
-.PHONY: all deps configure build certs run test test-unit test-asan test-valgrind fuzz-build fuzz bench bench-profile soak format clean
+.PHONY: all deps deps-run configure configure-run build build-bin certs run test test-unit test-asan test-valgrind fuzz-build fuzz bench bench-profile soak format clean
 
 all: build
 
@@ -17,21 +18,38 @@ deps:
 	@scripts/install-deps.sh build test
 
 configure: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKW_TESTS=ON >/dev/null
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# `make run` needs only the server: the build packages, and the test suite
+# left out of a first configure (a build directory that already has it keeps
+# it, unbuilt).
+deps-run:
+	@scripts/install-deps.sh build
+
+configure-run: deps-run
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    $(if $(wildcard $(BUILD)/CMakeCache.txt),,-DKW_TESTS=OFF) >/dev/null
+
+build-bin: configure-run
+	@cmake --build $(BUILD) -j $(JOBS) --target kopia-webhook
+
 # Development certificates for https://127.0.0.1:8443, made by the project's
 # own gen-certs (a CA and a serving certificate signed by it).
-certs: build
+certs: build-bin
 	@[ -f $(CERTS)/tls.crt ] || $(BIN) gen-certs --service kopia-webhook \
 	    --namespace kopia-webhook --host localhost --host 127.0.0.1 --out $(CERTS)
 
+# The development server: the webhook on $(LISTEN), probes and metrics on
+# plain HTTP $(HEALTH_LISTEN) as in a cluster, and no drain period, so Ctrl-C
+# stops it at once (a cluster keeps the default 10 s).
 run: certs
-	$(BIN) serve --listen $(LISTEN) --tls-cert $(CERTS)/tls.crt --tls-key $(CERTS)/tls.key
+	$(BIN) serve --listen $(LISTEN) --health-listen $(HEALTH_LISTEN) --drain-seconds 0 \
+	    --tls-cert $(CERTS)/tls.crt --tls-key $(CERTS)/tls.key
 
-test: certs
+test: build certs
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # The fast tier only (ctest label `unit`): builds just what it needs.
