@@ -3,7 +3,10 @@
 # Usage: scripts/install-deps.sh [build|test|ci|fuzz|bench|profile|soak]...  (default: build)
 # ci: what CI adds to the test tools (Go, to regenerate the quoting tables
 # from strconv.Quote and compare them with the committed ones).
-# Runs apt-get as root, or through sudo when not root.
+# Runs apt-get as root, or through sudo when not root. When another apt or
+# dpkg process holds its lock (unattended-upgrades on a fresh machine), waits
+# for it, at most APT_LOCK_WAIT seconds (default 300, polled every
+# APT_LOCK_POLL seconds), then fails saying so.
 set -euo pipefail
 
 declare -A need=(
@@ -37,5 +40,36 @@ if [ "$(id -u)" -ne 0 ]; then
   SUDO=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+wait_max=${APT_LOCK_WAIT:-300}
+poll=${APT_LOCK_POLL:-5}
+deadline=$(($(date +%s) + wait_max))
+
+# apt_get ARGS...: apt-get, retried every $poll seconds while it reports a
+# lock held by another process, until $wait_max seconds after the first try.
+apt_get() {
+  local err told=
+  err=$(mktemp)
+  while :; do
+    if $SUDO apt-get "$@" 2>"$err"; then
+      rm -f "$err"
+      return 0
+    fi
+    if ! grep -qE 'Could not get lock|Unable to acquire the dpkg frontend lock|Unable to lock' "$err"; then
+      cat "$err" >&2
+      rm -f "$err"
+      return 1
+    fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      cat "$err" >&2
+      echo "install-deps: another apt/dpkg process still holds its lock after ${wait_max}s (APT_LOCK_WAIT); run again when it has finished" >&2
+      rm -f "$err"
+      return 1
+    fi
+    [ -n "$told" ] || echo "install-deps: waiting for another apt/dpkg process to finish (at most ${wait_max}s)" >&2
+    told=1
+    sleep "$poll"
+  done
+}
+
+apt_get update -qq
+apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
