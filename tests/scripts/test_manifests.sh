@@ -34,12 +34,66 @@ render() { # render DIR OUT
 }
 
 render "$src/manifests/base" "$work/base.yaml"
-render "$src/manifests/overlays/cert-manager" "$work/cert-manager.yaml"
+cp -r "$src/manifests" "$work/manifests"
+
+# set_image OVERLAY IMAGE: what `kustomize edit set image kopia-webhook=IMAGE`
+# writes into the overlay's `images` entry (kubectl has no `kustomize edit`).
+set_image() {
+    "$python" - "$work/manifests/overlays/$1/kustomization.yaml" "$2" <<'PYTHON'
+import re, sys
+path, image = sys.argv[1], sys.argv[2]
+name, sep, rest = image.rpartition("@") if "@" in image else image.rpartition(":")
+if "/" in rest:  # a registry port, no tag
+    name, sep, rest = image, "", ""
+entry = f"  - name: kopia-webhook\n    newName: {name}\n"
+if sep == ":":
+    entry += f"    newTag: \"{rest}\"\n"
+elif sep == "@":
+    entry += f"    digest: {rest}\n"
+text = open(path).read()
+text, n = re.subn(r"  - name: kopia-webhook\n(    \S.*\n)*", entry, text, count=1)
+assert n == 1, "no images entry for kopia-webhook"
+open(path, "w").write(text)
+PYTHON
+}
+
+# An image no registry serves must stop the install before anything reaches
+# the cluster: the overlays refuse to render until the image names a
+# repository path and a tag or digest.
+for overlay in cert-manager gen-certs; do
+    if kubectl kustomize "$work/manifests/overlays/$overlay" >/dev/null 2>"$work/err"; then
+        echo "FAIL: overlays/$overlay renders with the image unset" >&2
+        exit 1
+    fi
+    if [ "$overlay" = cert-manager ] && ! grep -q 'options.index 1 is out of bounds for value kopia-webhook' "$work/err"; then
+        echo "FAIL: overlays/$overlay: unexpected refusal:" >&2
+        cat "$work/err" >&2
+        exit 1
+    fi
+done
+o="$work/manifests/overlays/cert-manager"
+for bad in kopia-webhook:0.1.0 ghcr.io/acme/kopia-webhook; do
+    set_image cert-manager "$bad"
+    if kubectl kustomize "$o" >/dev/null 2>&1; then
+        echo "FAIL: overlays/cert-manager renders with image $bad" >&2
+        exit 1
+    fi
+done
+for good in registry.example:5000/kopia-webhook \
+    "ghcr.io/acme/kopia-webhook@sha256:$(printf '%064d' 0)"; do
+    set_image cert-manager "$good"
+    render "$o" "$work/other.yaml"
+    grep -qF "image: $good" "$work/other.yaml" || { echo "FAIL: image $good not rendered" >&2; exit 1; }
+    grep -q 'kopia-webhook-image-check' "$work/other.yaml" && { echo "FAIL: the image check is rendered" >&2; exit 1; }
+done
+IMAGE=registry.example/team/kopia-webhook:1.2.3
+set_image cert-manager "$IMAGE"
+set_image gen-certs "$IMAGE"
+render "$work/manifests/overlays/cert-manager" "$work/cert-manager.yaml"
 
 # The gen-certs overlay needs the files gen-certs writes; without them it must
 # refuse to render (a user who skipped that step gets an error, not a webhook
 # without a CA).
-cp -r "$src/manifests" "$work/manifests"
 rm -f "$work/manifests/overlays/gen-certs/"{ca.crt,tls.crt,tls.key}
 if kubectl kustomize "$work/manifests/overlays/gen-certs" >/dev/null 2>&1; then
     echo "FAIL: overlays/gen-certs renders without ca.crt, tls.crt and tls.key" >&2
@@ -50,16 +104,14 @@ printf -- '-----BEGIN CERTIFICATE-----\nc2VydmluZw==\n-----END CERTIFICATE-----\
 printf -- '-----BEGIN PRIVATE KEY-----\na2V5\n-----END PRIVATE KEY-----\n' >"$work/manifests/overlays/gen-certs/tls.key"
 render "$work/manifests/overlays/gen-certs" "$work/gen-certs.yaml"
 
-version=$(sed -n 's/^project(kopia-webhook VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
-
-"$python" - "$work" "$version" <<'PYTHON'
+"$python" - "$work" "$IMAGE" <<'PYTHON'
 import base64
 import binascii
 import sys
 
 import yaml
 
-work, version = sys.argv[1], sys.argv[2]
+work, image = sys.argv[1], sys.argv[2]
 NS = "kopia-webhook"
 NAME = "kopia-webhook"
 POLICY_LABEL = "kopia.volsync.backube/policy"
@@ -187,6 +239,11 @@ def check_webhook(ctx, w, path, service):
               f"{ctx}: namespaceSelector matches namespace {ns}")
     check(selector_matches(sel, ns_labels("default")),
           f"{ctx}: namespaceSelector does not match an application namespace")
+    opted_out = dict(ns_labels("legacy"), **{"kopia-webhook.io/ignore": "true"})
+    check(not selector_matches(sel, opted_out),
+          f"{ctx}: namespaceSelector matches a namespace labelled kopia-webhook.io/ignore=true")
+    check(selector_matches(sel, dict(ns_labels("prod"), **{"kopia-webhook.io/ignore": "false"})),
+          f"{ctx}: namespaceSelector skips a namespace labelled kopia-webhook.io/ignore=false")
     return t
 
 
@@ -234,7 +291,7 @@ def check_namespaced(docs, ctx):
                   f"{ctx}: {d['kind']}/{d['metadata'].get('name')} is not in namespace {NS}")
 
 
-def check_deployment(docs, ctx, timeouts):
+def check_deployment(docs, ctx, timeouts, want_image):
     dep = one(docs, "Deployment", ctx)
     spec = dep.get("spec", {})
     pod = spec.get("template", {}).get("spec", {})
@@ -257,6 +314,8 @@ def check_deployment(docs, ctx, timeouts):
               for t in anti), f"{ctx}: no preferred pod anti-affinity on kubernetes.io/hostname")
 
     check(pod.get("automountServiceAccountToken") is False, f"{ctx}: pod mounts a token")
+    check(pod.get("priorityClassName") == "system-cluster-critical",
+          f"{ctx}: priorityClassName {pod.get('priorityClassName')} (the webhook fails closed)")
     sa = one(docs, "ServiceAccount", ctx)
     check(sa.get("automountServiceAccountToken") is False, f"{ctx}: ServiceAccount mounts a token")
     check(pod.get("serviceAccountName") == sa.get("metadata", {}).get("name"),
@@ -275,8 +334,7 @@ def check_deployment(docs, ctx, timeouts):
     containers = pod.get("containers", [])
     check(len(containers) == 1, f"{ctx}: expected one container")
     c = containers[0] if containers else {}
-    check(c.get("image") == f"kopia-webhook:{version}",
-          f"{ctx}: image {c.get('image')} is not kopia-webhook:{version} (CMakeLists.txt version)")
+    check(c.get("image") == want_image, f"{ctx}: image {c.get('image')}, want {want_image}")
     check(c.get("args") == FIXED_ARGS and not c.get("command"),
           f"{ctx}: container args {c.get('args')} differ from the server's fixed command line")
     csc = c.get("securityContext", {})
@@ -365,13 +423,13 @@ def check_service_pdb_netpol(docs, ctx, container, pod_labels):
           f"{ctx}: NetworkPolicy has an ingress rule for all ports")
 
 
-def check_common(docs, ctx):
+def check_common(docs, ctx, want_image=None):
     check(one(docs, "Namespace", ctx).get("metadata", {}).get("name") == NS, f"{ctx}: Namespace")
     check_namespaced(docs, ctx)
     timeouts = []
     svc = one(docs, "Service", ctx)
     mwc, vwc = check_webhook_configurations(docs, ctx, svc, timeouts)
-    dep, container, pod_labels = check_deployment(docs, ctx, timeouts)
+    dep, container, pod_labels = check_deployment(docs, ctx, timeouts, want_image or image)
     check_service_pdb_netpol(docs, ctx, container, pod_labels)
     return mwc, vwc
 
@@ -391,7 +449,8 @@ def is_base64(s):
 # Base: complete, and its caBundle placeholder is not base64, so applying the
 # base on its own fails at the webhook configurations.
 base = load("base")
-mwc, vwc = check_common(base, "base")
+# The base's image is bare on purpose (the overlays refuse it).
+mwc, vwc = check_common(base, "base", "kopia-webhook")
 for b in ca_bundles(mwc) + ca_bundles(vwc):
     check(isinstance(b, str) and not is_base64(b),
           f"base: caBundle placeholder {b!r} would be accepted by the API server")
