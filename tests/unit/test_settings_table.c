@@ -298,3 +298,88 @@ Test(settings_table, the_operations_guide_lists_every_flag_with_its_default)
                   def, text);
     }
 }
+
+/* The row of docs/config.md's key table for `key` ("| `key` | ..."), copied
+ * into line (empty when there is none). */
+static void config_doc_row(const char *doc, const char *key, char *line, size_t len)
+{
+    char head[128];
+    snprintf(head, sizeof(head), "\n| `%s` |", key);
+    const char *at = strstr(doc, head);
+    line[0] = '\0';
+    if (at)
+        snprintf(line, len, "%.*s", (int)strcspn(at + 1, "\n"), at + 1);
+}
+
+static char *read_doc(const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/docs/%s", getenv("KW_SOURCE_DIR"), name);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    static char doc[1 << 16];
+    doc[fread(doc, 1, sizeof(doc) - 1, f)] = 0;
+    fclose(f);
+    return doc;
+}
+
+/* docs/config.md names every key of the file with its flag, its default and
+ * whether SIGHUP applies it (the core's settings only). */
+Test(settings_table, the_config_reference_lists_every_key)
+{
+    const char *doc = read_doc("config.md");
+    FOR_EACH_ROW(row)
+    {
+        if (!row->key || row->type == KW_SETTING_SECTION)
+            continue;
+        char line[1024];
+        config_doc_row(doc, row->key, line, sizeof(line));
+        cr_expect(line[0], "docs/config.md has no row for %s", row->key);
+        if (!line[0])
+            continue;
+        char want[128];
+        if (row->flag) {
+            snprintf(want, sizeof(want), "| `%s` |", row->flag);
+            cr_expect(strstr(line, want), "docs/config.md: %s: no flag %s in '%s'", row->key,
+                      row->flag, line);
+        }
+        if (is_number(row)) {
+            snprintf(want, sizeof(want), "| %lld |", row->def);
+            cr_expect(strstr(line, want), "docs/config.md: %s: default %lld not in '%s'", row->key,
+                      row->def, line);
+        } else if (row->type == KW_SETTING_LOG_LEVEL) {
+            snprintf(want, sizeof(want), "| %s |", kw_log_level_name((enum kw_log_level)row->def));
+            cr_expect(strstr(line, want), "docs/config.md: %s: default not in '%s'", row->key,
+                      line);
+        } else if (row->def_text) {
+            snprintf(want, sizeof(want), "| `%s` |", row->def_text);
+            cr_expect(strstr(line, want), "docs/config.md: %s: default not in '%s'", row->key,
+                      line);
+        }
+        const char *reload = row->part == KW_SETTING_IN_CORE ? "| yes |" : "| no |";
+        size_t n = strlen(line);
+        cr_expect(n >= strlen(reload) && strcmp(line + n - strlen(reload), reload) == 0,
+                  "docs/config.md: %s: SIGHUP column is not '%s' in '%s'", row->key, reload, line);
+    }
+}
+
+/* ... and no key the server does not know. */
+Test(settings_table, the_config_reference_lists_no_unknown_key)
+{
+    const char *doc = read_doc("config.md");
+    size_t rows = 0;
+    for (const char *at = strstr(doc, "\n| `"); at; at = strstr(at + 1, "\n| `")) {
+        const char *key = at + 4;
+        size_t len = strcspn(key, "`");
+        bool known = false;
+        FOR_EACH_ROW(row)
+        {
+            if (row->key && strlen(row->key) == len && strncmp(row->key, key, len) == 0)
+                known = true;
+        }
+        cr_expect(known, "docs/config.md lists %.*s, which the server does not know", (int)len,
+                  key);
+        rows++;
+    }
+    cr_expect_gt(rows, 20);
+}

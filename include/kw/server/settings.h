@@ -7,18 +7,10 @@
  * `serve`'s usage (kw_settings_usage) all read it, so each flag name, key,
  * limit and default is written once.
  *
- * The config file (`--config FILE`, SPEC §8): every key optional, unknown
- * keys and bad values rejected with file, line and column. Keys (YAML):
- *   listen, healthListen, threads, maxBodyBytes, maxRequestValues, memoryLimit,
- *   bodyBudgetBytes, requestMemoryBytes, maxConnections,
- *   maxConnectionsPerAddress, logLevel, identityScheme,
- *   operatorVersion ("0.17.11": the VolSync operator release the cluster runs),
- *   tls: {certFile, keyFile, clientCAFile, pollSeconds}
- *   timeouts: {idleSeconds, requestSeconds, drainSeconds}
- *   forbiddenArgs: [--flag, ...]
- *   tenancy: {denyActions, denyForeignHostname, denyCrossNamespaceSource,
- *             allowedSourceNamespaces: [ns, ...], denyIdentityChange,
- *             denyInlineRepositoryConfig}
+ * The config file (`--config FILE`): every key optional, unknown keys and
+ * bad values rejected with file, line and column. Its keys are the rows'
+ * `key`s; docs/config.md is their reference, and test_settings_table checks
+ * it against this table.
  *
  * Layering: a kw_settings starts at the defaults; the file, then (for
  * `serve`) the flags are applied over it, so flags win over the file. */
