@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The performance and memory benchmark of SPEC section 12 (see bench/README.md).
+# The performance and memory benchmark (see bench/README.md).
 #
 #   bench/run.sh BINARY              CPU time per request of `BINARY serve` against
 #                                    a static nginx HTTPS server and a bare

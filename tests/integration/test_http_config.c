@@ -1,4 +1,4 @@
-/* `serve --config FILE` (SPEC §8, §10): the file's server settings apply
+/* `serve --config FILE`: the file's server settings apply
  * under the flags, a bad file stops the start with line and column, and
  * SIGHUP swaps in the file's admission settings for new requests, keeping
  * the current ones when the new file is bad. */

@@ -1,4 +1,4 @@
-/* Connections (SPEC §3, §12): HTTP/1.1 keep-alive reuse, the idle timeout
+/* Connections: HTTP/1.1 keep-alive reuse, the idle timeout
  * (long) against the request timeout (short) for a started request that
  * stalls, and hundreds of idle or silent connections not stopping other
  * clients. Timeouts are shortened with flags: idle 2 s (times the time

@@ -1,4 +1,4 @@
-/* Defaulting through the real HTTPS server (SPEC §5): each patch case is sent
+/* Defaulting through the real HTTPS server: each patch case is sent
  * to /mutate, the patch is decoded and applied to the request object, the
  * patched object must then be allowed by /validate and get no further patch
  * from /mutate (idempotence). Also the UPDATE warnings, a username the CRD

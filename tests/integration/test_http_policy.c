@@ -1,4 +1,4 @@
-/* Policy Secrets through the real HTTPS server (SPEC §6, §10): a Secret
+/* Policy Secrets through the real HTTPS server: a Secret
  * whose policy files are wrong in every way that could quote them is denied,
  * and neither the responses of /validate and /mutate nor the server's log
  * (at debug level) contain any of its content; nor do they quote the

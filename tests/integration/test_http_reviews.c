@@ -1,4 +1,4 @@
-/* The webhook endpoints over real HTTPS (SPEC §2, §3): reviews on /validate
+/* The webhook endpoints over real HTTPS: reviews on /validate
  * and /mutate in both AdmissionReview versions, and every transport error
  * (400, 404, 405, 413, 415, 501) with the body the server must not read. */
 #include <criterion/criterion.h>

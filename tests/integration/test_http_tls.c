@@ -1,4 +1,4 @@
-/* TLS (SPEC §10): versions 1.2 and 1.3 only; certificate rotation while
+/* TLS: versions 1.2 and 1.3 only; certificate rotation while
  * clients keep sending (no failed request, no dropped connection, the new
  * certificate served), the Kubernetes `..data` symlink swap, a bad pair
  * kept out of service and counted (a FIFO in place of a file among them: at

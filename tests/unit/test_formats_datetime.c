@@ -1,6 +1,6 @@
 /* RFC 3339 date-times (formats.h) as restoreAsOf takes them: strict grammar,
  * calendar and range checks, years 0000-9999 in UTC, the UTC rendering and
- * the SPEC §5.3 rewrite decision. */
+ * the decision to rewrite a value. */
 #include "kw/formats/formats.h"
 
 #include <criterion/criterion.h>

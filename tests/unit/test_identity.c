@@ -1,4 +1,4 @@
-/* The identity (SPEC §5.1, §13.2; docs/operator.md §a): the operator's
+/* The identity (docs/operator.md §a): the operator's
  * username and hostname for tricky names, byte for byte (the expected values
  * are docs/operator.md §a.5, each re-derived by hand from the operator's
  * sanitizeForIdentifier/generateUsername/generateHostname and checked against
@@ -131,7 +131,7 @@ Test(identity, operator_values_for_free_strings)
     }
 }
 
-/* The legacy scheme (SPEC §5.1): "<name>-<namespace>" while it fits, else the
+/* The legacy scheme: "<name>-<namespace>" while it fits, else the
  * name cut and re-trimmed, so always pinnable. The hostname is the operator's. */
 Test(identity, name_namespace_scheme)
 {

@@ -1,4 +1,4 @@
-/* The identity warnings on /validate (SPEC §13.2; docs/operator.md §a.4),
+/* The identity warnings on /validate (docs/operator.md §a.4),
  * through kw_handle as the API server calls the webhook: an explicit
  * identity other than the operator's default, a sourceIdentity without
  * sourceName (warned, no longer denied), a sourceIdentity.sourcePathOverride

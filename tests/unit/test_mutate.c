@@ -1,4 +1,4 @@
-/* Defaulting of RS/RD objects (SPEC §5.2, §5.3): each patch case, checked by
+/* Defaulting of RS/RD objects: each patch case, checked by
  * applying the returned operations to the request object and comparing with
  * the expected object, plus the exact operations where minimality matters. */
 #include <criterion/criterion.h>
@@ -393,7 +393,7 @@ Test(mutate_rd, source_identity_without_name_annotates_own_identity)
     run_free(&r);
 }
 
-/* --- values the CRD refuses: not pinned, annotated, warned (SPEC §5.1) --- */
+/* --- values the CRD refuses: not pinned, annotated, warned --- */
 
 #define CUT_NAME "ccccccccccccccccccccccccccccccccccccccccccccccccc-dddd" /* 49 c */
 #define CUT_USER "ccccccccccccccccccccccccccccccccccccccccccccccccc-"     /* the cut */
@@ -543,8 +543,8 @@ Test(mutate_rd, explicit_identity_with_source_identity_is_left_alone)
     run_free(&r);
 }
 
-/* --- UPDATE of an object that has synced without a pinned identity (SPEC
- * §13.2) --- */
+/* --- UPDATE of an object that has synced without a pinned identity
+ * (docs/identity.md) --- */
 
 #define SYNCED_STATUS ",\"status\":{\"lastSyncTime\":\"2024-05-01T00:00:00Z\"}"
 

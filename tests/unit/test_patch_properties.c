@@ -1,4 +1,4 @@
-/* Properties of the /mutate patches (SPEC §3, §5) over every RS/RD the tests
+/* Properties of the /mutate patches over every RS/RD the tests
  * hold: the upstream examples and other fixtures under tests/fixtures, the
  * objects below, and variants of each (empty and null fields, annotations in
  * every state, generateName, no namespace, the other identity scheme, UPDATE

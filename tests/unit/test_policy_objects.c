@@ -1,4 +1,4 @@
-/* Policy ConfigMaps and Secrets (SPEC §6): which keys are policy files and
+/* Policy ConfigMaps and Secrets: which keys are policy files and
  * which schema each gets, the global-policy schema key by key (strict
  * integers, ranges, every ignored key), the 1 MiB limit and the empty file,
  * ConfigMap data/binaryData and Secret data/stringData with base64, shape

@@ -1,4 +1,4 @@
-/* The AdmissionReview protocol (SPEC §3) through kw_handle(): versions, uid
+/* The AdmissionReview protocol through kw_handle(): versions, uid
  * echo, transport-level 400s, pass-through cases, the dispatcher's mover
  * rules, Status/causes encoding, warning cleaning and patch encoding. */
 #include <criterion/criterion.h>

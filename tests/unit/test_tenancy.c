@@ -1,4 +1,4 @@
-/* The admin's multi-tenant switches (SPEC §8): each off by default, each
+/* The admin's multi-tenant switches: each off by default, each
  * denying exactly its case when on. */
 #include <criterion/criterion.h>
 #include <string.h>

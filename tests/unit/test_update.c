@@ -1,4 +1,4 @@
-/* UPDATE-only rules (SPEC §7, §8): identity, path, repository and compression
+/* UPDATE-only rules: identity, path, repository and compression
  * changes after the first sync; warnings by default, Forbidden with the admin
  * switch, nothing before the first sync. And UPDATEs of objects being
  * deleted: untouched unless the spec (policy files) changes. */
@@ -241,7 +241,7 @@ Test(update, repository_and_repository_pvc)
                        "spec.kopia.repositoryPVC: changed from \"p1\" to unset");
     kw_result_free(&r2.res);
 
-    /* An empty repository counts as absent (SPEC §4): no change. */
+    /* An empty repository counts as absent: no change. */
     struct run r3;
     run_update(&r3, RD, true, "{\"repository\":\"\",\"sourceIdentity\":{\"sourceName\":\"w\"}}",
                SYNCED, "{\"sourceIdentity\":{\"sourceName\":\"w\"}}");

@@ -1,4 +1,4 @@
-/* kw_validate_kopia, rule by rule (SPEC §4.1, §4.2, §7): for every rule id a
+/* kw_validate_kopia, rule by rule: for every rule id a
  * violating object and, next to it, the boundary case that must pass. The
  * additionalArgs rules have their own file (test_validate_args.c). */
 #include <criterion/criterion.h>

@@ -1,6 +1,6 @@
-/* RFC 3339 date-times as restoreAsOf takes them (SPEC §4.1): strict parsing
+/* RFC 3339 date-times as restoreAsOf takes them: strict parsing
  * with calendar and range checks, conversion of the instant to UTC (years
- * 0000-9999 on both sides) and the rewrite decision of SPEC §5.3. */
+ * 0000-9999 on both sides) and the decision to rewrite one (docs/rules.md, restoreAsOf). */
 #include "kw/formats/formats.h"
 
 #include "message.h"

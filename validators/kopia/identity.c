@@ -1,4 +1,4 @@
-/* The Kopia identity (SPEC §5.1, §13.2): the operator's sanitising, its
+/* The Kopia identity: the operator's sanitising, its
  * 50-byte username cut without re-trim, its hostname fallbacks, the legacy
  * name-namespace scheme, and the effective identity of an RS/RD as the
  * operator computes it (docs/operator.md §a.1-§a.4 cite the Go code this
@@ -97,7 +97,7 @@ static char *operator_username(struct text name)
     return or_fallback(user);
 }
 
-/* The name-namespace scheme (SPEC §5.1): no operator release computes it;
+/* The name-namespace scheme: no operator release computes it;
  * kept for repositories written that way. Always pinnable: the cut is
  * re-trimmed. */
 static char *name_namespace_username(const char *name, const char *namespace)

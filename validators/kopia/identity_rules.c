@@ -1,6 +1,5 @@
-/* The identity warnings of an RS/RD on /validate (SPEC §13.2;
- * docs/operator.md §a.4): an explicit identity that differs from the
- * operator's default (sourceIdentity restores look for the default, never for
+/* The identity warnings of an RS/RD on /validate (* docs/operator.md §a.4): an explicit identity
+ * that differs from the operator's default (sourceIdentity restores look for the default, never for
  * the source's username/hostname), a sourceIdentity the operator ignores for
  * want of a sourceName, and a sourceIdentity.sourcePathOverride it ignores
  * next to an explicit identity. The defaulting-side identity warnings (a value
@@ -32,7 +31,7 @@ static bool explicit_part(const json_t *kopia, const char *key, bool *given)
     return !v || (json_is_string(v) && (!*given || kw_identity_pinnable(json_string_value(v))));
 }
 
-/* SPEC §13.2: the operator's discovery computes the source's default identity
+/* docs/operator.md §a.4: the operator's discovery computes the source's default identity
  * from its name, so snapshots written under any other identity are invisible
  * to `sourceIdentity: {sourceName: <name>}` restores. Not for an RD whose
  * default comes from its own sourceIdentity (identity-with-sourceidentity

@@ -1,4 +1,4 @@
-/* Defaulting of an RS/RD with spec.kopia (SPEC §5, §13.2): pins the identity
+/* Defaulting of an RS/RD with spec.kopia: pins the identity
  * (unless the CRD's pattern would refuse the value, which is then only
  * annotated and warned), warns when an object that has synced is pinned only
  * now, defaults sourceIdentity.sourceNamespace, copyMethod and the policy file
@@ -21,7 +21,7 @@
 enum field_state {
     FIELD_ABSENT, /* no such key */
     FIELD_NULL,   /* JSON null */
-    FIELD_EMPTY,  /* "" (absent for these fields, SPEC §4) */
+    FIELD_EMPTY,  /* "" (absent for these fields, as for the operator) */
     FIELD_SET,    /* a non-empty string */
     FIELD_WRONG,  /* any other JSON type */
 };
@@ -148,7 +148,7 @@ static void warn_unpinnable(const char *key, const char *value, struct kw_result
         key, value, why);
 }
 
-/* SPEC §13.2: a synced object gets its identity pinned only now. */
+/* docs/identity.md: a synced object gets its identity pinned only now. */
 static void warn_pinned_after_sync(const struct kw_object_ctx *ctx, const json_t *kopia,
                                    const struct pins *pins, const char *field,
                                    struct kw_result *res)
@@ -166,10 +166,10 @@ static void warn_pinned_after_sync(const struct kw_object_ctx *ctx, const json_t
                       : "new backups start a new, empty snapshot history");
 }
 
-/* SPEC §5.2: an RS pins each missing part; an RD without sourceIdentity pins
+/* docs/identity.md: an RS pins each missing part; an RD without sourceIdentity pins
  * both when neither is given; an RD with sourceIdentity pins nothing. A
  * value that the CRD's pattern refuses is never written: then nothing is
- * pinned (SPEC §5.1) and the annotation alone records the operator's value. */
+ * pinned and the annotation alone records the operator's value. */
 static void pin_identity(const struct kw_object_ctx *ctx, const json_t *kopia, struct pins *pins,
                          struct kw_result *res)
 {

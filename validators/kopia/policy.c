@@ -23,7 +23,7 @@
 #include "kw/schema/stream.h"
 #include "kw/kopia/validate.h"
 
-/* SPEC §4.3: the mover refuses larger policy files, and so does the webhook
+/* The mover refuses larger policy files, and so does the webhook
  * for the inline string. */
 #define POLICY_MAX_BYTES 1048576u
 
@@ -479,7 +479,7 @@ void kw_validate_repository_config(const struct kw_object_ctx *ctx, const json_t
         use_storage(ctx, &f, field_path, res);
 }
 
-/* ---- policy ConfigMaps and Secrets (SPEC §6) ------------------------ */
+/* ---- policy ConfigMaps and Secrets ------------------------ */
 
 static bool ends_with(const char *s, const char *suffix)
 {

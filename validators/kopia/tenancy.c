@@ -1,4 +1,4 @@
-/* Multi-tenant hardening rules (SPEC §8), each switched on by the admin in
+/* Multi-tenant hardening rules, each switched on by the admin in
  * the config file and off by default: no snapshot actions, hostname pinned
  * to the namespace, restores only from the own namespace (or an allowed
  * list). The fourth switch, denying identity changes after the first sync,

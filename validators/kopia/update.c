@@ -1,4 +1,4 @@
-/* UPDATE-only rules of an RS/RD (SPEC §7, §8): once the stored object has
+/* UPDATE-only rules of an RS/RD: once the stored object has
  * synced (status.lastSyncTime set), a change of the effective identity,
  * sourcePathOverride, repository or repositoryPVC moves new backups (or the
  * restore) to another snapshot history: warned, or denied when the admin
@@ -137,7 +137,7 @@ static void compare_identity(const struct kw_object_ctx *ctx, bool deny, struct 
 }
 
 /* A compared value: the member at `dotted` under the object; with
- * `empty_is_absent` an empty string counts as absent (SPEC §4). */
+ * `empty_is_absent` an empty string counts as absent. */
 static const json_t *compared(const json_t *object, const char *dotted, bool empty_is_absent)
 {
     json_t *v = kw_path_get(object, dotted);

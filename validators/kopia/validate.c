@@ -1,8 +1,8 @@
 /* kw_validate_kopia (include/kw/kopia/validate.h): the deny and warning rules of a
  * ReplicationSource/ReplicationDestination with spec.kopia. One schema pass
  * over spec (validators/kopia/schemas/kopia.yaml: types, formats, ranges, unknown
- * fields), then additionalArgs (args.c), the cross-field rules of SPEC §4.2
- * and the warnings of SPEC §7 (the UPDATE-only ones live with defaulting).
+ * fields), then additionalArgs (args.c), the cross-field rules
+ * and the warnings (the UPDATE-only ones live with defaulting; docs/rules.md).
  *
  * The cross-field rules read a handful of members by key; a member with the
  * wrong JSON type counts as "set" here so that it is reported once, by the
@@ -26,7 +26,7 @@ static bool has(const json_t *obj, const char *key)
     return kw_obj_has(obj, key);
 }
 
-/* Present, not null and not "" (for the fields where SPEC §4 says an empty
+/* Present, not null and not "" (for the fields where the operator treats an empty
  * string counts as absent). */
 static bool given(const json_t *obj, const char *key)
 {
@@ -176,7 +176,7 @@ static void warn_common(const struct kw_object_ctx *ctx, const json_t *kopia, st
 
 /* ---- ReplicationSource ---------------------------------------------- */
 
-/* The names Kopia registers (SPEC §7). */
+/* The names Kopia registers. */
 static const char *const kopia_compressors[] = {
     "s2-default",
     "s2-better",
@@ -323,7 +323,7 @@ static void check_destination_identity(const json_t *kopia, struct kw_result *re
                     "use the automatic identity");
 }
 
-/* SPEC §4.2: the operator discovers repository from the ReplicationSource
+/* The operator discovers repository from the ReplicationSource
  * named in sourceIdentity, unless sourcePVCName or an explicit identity is
  * given. */
 static bool repository_discoverable(const json_t *kopia)

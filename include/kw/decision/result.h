@@ -48,8 +48,8 @@ struct kw_result {
     size_t nwarnings, warnings_cap;
     struct kw_patch_op *ops;
     size_t nops, ops_cap;
-    /* Set when the object cannot be decoded into the expected shape (SPEC §3:
-     * denied with code 400 inside a 200 reply). Owned. */
+    /* Set when the object cannot be decoded into the expected shape
+     * (denied with code 400 inside a 200 reply). Owned. */
     char *bad_request;
     /* An allocation failed while recording the decision: the object is
      * denied (fail closed) rather than judged on partial results. */

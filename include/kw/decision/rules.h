@@ -33,14 +33,14 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
  * rules, policy JSON, admin policy. The order is the order of the metrics
  * series. */
 #define KW_RULE_LIST(X)                                                                            \
-    /* Dispatch (SPEC §2, §3) */                                                                 \
+    /* Dispatch */                                                                                 \
     X(OBJECT_DECODE, "object-decode", KW_KB_KOPIA | KW_KB_POLICY, KW_SEV_DENY,                     \
       "the object cannot be decoded into the expected shape (code 400)")                           \
     X(MOVER_REQUIRED, "mover-required", KW_KB_KOPIA, KW_SEV_DENY,                                  \
       "no replication method is set in spec")                                                      \
     X(MOVER_EXCLUSIVE, "mover-exclusive", KW_KB_KOPIA, KW_SEV_DENY,                                \
       "spec.kopia is set together with another mover")                                             \
-    /* spec.kopia schema and cross-field rules (SPEC §4.1, §4.2) */                              \
+    /* spec.kopia schema and cross-field rules */                                                  \
     X(FIELD_TYPE, "field-type", KW_KB_KOPIA, KW_SEV_DENY,                                          \
       "a field of spec.kopia, spec.trigger or spec.sourcePVC has the wrong JSON type")             \
     X(SOURCEPVC_REQUIRED, "sourcepvc-required", KW_KB_RS, KW_SEV_DENY,                             \
@@ -110,7 +110,7 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
       "a moverResources request or limit is not a quantity >= 0")                                  \
     X(MOVER_RESOURCES_REQUEST_EXCEEDS_LIMIT, "mover-resources-request-exceeds-limit", KW_KB_KOPIA, \
       KW_SEV_DENY, "a moverResources request is greater than its limit")                           \
-    /* additionalArgs (SPEC §4.4) */                                                              \
+    /* additionalArgs */                                                                           \
     X(ADDITIONAL_ARGS_TOO_MANY, "additional-args-too-many", KW_KB_KOPIA, KW_SEV_DENY,              \
       "additionalArgs has more than 20 items")                                                     \
     X(ADDITIONAL_ARGS_FORBIDDEN, "additional-args-forbidden", KW_KB_KOPIA, KW_SEV_DENY,            \
@@ -128,7 +128,7 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
       "an additionalArgs item holds a character the mover splits arguments on")                    \
     X(ADDITIONAL_ARGS_NATIVE_FIELD, "additional-args-native-field", KW_KB_RS, KW_SEV_WARN,         \
       "an additionalArgs item duplicates a native field (--parallel, --compression)")              \
-    /* Warnings (SPEC §7) */                                                                      \
+    /* Warnings */                                                                                 \
     X(UNKNOWN_FIELD, "unknown-field", KW_KB_KOPIA, KW_SEV_WARN,                                    \
       "a field the schema does not know (stale spelling, typo or the other kind's field)")         \
     X(COMPRESSION_UNKNOWN, "compression-unknown", KW_KB_RS, KW_SEV_WARN,                           \
@@ -180,7 +180,7 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
       "the volsync.backube/enable-debug-mover annotation makes the mover sleep forever")           \
     X(POLICYCONFIG_FILENAME_WITHOUT_SOURCE, "policyconfig-filename-without-source", KW_KB_KOPIA,   \
       KW_SEV_WARN, "policyConfig filenames are set but neither secretName nor configMapName")      \
-    /* Defaulting (SPEC §5) and UPDATE rules (SPEC §7) */                                        \
+    /* Defaulting and UPDATE rules */                                                              \
     X(IDENTITY_PINNED, "identity-pinned", KW_KB_KOPIA, KW_SEV_DEFAULT,                             \
       "a missing or empty username/hostname is pinned to the computed identity (RS; RD without "   \
       "sourceIdentity and without either part); an unpinned empty part is removed")                \
@@ -218,7 +218,7 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
       "on")                                                                                        \
     X(COMPRESSION_CHANGE_AFTER_SYNC, "compression-change-after-sync", KW_KB_RS, KW_SEV_WARN,       \
       "compression changes after the first sync (existing data keeps its old compression)")        \
-    /* Policy JSON (SPEC §4.3, §6) */                                                            \
+    /* Policy JSON */                                                                              \
     X(POLICY_TOO_LARGE, "policy-too-large", KW_KB_KOPIA | KW_KB_POLICY, KW_SEV_DENY,               \
       "an inline repositoryConfig or a policy file is larger than 1 MiB (1,048,576 bytes)")        \
     X(POLICY_INVALID_JSON, "policy-invalid-json", KW_KB_KOPIA | KW_KB_POLICY, KW_SEV_DENY,         \
@@ -278,7 +278,7 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
       "a moverVolumes item has a bad or repeated mountPath, or not exactly one volume source")     \
     X(MOVER_VOLUMES_REPOSITORY, "mover-volumes-repository", KW_KB_KOPIA, KW_SEV_WARN,              \
       "a PVC in moverVolumes replaces the repository location of the Secret")                      \
-    /* Admin policy (SPEC §8) */                                                                  \
+    /* Admin policy */                                                                             \
     X(ADMIN_DENY_ACTIONS, "admin-deny-actions", KW_KB_RS, KW_SEV_DENY,                             \
       "tenancy.denyActions: spec.kopia.actions is refused")                                        \
     X(ADMIN_HOSTNAME_IS_NAMESPACE, "admin-hostname-is-namespace", KW_KB_KOPIA, KW_SEV_DENY,        \

@@ -59,7 +59,7 @@ void kw_quantity_from_int(long long v, struct kw_quantity *q);
  * `1073741824`, `100m` == `0.1`, `1k` < `1Ki`). */
 int kw_quantity_cmp(const struct kw_quantity *a, const struct kw_quantity *b);
 
-/* RFC 3339 date-time as SPEC §4.1 restoreAsOf:
+/* RFC 3339 date-time as restoreAsOf takes it:
  *   YYYY-MM-DD(T|t)hh:mm:ss[.digits](Z|z|(+|-)hh:mm)
  * a real calendar date, hour 00-23, minute and second 00-59 (no leap second),
  * offset 00-23:00-59, year 0000-9999 both as written and in UTC. */
@@ -82,7 +82,7 @@ bool kw_datetime_parse(const char *s, struct kw_datetime *dt, char *msg, size_t 
  * writes "" when outlen > 0) when `out` is too small or the UTC year leaves
  * 0000-9999 (which kw_datetime_parse already refuses). */
 bool kw_datetime_utc(const struct kw_datetime *dt, char *out, size_t outlen);
-/* True when SPEC §5.3 wants the value rewritten: a non-zero offset, or a
+/* True when the defaulting rewrites the value: a non-zero offset, or a
  * lower-case 't' or 'z'. Upper-case `T...+00:00` / `T...-00:00` stay. */
 bool kw_datetime_needs_rewrite(const struct kw_datetime *dt);
 

@@ -1,6 +1,6 @@
 /* Small read helpers over jansson values that encode the spec's "absent"
  * rules: a JSON null counts as absent everywhere, and for some fields an
- * empty string does too (SPEC §4). All return borrowed references. */
+ * empty string does too. All return borrowed references. */
 #ifndef KW_JSONUTIL_H
 #define KW_JSONUTIL_H
 

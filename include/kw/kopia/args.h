@@ -1,4 +1,4 @@
-/* The additionalArgs rules (SPEC §4.4): forbidden flags in all three forms
+/* The additionalArgs rules: forbidden flags in all three forms
  * (also smuggled through the mover's separator characters), empty and
  * multi-line items, the separator warning and native-field duplicates. The
  * JSON types and the 20-item limit are in the schema (kopia.yaml). */

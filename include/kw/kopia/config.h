@@ -63,7 +63,7 @@ struct kw_config {
     char **extra_forbidden_args;
     size_t n_extra_forbidden_args;
 
-    /* Multi-tenant hardening (SPEC §8), all off by default. */
+    /* Multi-tenant hardening, all off by default. */
     bool deny_actions;
     bool deny_foreign_hostname;       /* hostname must equal the namespace */
     bool deny_cross_namespace_source; /* sourceIdentity.sourceNamespace */

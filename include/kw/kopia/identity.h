@@ -1,5 +1,5 @@
 /* The Kopia identity (username@hostname) of a ReplicationSource or
- * ReplicationDestination (SPEC §5.1, §13.2; docs/operator.md §a): what the
+ * ReplicationDestination (docs/operator.md §a): what the
  * VolSync operator computes when an object sets no username/hostname (its
  * generateUsername/generateHostname, byte for byte), the value the webhook
  * pins under each identity scheme, and the effective identity of an object

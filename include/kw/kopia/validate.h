@@ -23,16 +23,16 @@ struct kw_object_ctx {
 
 /* Validation (deny/warn) of an RS/RD that has spec.kopia. */
 void kw_validate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res);
-/* The identity warnings of an RS/RD on /validate (SPEC §13.2): an explicit
+/* The identity warnings of an RS/RD on /validate: an explicit
  * identity other than the operator's default, an RD sourceIdentity the
  * operator ignores (no sourceName) or whose sourcePathOverride it ignores. */
 void kw_validate_kopia_identity(const struct kw_object_ctx *ctx, struct kw_result *res);
-/* UPDATE-only rules of an RS/RD (SPEC §7): identity, path, repository and
+/* UPDATE-only rules of an RS/RD: identity, path, repository and
  * compression changes after the first sync. ctx->old_object is set. */
 void kw_validate_kopia_update(const struct kw_object_ctx *ctx, struct kw_result *res);
 /* Defaulting (patch ops + warnings) of an RS/RD that has spec.kopia. */
 void kw_mutate_kopia(const struct kw_object_ctx *ctx, struct kw_result *res);
-/* The admin's multi-tenant hardening rules (SPEC §8), off by default. */
+/* The admin's multi-tenant hardening rules, off by default. */
 void kw_validate_tenancy(const struct kw_object_ctx *ctx, struct kw_result *res);
 /* The schema context of cfg: its operator version, offline or not. */
 struct kw_schema_context kw_kopia_schema_context(const struct kw_config *cfg);
@@ -50,7 +50,7 @@ void kw_validate_mover_volumes(const struct kw_object_ctx *ctx, const json_t *vo
 
 /* Validation of a ConfigMap/Secret labelled kopia.volsync.backube/policy:
  * every policy file (global-policy.json, repository.config, keys ending in
- * .json) of Secret data/stringData or ConfigMap data/binaryData (SPEC §6). */
+ * .json) of Secret data/stringData or ConfigMap data/binaryData. */
 void kw_validate_policy_object(const struct kw_object_ctx *ctx, struct kw_result *res);
 /* The inline repositoryConfig string `value` (borrowed; NULL or a non-string
  * is left to the spec schema) at `field_path`

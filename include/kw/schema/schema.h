@@ -79,7 +79,7 @@ bool kw_schema_go_key_equal(const char *key, size_t len, const char *name);
 #define KW_SCHEMA_RD_SPEC "replicationdestination.spec"
 #define KW_SCHEMA_KM_SPEC "kopiamaintenance.spec"
 /* ... the policy files (validators/kopia/schemas/global-policy.yaml and
- * repository-config.yaml, SPEC §6) and the inline repositoryConfig, a Kopia
+ * repository-config.yaml) and the inline repositoryConfig, a Kopia
  * connection file (connection-config.yaml). */
 #define KW_SCHEMA_GLOBAL_POLICY     "global-policy"
 #define KW_SCHEMA_REPOSITORY_CONFIG "repository-config"

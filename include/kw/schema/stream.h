@@ -1,7 +1,7 @@
 /* One-pass schema validation of JSON *text*: the compiled schemas of
  * include/kw/schema/schema.h applied while kw_json_scan_document reads the
  * text (at most 2048 nested containers, include/kw/json/json.h), without
- * building a tree or copying the input (SPEC §12: the inline repositoryConfig
+ * building a tree or copying the input (the inline repositoryConfig
  * of up to 1 MiB). Values outside the schema's nodes (unknown or ignored
  * members) are only lexed.
  *
@@ -26,7 +26,7 @@ enum kw_text_style {
     KW_TEXT_AS_TREE,
     /* For a JSON document held in one Kubernetes string field, `path`
      * ("spec.kopia.policyConfig.repositoryConfig", "data[global-policy.json]"):
-     * every cause names that field (SPEC §4), and its detail names the member
+     * every cause names that field, and its detail names the member
      * inside the document ("retention.keepDaily in body should be ...") and
      * ends with " (line L, column C)" of the value; every warning starts with
      * "<path>: ". No value of the document is ever shown: a cause shows the
