@@ -3,6 +3,9 @@
 # Usage: scripts/install-deps.sh [build|test|ci|fuzz|bench|profile|soak]...  (default: build)
 # ci: what CI adds to the test tools (Go, to regenerate the quoting tables
 # from strconv.Quote and compare them with the committed ones).
+# Commands the tests need that a machine may have from elsewhere than a
+# Debian package of that name (node and npm from NodeSource, say) are
+# looked up by command; Debian's packages are installed only when missing.
 # Runs apt-get as root, or through sudo when not root. When another apt or
 # dpkg process holds its lock (unattended-upgrades on a fresh machine), waits
 # for it, at most APT_LOCK_WAIT seconds (default 300, polled every
@@ -29,6 +32,15 @@ for g in "${groups[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$p")
     fi
+  done
+done
+# test: the offline schema check of the manifests runs on Node.js.
+declare -A need_command=(
+  [test]="node:nodejs npm:npm"
+)
+for g in "${groups[@]}"; do
+  for pair in ${need_command[$g]:-}; do
+    command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
   done
 done
 [ ${#missing[@]} -gt 0 ] || exit 0

@@ -512,3 +512,63 @@ if failures:
     sys.exit(1)
 print("ok: base, overlays/cert-manager and overlays/gen-certs render and check out")
 PYTHON
+[ $? -eq 0 ] || exit 1
+
+# --- Every rendered object against the Kubernetes schemas, offline -------
+# kubernetes-models (npm, pinned by tests/tools/k8s-schema/package-lock.json)
+# carries the API's OpenAPI schemas compiled for every kind, and those of
+# cert-manager and the Prometheus operator: types, required fields, formats
+# and enums. An object of a kind without a schema fails, so a new kind cannot
+# go unchecked. Unknown (misspelt) fields are not reported by these schemas;
+# the checks above read every field that matters by name, so a misspelt one
+# shows there as missing. Without node/npm or the registry the part is
+# skipped with a message, unless KW_REQUIRE_TOOLS=1 (CI) makes that a failure.
+schema_skip() {
+    if [ "${KW_REQUIRE_TOOLS:-0}" = 1 ]; then
+        echo "FAIL: schema check: $1" >&2
+        exit 1
+    fi
+    echo "SKIP: schema check: $1" >&2
+    exit 0
+}
+command -v node >/dev/null && command -v npm >/dev/null || schema_skip "node and npm are not installed"
+tools=$src/tests/tools/k8s-schema
+cache=${KW_BINARY:+$(dirname "$KW_BINARY")/k8s-schema}
+cache=${cache:-$work/k8s-schema}
+if ! cmp -s "$tools/package-lock.json" "$cache/package-lock.json" || [ ! -d "$cache/node_modules" ]; then
+    rm -rf "$cache" && mkdir -p "$cache" && cp "$tools/package.json" "$tools/package-lock.json" "$cache/"
+    if ! (cd "$cache" && npm ci --no-audit --no-fund --loglevel=error >"$work/npm.log" 2>&1); then
+        cat "$work/npm.log" >&2
+        rm -rf "$cache"
+        schema_skip "npm ci failed (no registry?)"
+    fi
+fi
+validate() { NODE_PATH=$cache/node_modules node "$tools/validate.js" "$@"; }
+
+# The overlays: every object valid.
+for out in "$work"/*.yaml; do
+    [ "$(basename "$out")" = base.yaml ] && continue
+    if ! validate "$out" >"$work/schema.out" 2>&1; then
+        echo "FAIL: $(basename "$out" .yaml): objects the API server would refuse:" >&2
+        grep -v ': valid$' "$work/schema.out" >&2
+        exit 1
+    fi
+done
+# The base: invalid exactly where it means to be (the caBundle placeholder is
+# not base64, so applying the base alone fails there).
+validate "$work/base.yaml" >"$work/schema.out" 2>&1
+bad=$(grep -v ': valid$' "$work/schema.out" | grep -v 'objects checked' | grep -vc 'clientConfig/caBundle must match format "byte"')
+want=$(grep -c 'caBundle must match format "byte"' "$work/schema.out")
+if [ "$bad" -ne 0 ] || [ "$want" -ne 3 ]; then
+    echo "FAIL: base: want only the 3 caBundle placeholders refused:" >&2
+    cat "$work/schema.out" >&2
+    exit 1
+fi
+# The check itself refuses what the API server refuses.
+sed 's/^  replicas: 3$/  replicas: "3"/' "$work/cert-manager.yaml" >"$work/broken.yml"
+if validate "$work/broken.yml" >"$work/schema.out" 2>&1 || ! grep -q 'spec/replicas must be integer' "$work/schema.out"; then
+    echo "FAIL: the schema check accepts replicas: \"3\"" >&2
+    cat "$work/schema.out" >&2
+    exit 1
+fi
+echo "ok: every rendered object is valid against the Kubernetes schemas ($(ls "$work"/*.yaml | wc -l) renders)"
