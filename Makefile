@@ -10,7 +10,7 @@ HEALTH_LISTEN ?= 127.0.0.1:8080
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 BIN        := $(BUILD)/kopia-webhook
 
-.PHONY: all deps deps-run configure configure-run build build-bin certs run test test-unit test-asan test-valgrind fuzz-build fuzz bench bench-profile soak format clean
+.PHONY: all deps deps-run configure configure-run build build-bin install certs run test test-unit test-asan test-valgrind fuzz-build fuzz bench bench-profile soak format clean
 
 all: build
 
@@ -35,6 +35,12 @@ configure-run: deps-run
 
 build-bin: configure-run
 	@cmake --build $(BUILD) -j $(JOBS) --target kopia-webhook
+
+# The binary (and what ships with it) under $(PREFIX), for running `check`
+# locally or in CI; `sudo make install` for the default /usr/local.
+PREFIX ?= /usr/local
+install: build-bin
+	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 # Development certificates for https://127.0.0.1:8443, made by the project's
 # own gen-certs (a CA and a serving certificate signed by it).
