@@ -218,6 +218,23 @@ static void write_causes(struct kw_json_writer *w, const struct kw_result *res)
     kw_json_write_array_end(w);
 }
 
+/* Status.details: what was refused, and why field by field. */
+static void write_details(struct kw_json_writer *w, const struct kw_review *rv,
+                          const struct kw_result *res)
+{
+    kw_json_write_key(w, "details");
+    kw_json_write_object_begin(w);
+    kw_json_write_key(w, "name");
+    kw_json_write_string(w, rv->name ? rv->name : "");
+    kw_json_write_key(w, "group");
+    kw_json_write_string(w, rv->kind_group ? rv->kind_group : "");
+    kw_json_write_key(w, "kind");
+    kw_json_write_string(w, rv->kind_name ? rv->kind_name : "");
+    kw_json_write_key(w, "causes");
+    write_causes(w, res);
+    kw_json_write_object_end(w);
+}
+
 /* The Status of a denial: 400 for an object that cannot be decoded, 500
  * when memory ran out before any field error, else 422 with the causes. */
 static void write_status(struct kw_json_writer *w, const struct kw_review *rv,
@@ -240,19 +257,8 @@ static void write_status(struct kw_json_writer *w, const struct kw_review *rv,
     kw_json_write_string(w, message);
     kw_json_write_key(w, "reason");
     kw_json_write_string(w, code == 400 ? "BadRequest" : code == 500 ? "InternalError" : "Invalid");
-    if (!plain) {
-        kw_json_write_key(w, "details");
-        kw_json_write_object_begin(w);
-        kw_json_write_key(w, "name");
-        kw_json_write_string(w, rv->name ? rv->name : "");
-        kw_json_write_key(w, "group");
-        kw_json_write_string(w, rv->kind_group ? rv->kind_group : "");
-        kw_json_write_key(w, "kind");
-        kw_json_write_string(w, rv->kind_name ? rv->kind_name : "");
-        kw_json_write_key(w, "causes");
-        write_causes(w, res);
-        kw_json_write_object_end(w);
-    }
+    if (!plain)
+        write_details(w, rv, res);
     kw_json_write_key(w, "code");
     kw_json_write_integer(w, code);
     kw_json_write_object_end(w);
