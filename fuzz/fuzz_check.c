@@ -1,6 +1,6 @@
 /* Fuzz target: the input side of `check` — YAML/JSON manifests through the
  * YAML loader, then each document as a CREATE review through mutate and
- * validate, as the check command does. */
+ * validate, as the check command does; every reply encoded must be JSON. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +36,12 @@ static void evaluate(json_t *doc)
         kw_evaluate(&rt.cfg, (enum kw_webhook)hook, &rv, &res);
         size_t len;
         char *text = kw_review_encode(&rv, &res, hook == KW_HOOK_MUTATE, &len);
+        if (text) {
+            json_t *reply = json_loadb(text, len, 0, NULL);
+            if (!reply)
+                abort(); /* a reply, when there is one, is JSON */
+            json_decref(reply);
+        }
         free(text);
         kw_result_free(&res);
     }

@@ -1,5 +1,7 @@
 /* Fuzz target: the review handler, both webhooks, on arbitrary bytes. Every
- * input must yield a 200 with JSON, a 400 or a 413, never a crash or a leak. */
+ * input must yield a 200 with JSON (the reply written directly by
+ * kw_review_encode must parse with json_loadb), a 400 or a 413, never a crash
+ * or a leak. fuzz_reply.c compares that reply with the reference encoder. */
 #include <stdint.h>
 #include <stdlib.h>
 

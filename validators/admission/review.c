@@ -1,10 +1,13 @@
 /* AdmissionReview codec (SPEC §3): decodes admission.k8s.io/v1 and v1beta1
  * requests into struct kw_review, and encodes a kw_result as the response in
  * the version that was asked, with Kubernetes' Status for denials
- * (code/reason/message/details.causes), warnings and a base64 JSONPatch. */
+ * (code/reason/message/details.causes), warnings and a base64 JSONPatch.
+ * The reply is written as JSON text straight into one buffer
+ * (kw/json/writer.h), with no jansson tree; its bytes are those the former
+ * tree-and-dump encoder gave, which tests/unit/test_review_writer.c checks
+ * against that encoder kept in tests/support/review_reference.c. */
 #include "kw/admission/review.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 #include "kw/json/json.h"
 #include "kw/json/patch.h"
 #include "kw/json/util.h"
+#include "kw/json/writer.h"
 
 #define API_V1      "admission.k8s.io/v1"
 #define API_V1BETA1 "admission.k8s.io/v1beta1"
@@ -194,110 +198,145 @@ char *kw_denial_message(const struct kw_review *rv, const struct kw_result *res)
     return kw_dynbuf_take(&msg, NULL);
 }
 
-static json_t *encode_causes(const struct kw_result *res)
+/* Status.details.causes: one {reason, field, message} per field error. */
+static void write_causes(struct kw_json_writer *w, const struct kw_result *res)
 {
-    json_t *causes = json_array();
-    for (size_t i = 0; causes && i < res->ncauses; i++) {
+    kw_json_write_array_begin(w);
+    for (size_t i = 0; i < res->ncauses && kw_json_writer_status(w) == KW_JSON_WRITER_OK; i++) {
         const struct kw_cause *c = &res->causes[i];
         char *body = kw_cause_body(c);
-        json_t *item = json_pack("{s:s, s:s, s:s}", "reason", kw_cause_reason(c->type), "field",
-                                 c->field, "message", body ? body : "");
+        kw_json_write_object_begin(w);
+        kw_json_write_key(w, "reason");
+        kw_json_write_string(w, kw_cause_reason(c->type));
+        kw_json_write_key(w, "field");
+        kw_json_write_string(w, c->field);
+        kw_json_write_key(w, "message");
+        kw_json_write_string(w, body ? body : "");
+        kw_json_write_object_end(w);
         free(body);
-        if (!item || json_array_append_new(causes, item) != 0) {
-            json_decref(causes);
-            return NULL;
-        }
     }
-    return causes;
+    kw_json_write_array_end(w);
 }
 
-static json_t *encode_status(const struct kw_review *rv, const struct kw_result *res)
+/* Status.details: what was refused, and why field by field. */
+static void write_details(struct kw_json_writer *w, const struct kw_review *rv,
+                          const struct kw_result *res)
+{
+    kw_json_write_key(w, "details");
+    kw_json_write_object_begin(w);
+    kw_json_write_key(w, "name");
+    kw_json_write_string(w, rv->name ? rv->name : "");
+    kw_json_write_key(w, "group");
+    kw_json_write_string(w, rv->kind_group ? rv->kind_group : "");
+    kw_json_write_key(w, "kind");
+    kw_json_write_string(w, rv->kind_name ? rv->kind_name : "");
+    kw_json_write_key(w, "causes");
+    write_causes(w, res);
+    kw_json_write_object_end(w);
+}
+
+/* The Status of a denial: 400 for an object that cannot be decoded, 500
+ * when memory ran out before any field error, else 422 with the causes. */
+static void write_status(struct kw_json_writer *w, const struct kw_review *rv,
+                         const struct kw_result *res)
 {
     char *message = kw_denial_message(rv, res);
-    if (!message)
-        return NULL;
-    json_t *status;
-    if (res->bad_request || (res->out_of_memory && !res->ncauses)) {
-        int code = res->bad_request ? 400 : 500;
-        status = json_pack("{s:{}, s:s, s:s, s:s, s:i}", "metadata", "status", "Failure", "message",
-                           message, "reason", code == 400 ? "BadRequest" : "InternalError", "code",
-                           code);
-    } else {
-        json_t *causes = encode_causes(res);
-        status = causes
-                     ? json_pack("{s:{}, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:o}, s:i}", "metadata",
-                                 "status", "Failure", "message", message, "reason", "Invalid",
-                                 "details", "name", rv->name ? rv->name : "", "group",
-                                 rv->kind_group ? rv->kind_group : "", "kind",
-                                 rv->kind_name ? rv->kind_name : "", "causes", causes, "code", 422)
-                     : NULL;
+    if (!message) {
+        kw_json_writer_fail(w, KW_JSON_WRITER_NO_MEMORY);
+        return;
     }
+    bool plain = res->bad_request || (res->out_of_memory && !res->ncauses);
+    int code = res->bad_request ? 400 : plain ? 500 : 422;
+    kw_json_write_object_begin(w);
+    kw_json_write_key(w, "metadata");
+    kw_json_write_object_begin(w);
+    kw_json_write_object_end(w);
+    kw_json_write_key(w, "status");
+    kw_json_write_string(w, "Failure");
+    kw_json_write_key(w, "message");
+    kw_json_write_string(w, message);
+    kw_json_write_key(w, "reason");
+    kw_json_write_string(w, code == 400 ? "BadRequest" : code == 500 ? "InternalError" : "Invalid");
+    if (!plain)
+        write_details(w, rv, res);
+    kw_json_write_key(w, "code");
+    kw_json_write_integer(w, code);
+    kw_json_write_object_end(w);
     free(message);
-    return status;
 }
 
-static char *base64(const char *data, size_t len)
+/* patchType and patch: the JSON Patch text is written into a scratch
+ * buffer (under the reply's limit) and base64'd straight into the reply. */
+static void write_patch(struct kw_json_writer *w, const struct kw_result *res)
 {
-    char *out = malloc(4 * ((len + 2) / 3) + 1);
-    if (out)
-        EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)data, (int)len);
-    return out;
+    struct kw_dynbuf text;
+    kw_dynbuf_init(&text, w->out->limit);
+    struct kw_json_writer pw;
+    kw_json_writer_init(&pw, &text);
+    kw_patch_write(&pw, res->ops, res->nops);
+    if (kw_json_writer_status(&pw) != KW_JSON_WRITER_OK) {
+        kw_json_writer_fail(w, kw_json_writer_status(&pw));
+    } else {
+        kw_json_write_key(w, "patchType");
+        kw_json_write_string(w, "JSONPatch");
+        kw_json_write_key(w, "patch");
+        kw_json_write_base64(w, kw_dynbuf_ptr(&text), kw_dynbuf_len(&text));
+    }
+    kw_dynbuf_free(&text);
 }
 
-static int add_patch(json_t *response, const struct kw_result *res)
-{
-    json_t *patch = kw_patch_to_json(res->ops, res->nops);
-    if (!patch)
-        return -1;
-    char *text = kw_json_dump(patch, JSON_COMPACT, NULL);
-    json_decref(patch);
-    if (!text)
-        return -1;
-    char *b64 = base64(text, strlen(text));
-    free(text);
-    if (!b64)
-        return -1;
-    int rc = json_object_set_new(response, "patchType", json_string("JSONPatch"));
-    rc |= json_object_set_new(response, "patch", json_string(b64));
-    free(b64);
-    return rc;
-}
-
-static int add_warnings(json_t *response, const struct kw_result *res)
+static void write_warnings(struct kw_json_writer *w, const struct kw_result *res)
 {
     if (res->nwarnings == 0)
-        return 0;
-    json_t *list = json_array();
-    if (!list)
-        return -1;
+        return;
+    kw_json_write_key(w, "warnings");
+    kw_json_write_array_begin(w);
     for (size_t i = 0; i < res->nwarnings; i++)
-        if (json_array_append_new(list, json_string(res->warnings[i].text)) != 0) {
-            json_decref(list);
-            return -1;
-        }
-    return json_object_set_new(response, "warnings", list);
+        kw_json_write_string(w, res->warnings[i].text);
+    kw_json_write_array_end(w);
 }
+
+int kw_review_encode_into(const struct kw_review *rv, const struct kw_result *res, bool with_patch,
+                          struct kw_dynbuf *out)
+{
+    struct kw_json_writer w;
+    kw_json_writer_init(&w, out);
+    bool denied = kw_result_denied(res);
+    kw_json_write_object_begin(&w);
+    kw_json_write_key(&w, "apiVersion");
+    kw_json_write_string(&w, rv->api_version);
+    kw_json_write_key(&w, "kind");
+    kw_json_write_string(&w, "AdmissionReview");
+    kw_json_write_key(&w, "response");
+    kw_json_write_object_begin(&w);
+    kw_json_write_key(&w, "uid");
+    kw_json_write_string(&w, rv->uid);
+    kw_json_write_key(&w, "allowed");
+    kw_json_write_bool(&w, !denied);
+    if (denied) {
+        kw_json_write_key(&w, "status");
+        write_status(&w, rv, res);
+    } else if (with_patch && res->nops > 0 && rv->op != KW_OP_DELETE) {
+        write_patch(&w, res);
+    }
+    write_warnings(&w, res);
+    kw_json_write_object_end(&w);
+    kw_json_write_object_end(&w);
+    return kw_json_writer_status(&w);
+}
+
+/* Room for a typical reply, allocated once; a larger one grows. */
+#define REPLY_FIRST_BYTES 1024
 
 char *kw_review_encode(const struct kw_review *rv, const struct kw_result *res, bool with_patch,
                        size_t *out_len)
 {
-    bool denied = kw_result_denied(res);
-    json_t *response = json_pack("{s:s, s:b}", "uid", rv->uid, "allowed", !denied);
-    json_t *root = response ? json_pack("{s:s, s:s, s:o}", "apiVersion", rv->api_version, "kind",
-                                        "AdmissionReview", "response", response)
-                            : NULL;
-    if (!root)
+    struct kw_dynbuf out;
+    kw_dynbuf_init(&out, KW_DYNBUF_UNLIMITED);
+    if (kw_dynbuf_reserve(&out, REPLY_FIRST_BYTES) != KW_DYNBUF_OK ||
+        kw_review_encode_into(rv, res, with_patch, &out) != KW_JSON_WRITER_OK) {
+        kw_dynbuf_free(&out);
         return NULL;
-    int rc = 0;
-    if (denied) {
-        json_t *status = encode_status(rv, res);
-        rc = status ? json_object_set_new(response, "status", status) : -1;
-    } else if (with_patch && res->nops > 0 && rv->op != KW_OP_DELETE) {
-        rc = add_patch(response, res);
     }
-    if (rc == 0)
-        rc = add_warnings(response, res);
-    char *text = rc == 0 ? kw_json_dump(root, JSON_COMPACT, out_len) : NULL;
-    json_decref(root);
-    return text;
+    return kw_dynbuf_take(&out, out_len);
 }

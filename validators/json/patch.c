@@ -1,7 +1,8 @@
 /* RFC 6902 JSON Patch on jansson values: decoding a patch document (or the
  * core's kw_patch_op list) into checked operations, applying the six
  * operations all or nothing, RFC 6902 value equality for "test", and
- * encoding the core's operations as a patch array.
+ * encoding the core's operations as a patch array (a jansson value, or JSON
+ * text written straight by a kw_json_writer).
  *
  * Decisions where RFC 6902 leaves room:
  * - All or nothing: the whole patch is decoded and every pointer parsed
@@ -869,17 +870,22 @@ bool kw_patch_values_equal(const json_t *a, const json_t *b)
     }
 }
 
+/* True when kw_patch_to_json can encode the operation: a known kind, the
+ * members it needs, path and from valid pointers. */
+static bool encodable(const struct kw_patch_op *in)
+{
+    struct op op = {0};
+    int rc = decode_struct_op(in, 0, &op, NULL, 0);
+    kw_pointer_free(&op.to);
+    kw_pointer_free(&op.src);
+    return rc == 0;
+}
+
 /* One operation as an RFC 6902 object, or NULL (see kw_patch_to_json). */
 static json_t *op_to_json(const struct kw_patch_op *in)
 {
-    struct op op = {0};
-    if (decode_struct_op(in, 0, &op, NULL, 0) != 0) {
-        kw_pointer_free(&op.to);
-        kw_pointer_free(&op.src);
+    if (!encodable(in))
         return NULL;
-    }
-    kw_pointer_free(&op.to);
-    kw_pointer_free(&op.src);
     json_t *obj = json_object();
     if (!obj)
         return NULL;
@@ -908,4 +914,39 @@ json_t *kw_patch_to_json(const struct kw_patch_op *ops, size_t nops)
         }
     }
     return array;
+}
+
+/* The members in op_to_json's order: op, path, from, value. */
+static void write_op(struct kw_json_writer *w, const struct kw_patch_op *in)
+{
+    if (!encodable(in)) {
+        kw_json_writer_fail(w, KW_JSON_WRITER_INVALID);
+        return;
+    }
+    kw_json_write_object_begin(w);
+    kw_json_write_key(w, "op");
+    kw_json_write_string(w, kind_names[in->op]);
+    kw_json_write_key(w, "path");
+    kw_json_write_string(w, in->path);
+    if (uses_from(in->op)) {
+        kw_json_write_key(w, "from");
+        kw_json_write_string(w, in->from);
+    }
+    if (uses_value(in->op)) {
+        kw_json_write_key(w, "value");
+        kw_json_write_value(w, in->value);
+    }
+    kw_json_write_object_end(w);
+}
+
+void kw_patch_write(struct kw_json_writer *w, const struct kw_patch_op *ops, size_t nops)
+{
+    if (nops > 0 && !ops) {
+        kw_json_writer_fail(w, KW_JSON_WRITER_INVALID);
+        return;
+    }
+    kw_json_write_array_begin(w);
+    for (size_t i = 0; i < nops && kw_json_writer_status(w) == KW_JSON_WRITER_OK; i++)
+        write_op(w, &ops[i]);
+    kw_json_write_array_end(w);
 }

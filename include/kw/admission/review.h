@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kw/base/dynbuf.h"
 #include "kw/base/kinds.h"
 #include "kw/decision/result.h"
 
@@ -52,6 +53,14 @@ void kw_review_free(struct kw_review *rv);
  * Returns malloc'd bytes (length in *out_len) or NULL on allocation failure. */
 char *kw_review_encode(const struct kw_review *rv, const struct kw_result *res, bool with_patch,
                        size_t *out_len);
+
+/* kw_review_encode appending to `out` (borrowed), which may have a limit
+ * (include/kw/base/dynbuf.h); the patch's JSON text is held under the same
+ * limit while it is encoded. Returns KW_JSON_WRITER_OK, or the first
+ * failure (enum kw_json_writer_rc): then `out` holds an unspecified prefix
+ * of the reply and the caller discards it. */
+int kw_review_encode_into(const struct kw_review *rv, const struct kw_result *res, bool with_patch,
+                          struct kw_dynbuf *out);
 
 /* The Status.message for a denial: `ReplicationSource.volsync.backube "x" is
  * invalid: [a, b]`. malloc'd. */

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kw/json/writer.h"
+
 /* ---- JSON Patch operations as the core builds them ---- */
 
 /* One operation as a defaulter builds it (path already escaped); the
@@ -96,6 +98,12 @@ const char *kw_pointer_show(const char *text, size_t len, char *buf, size_t size
  * unknown kind, a member its kind needs is missing (path; from for
  * move/copy; value for add/replace/test), or path/from is no JSON Pointer. */
 json_t *kw_patch_to_json(const struct kw_patch_op *ops, size_t nops);
+
+/* The same array written as JSON text by `w`, byte for byte what
+ * json_dumps(kw_patch_to_json(ops, nops), JSON_COMPACT) gives, with no
+ * tree built. An op kw_patch_to_json refuses fails the writer with
+ * KW_JSON_WRITER_INVALID; check kw_json_writer_status(w) afterwards. */
+void kw_patch_write(struct kw_json_writer *w, const struct kw_patch_op *ops, size_t nops);
 
 /* RFC 6902 §4.6 equality, as used by "test": json_equal, except that numbers
  * are equal when mathematically equal, so integer 1 equals real 1.0. */
