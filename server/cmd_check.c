@@ -1,5 +1,5 @@
 /* `kopia-webhook check [--output text|patched|json] [--namespace NS] [--config FILE] FILE...|-`
- * (SPEC §9): reads YAML or JSON manifests (multi-document, `kind: List`
+ * reads YAML or JSON manifests (multi-document, `kind: List`
  * expanded), and for every ReplicationSource, ReplicationDestination and
  * policy ConfigMap/Secret runs mutate, applies the patch, then validates the
  * patched object, exactly as the API server would on CREATE. Exit status: 0
@@ -279,14 +279,46 @@ static void check_file(struct check_run *run, const char *path)
     json_decref(docs);
 }
 
+static const char help_text[] =
+    "usage: kopia-webhook check [flags] FILE...|-\n"
+    "\n"
+    "Validates and defaults Kubernetes manifests offline, as the admission webhook\n"
+    "would on CREATE: every ReplicationSource, ReplicationDestination and policy\n"
+    "ConfigMap/Secret is mutated, the patch applied, and the result validated; other\n"
+    "kinds are skipped. A FILE holds YAML or JSON, several documents each (kind: List\n"
+    "expanded); - reads standard input.\n"
+    "\n"
+    "flags:\n"
+    "  -o, --output FORMAT         text (default): each verdict with its errors, warnings\n"
+    "                              and patch; patched: the defaulted objects as JSON on\n"
+    "                              stdout, the verdicts on stderr; json: one JSON report\n"
+    "                              (its schema is in docs/cli.md)\n"
+    "  -n, --namespace NS          the namespace of objects that name none (default\n"
+    "                              \"default\", as kubectl apply)\n"
+    "  --config FILE               the webhook's YAML config file (docs/operations.md)\n"
+    "  --operator-version VERSION  check against this VolSync operator release (0.15,\n"
+    "                              0.16, 0.17 or a patch release such as 0.17.11;\n"
+    "                              default: the config file's operatorVersion, else\n"
+    "                              the newest)\n"
+    "  -h, --help                  print this help\n"
+    "\n"
+    "Flags come before the inputs.\n"
+    "\n"
+    "exit status:\n"
+    "  0  every object allowed\n"
+    "  1  at least one object denied\n"
+    "  2  an input could not be read (a missing file, bad YAML, a document without\n"
+    "     apiVersion and kind), the config file is unreadable, or a usage error;\n"
+    "     this wins over 1\n"
+    "\n"
+    "examples:\n"
+    "  kopia-webhook check examples/mydata-backup.yaml\n"
+    "  kustomize build overlays/prod | kopia-webhook check --output json -\n";
+
 static int usage(const char *bad)
 {
-    fprintf(
-        stderr,
-        "kopia-webhook check: %s\n"
-        "usage: kopia-webhook check [--output text|patched|json] [--namespace NS] [--config FILE] "
-        "[--operator-version VERSION] FILE...|-\n",
-        bad);
+    fprintf(stderr, "kopia-webhook check: %s\n", bad);
+    fputs(help_text, stderr);
     return 2;
 }
 
@@ -310,6 +342,10 @@ int kw_cmd_check(int argc, char **argv)
     const char *operator_version = NULL; /* NULL: the config file's, else the newest */
     int first_file = -1;
     for (int i = 0; i < argc && first_file < 0; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(help_text, stdout);
+            return 0;
+        }
         if (strcmp(argv[i], "--output") == 0 || strcmp(argv[i], "-o") == 0) {
             if (i + 1 >= argc || parse_mode(argv[++i], &run.mode) != 0)
                 return usage("--output takes text, patched or json");
