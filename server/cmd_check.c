@@ -1,15 +1,17 @@
-/* `kopia-webhook check [--output text|patched|json] [--namespace NS] [--config FILE] FILE...|-`
- * reads YAML or JSON manifests (multi-document, `kind: List`
- * expanded), and for every ReplicationSource, ReplicationDestination and
- * policy ConfigMap/Secret runs mutate, applies the patch, then validates the
- * patched object, exactly as the API server would on CREATE. Exit status: 0
- * all allowed, 1 any denied, 2 unreadable input. */
+/* `kopia-webhook check [flags] PATH...`: reads YAML or JSON manifests from
+ * files, directories (server/inputs.c) and standard input, each document of
+ * a file parsed on its own (kw_yaml_split), `kind: List` expanded; for every
+ * ReplicationSource, ReplicationDestination and policy ConfigMap/Secret runs
+ * mutate, applies the patch, then validates the patched object, exactly as
+ * the API server would on CREATE. Exit status: 0 all allowed, 1 any denied,
+ * 2 unreadable input. docs/cli.md describes it. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kw/server/cli.h"
+#include "kw/server/inputs.h"
 #include "kw/server/readfile.h"
 #include "kw/admission/core.h"
 #include "kw/decision/rules.h"
@@ -29,6 +31,14 @@ struct check_run {
     size_t allowed, denied, skipped;
     bool unreadable;
     json_t *report; /* OUT_JSON: array of per-object results */
+};
+
+/* Where an object or an input error is: the file, the document (1-based; 0
+ * when the whole file is meant), the line and column (1-based; 0 when
+ * unknown). */
+struct input_problem {
+    const char *file;
+    size_t document, line, column;
 };
 
 /* One object's verdict: the mutate result, the patched object, the validate
@@ -188,8 +198,9 @@ static void print_patched(const struct verdict *v)
     free(text);
 }
 
-static void check_object(struct check_run *run, const char *file, json_t *object)
+static void check_object(struct check_run *run, const struct input_problem *at, json_t *object)
 {
+    const char *file = at->file;
     const char *api = kw_obj_str(object, "apiVersion");
     const char *kind = kw_obj_str(object, "kind");
     char group[128];
@@ -215,10 +226,17 @@ static void check_object(struct check_run *run, const char *file, json_t *object
     verdict_free(&v);
 }
 
-static void unreadable(struct check_run *run, const char *file, size_t index, const char *why)
+static void input_error(struct check_run *run, const struct input_problem *at, const char *message)
 {
     run->unreadable = true;
-    fprintf(stderr, "kopia-webhook check: %s: document %zu: %s\n", file, index, why);
+    fprintf(stderr, "kopia-webhook check: %s", at->file);
+    if (at->line)
+        fprintf(stderr, ":%zu", at->line);
+    if (at->line && at->column)
+        fprintf(stderr, ":%zu", at->column);
+    if (at->document)
+        fprintf(stderr, ": document %zu", at->document);
+    fprintf(stderr, ": %s\n", message);
 }
 
 /* v1 List and typed lists (ReplicationSourceList) hold objects in items. */
@@ -228,65 +246,159 @@ static bool is_list_kind(const char *kind)
     return n >= 4 && strcmp(kind + n - 4, "List") == 0;
 }
 
-static void check_document(struct check_run *run, const char *file, size_t index, json_t *doc)
+/* Where a document's values start (kw_yaml_positions of its part). */
+struct doc_lines {
+    size_t root;   /* the document's root value */
+    size_t *items; /* items[i]: the line of the i-th item of `items`; 0 unknown */
+    size_t nitems;
+};
+
+/* i when `path` is exactly "items[i]", else -1. */
+static long item_index(const char *path)
 {
-    if (!json_is_object(doc)) {
-        unreadable(run, file, index, "not an object");
+    if (strncmp(path, "items[", 6) != 0)
+        return -1;
+    char *end;
+    long i = strtol(path + 6, &end, 10);
+    return end != path + 6 && path[6] != '-' && strcmp(end, "]") == 0 ? i : -1;
+}
+
+static void doc_lines_init(struct doc_lines *dl, const struct kw_yaml_positions *pos, size_t nitems)
+{
+    *dl = (struct doc_lines){0};
+    dl->items = nitems ? calloc(nitems, sizeof(*dl->items)) : NULL;
+    dl->nitems = dl->items ? nitems : 0;
+    for (size_t i = 0; i < pos->len; i++) {
+        const struct kw_yaml_position *p = &pos->items[i];
+        long k = p->path[0] == 'i' ? item_index(p->path) : -1;
+        if (!p->path[0] && !dl->root)
+            dl->root = p->line;
+        else if (k >= 0 && (size_t)k < dl->nitems && !dl->items[k])
+            dl->items[k] = p->line;
+    }
+}
+
+static void check_item(struct check_run *run, const struct input_problem *at, json_t *item)
+{
+    if (!json_is_object(item)) {
+        input_error(run, at, "not an object");
         return;
     }
-    const char *api = kw_obj_str(doc, "apiVersion");
-    const char *kind = kw_obj_str(doc, "kind");
+    const char *api = kw_obj_str(item, "apiVersion");
+    const char *kind = kw_obj_str(item, "kind");
     if (!api || !kind || !api[0] || !kind[0]) {
-        unreadable(run, file, index, "apiVersion and kind are required");
+        input_error(run, at, "apiVersion and kind are required");
         return;
     }
-    if (is_list_kind(kind)) {
-        json_t *items = kw_obj_get(doc, "items");
+    check_object(run, at, item);
+}
+
+/* One document: an object, or a list whose items are objects. */
+static void check_document(struct check_run *run, const struct input_problem *at, json_t *doc,
+                           const struct kw_yaml_positions *pos)
+{
+    const char *kind = json_is_object(doc) ? kw_obj_str(doc, "kind") : NULL;
+    json_t *items = kw_obj_get(doc, "items");
+    struct doc_lines dl;
+    doc_lines_init(&dl, pos, json_array_size(items));
+    struct input_problem here = *at;
+    here.line = dl.root;
+    if (!kind || !is_list_kind(kind) || !kw_obj_str(doc, "apiVersion")) {
+        check_item(run, &here, doc);
+    } else if (items && !json_is_array(items)) {
+        input_error(run, &here, "items must be a list");
+    } else {
         size_t i;
         json_t *item;
-        if (items && !json_is_array(items)) {
-            unreadable(run, file, index, "items must be a list");
-            return;
+        json_array_foreach(items, i, item)
+        {
+            struct input_problem at_item = here;
+            at_item.line = i < dl.nitems && dl.items[i] ? dl.items[i] : dl.root;
+            check_item(run, &at_item, item);
         }
-        json_array_foreach(items, i, item) check_document(run, file, index, item);
+    }
+    free(dl.items);
+}
+
+/* One part of a file (kw_yaml_split): parsed on its own, so that a bad
+ * document hides no other. */
+static void check_part(struct check_run *run, const char *file, size_t index, const char *text,
+                       const struct kw_yaml_part *part)
+{
+    struct kw_yaml_positions pos;
+    struct kw_yaml_error yerr;
+    json_t *docs = kw_yaml_load_part(text + part->offset, part->len, part->first_line, &pos, &yerr);
+    struct input_problem at = {file, index, 0, 0};
+    if (!docs) {
+        at.line = yerr.line;
+        at.column = yerr.column;
+        input_error(run, &at, yerr.detail);
         return;
     }
-    check_object(run, file, doc);
+    size_t i;
+    json_t *doc;
+    json_array_foreach(docs, i, doc) check_document(run, &at, doc, &pos);
+    json_decref(docs);
+    kw_yaml_positions_free(&pos);
+}
+
+static bool is_json_name(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 5 && strcmp(path + n - 5, ".json") == 0;
+}
+
+/* kw_read_file's reason without the path it starts with, which the input
+ * error names: "No such file or directory", "larger than N bytes". */
+static const char *without_path(const char *err, const char *path, const char *shown)
+{
+    const char *p = strncmp(err, "cannot read ", 12) == 0 ? err + 12 : err;
+    const char *names[] = {path, shown};
+    for (size_t i = 0; i < 2; i++) {
+        size_t n = strlen(names[i]);
+        if (strncmp(p, names[i], n) == 0 && strncmp(p + n, ": ", 2) == 0)
+            return p + n + 2;
+    }
+    return err;
 }
 
 static void check_file(struct check_run *run, const char *path)
 {
     char err[512] = "";
     size_t len = 0;
-    char *buf = kw_read_file(path, KW_READ_STREAM, MAX_INPUT_BYTES, &len, err, sizeof(err));
     const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    struct input_problem whole = {shown, 0, 0, 0};
+    char *buf = kw_read_file(path, KW_READ_STREAM, MAX_INPUT_BYTES, &len, err, sizeof(err));
     if (!buf) {
-        run->unreadable = true;
-        fprintf(stderr, "kopia-webhook check: %s\n", err);
+        input_error(run, &whole, without_path(err, path, shown));
         return;
     }
-    struct kw_yaml_error yerr;
-    json_t *docs = kw_yaml_load_all(buf, len, &yerr);
+    /* A JSON file is one document: not split. */
+    struct kw_yaml_part one = {0, len, 1}, *parts = &one;
+    size_t nparts = 1;
+    if (!is_json_name(path) && kw_yaml_split(buf, len, &parts, &nparts) != 0) {
+        free(buf);
+        input_error(run, &whole, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < nparts; i++)
+        check_part(run, shown, i + 1, buf, &parts[i]);
+    if (parts != &one)
+        free(parts);
     free(buf);
-    if (!docs) {
-        run->unreadable = true;
-        fprintf(stderr, "kopia-webhook check: %s: %s\n", shown, yerr.text);
-        return;
-    }
-    size_t i;
-    json_t *doc;
-    json_array_foreach(docs, i, doc) check_document(run, shown, i + 1, doc);
-    json_decref(docs);
 }
 
 static const char help_text[] =
-    "usage: kopia-webhook check [flags] FILE...|-\n"
+    "usage: kopia-webhook check [flags] PATH...\n"
     "\n"
     "Validates and defaults Kubernetes manifests offline, as the admission webhook\n"
     "would on CREATE: every ReplicationSource, ReplicationDestination and policy\n"
     "ConfigMap/Secret is mutated, the patch applied, and the result validated; other\n"
-    "kinds are skipped. A FILE holds YAML or JSON, several documents each (kind: List\n"
-    "expanded); - reads standard input.\n"
+    "kinds are skipped. A PATH is a YAML or JSON file (several documents each, kind:\n"
+    "List expanded), a directory (every .yaml, .yml and .json file under it, sorted\n"
+    "by path; hidden entries skipped, symbolic links to directories not followed),\n"
+    "or - for standard input. Each document of a file is read on its own: one that\n"
+    "cannot be read is reported with its line and column, the others are checked.\n"
     "\n"
     "flags:\n"
     "  -o, --output FORMAT         text (default): each verdict with its errors, warnings\n"
@@ -307,12 +419,12 @@ static const char help_text[] =
     "exit status:\n"
     "  0  every object allowed\n"
     "  1  at least one object denied\n"
-    "  2  an input could not be read (a missing file, bad YAML, a document without\n"
-    "     apiVersion and kind), the config file is unreadable, or a usage error;\n"
-    "     this wins over 1\n"
+    "  2  an input could not be read (a missing file, a directory without manifests,\n"
+    "     bad YAML, a document without apiVersion and kind), the config file is\n"
+    "     unreadable, or a usage error; this wins over 1\n"
     "\n"
     "examples:\n"
-    "  kopia-webhook check examples/mydata-backup.yaml\n"
+    "  kopia-webhook check clusters/ apps/\n"
     "  kustomize build overlays/prod | kopia-webhook check --output json -\n";
 
 static int usage(const char *bad)
@@ -370,7 +482,7 @@ int kw_cmd_check(int argc, char **argv)
         }
     }
     if (first_file < 0)
-        return usage("no input: name one or more files, or - for standard input");
+        return usage("no input: name files, directories, or - for standard input");
     struct kw_runtime rt;
     char err[512] = "";
     if (kw_runtime_init(&rt, config_path, err, sizeof(err)) != 0) {
@@ -387,8 +499,15 @@ int kw_cmd_check(int argc, char **argv)
     rt.cfg.offline = true; /* nothing has been through the API server yet */
     run.cfg = &rt.cfg;
     run.report = run.mode == OUT_JSON ? json_array() : NULL;
+    struct kw_input_files files = {0};
     for (int i = first_file; i < argc; i++)
-        check_file(&run, argv[i]);
+        if (kw_inputs_add(&files, argv[i], err, sizeof(err)) != 0) {
+            struct input_problem whole = {argv[i], 0, 0, 0};
+            input_error(&run, &whole, err);
+        }
+    for (size_t i = 0; i < files.len; i++)
+        check_file(&run, files.paths[i]);
+    kw_inputs_free(&files);
     if (run.mode == OUT_JSON) {
         json_t *doc = json_pack("{s:o, s:I, s:I, s:I}", "objects", run.report, "allowed",
                                 (json_int_t)run.allowed, "denied", (json_int_t)run.denied,

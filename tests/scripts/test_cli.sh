@@ -41,7 +41,7 @@ contains check-missing-file "$tmp/err" "nope.yaml: No such file or directory"
 one_line check-missing-file "$tmp/err"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n   bad: indent\n' >"$tmp/bad.yaml"
 "$bin" check "$tmp/bad.yaml" 2>"$tmp/err"; expect check-bad-yaml 2 $?
-contains check-bad-yaml "$tmp/err" "bad.yaml: line 5, column"
+contains check-bad-yaml "$tmp/err" "bad.yaml:5:7: document 1: mapping values are not allowed"
 printf 'spec:\n  kopia: {}\n' >"$tmp/nokind.yaml"
 "$bin" check "$tmp/nokind.yaml" 2>"$tmp/err"; expect check-no-kind 2 $?
 contains check-no-kind "$tmp/err" "apiVersion and kind are required"
@@ -143,6 +143,86 @@ expect check-patched-name-namespace 0 $?
 contains check-patched-name-namespace "$tmp/out" '"username": "mydata-backup-default"'
 "$bin" check --config "$tmp/nn.yaml" "$fx/upstream/index-001-ReplicationSource.yaml" >"$tmp/out" 2>&1
 contains check-name-namespace-warning "$tmp/out" 'looks for "mydata-backup@default" and will not find the snapshots of "mydata-backup-default@default"'
+
+# check on directories: recursive, .yaml/.yml/.json only, sorted byte-wise
+# by path, hidden entries skipped, symbolic links to directories not
+# followed (no loop), links to files read; mixed with files and stdin.
+rs() { # name -> an allowed ReplicationSource in namespace ns
+  printf 'apiVersion: volsync.backube/v1alpha1\nkind: ReplicationSource\nmetadata: {name: %s, namespace: ns}\nspec:\n  sourcePVC: data\n  kopia: {repository: kopia-config, copyMethod: Direct}\n' "$1"
+}
+tree=$tmp/tree
+mkdir -p "$tree/apps/b" "$tree/apps/a" "$tree/.git" "$tree/clusters" "$tmp/outside"
+rs in-b >"$tree/apps/b/x.yaml"
+rs in-a >"$tree/apps/a/x.yml"
+rs in-apps >"$tree/apps/a.yaml"
+printf '{"apiVersion":"volsync.backube/v1alpha1","kind":"ReplicationSource",\n "metadata":{"name":"in-json","namespace":"ns"},\n "spec":{"sourcePVC":"data","kopia":{"repository":"kopia-config","copyMethod":"Direct"}}}\n' >"$tree/clusters/z.json"
+rs hidden >"$tree/.git/x.yaml"
+rs hidden-file >"$tree/apps/.x.yaml"
+rs not-yaml >"$tree/apps/notes.txt"
+rs outside >"$tmp/outside/o.yaml"
+ln -s "$tree" "$tree/clusters/loop"
+ln -s "$tmp/outside" "$tree/clusters/outside"
+ln -s "$tmp/outside/o.yaml" "$tree/clusters/linked.yaml"
+"$bin" check "$tree" >"$tmp/out" 2>"$tmp/err"; expect check-dir 0 $?
+got=$(grep -oE 'ns/[a-z-]+: allowed' "$tmp/out" | sed 's/: allowed//' | tr '\n' ' ')
+# Byte-wise: "apps/a.yaml" < "apps/a/x.yml" ('.' < '/') < "apps/b/x.yaml" < "clusters/...".
+want="ns/in-apps ns/in-a ns/in-b ns/outside ns/in-json "
+if [ "$got" = "$want" ]; then passes=$((passes + 1)); else echo "FAIL: check-dir: objects '$got', want '$want'"; cat "$tmp/out" "$tmp/err"; fails=$((fails + 1)); fi
+contains check-dir-file-name "$tmp/out" "$tree/clusters/linked.yaml"
+"$bin" check "$tree/" >"$tmp/out" 2>&1; expect check-dir-slash 0 $?
+if grep -q '//' "$tmp/out"; then echo "FAIL: check-dir-slash: doubled slash"; cat "$tmp/out"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+mkdir "$tmp/empty" "$tmp/txt-only"
+echo hi >"$tmp/txt-only/readme.txt"
+"$bin" check "$tmp/empty" >"$tmp/out" 2>"$tmp/err"; expect check-empty-dir 2 $?
+contains check-empty-dir "$tmp/err" "empty: no .yaml, .yml or .json files in this directory"
+"$bin" check "$tmp/txt-only" "$tree/apps/b" >"$tmp/out" 2>"$tmp/err"; expect check-no-manifests-dir 2 $?
+contains check-no-manifests-dir "$tmp/err" "txt-only: no .yaml, .yml or .json files"
+contains check-no-manifests-dir-others-checked "$tmp/out" "ns/in-b: allowed"
+rs from-stdin | "$bin" check "$tree/apps/b" - "$tree/apps/a.yaml" >"$tmp/out" 2>&1; expect check-mixed-inputs 0 $?
+got=$(grep -oE 'ns/[a-z-]+: allowed' "$tmp/out" | sed 's/: allowed//' | tr '\n' ' ')
+want="ns/in-b ns/from-stdin ns/in-apps "
+if [ "$got" = "$want" ]; then passes=$((passes + 1)); else echo "FAIL: check-mixed-inputs: objects '$got', want '$want'"; cat "$tmp/out"; fails=$((fails + 1)); fi
+contains check-stdin-name "$tmp/out" "<stdin>"
+
+# One bad document hides no other: each document is parsed on its own, the
+# bad one reported with its index, line and column (exit 2), the others'
+# verdicts printed and counted. First, middle and last.
+bad='metadata:\n  name: x\n   bad: indent\n'
+{ printf "$bad"; echo ---; rs two; echo ---; rs three; } >"$tmp/bad-first.yaml"
+{ rs one; echo ---; printf "$bad"; echo ---; rs three; } >"$tmp/bad-middle.yaml"
+{ rs one; echo ---; rs two; printf -- '--- # last\n'; printf "$bad"; } >"$tmp/bad-last.yaml"
+"$bin" check "$tmp/bad-first.yaml" >"$tmp/out" 2>"$tmp/err"; expect check-bad-first 2 $?
+contains check-bad-first "$tmp/err" "bad-first.yaml:3:7: document 1: mapping values are not allowed in this context"
+contains check-bad-first "$tmp/out" "ns/two: allowed"
+contains check-bad-first "$tmp/out" "ns/three: allowed"
+contains check-bad-first-count "$tmp/out" "2 allowed"
+"$bin" check "$tmp/bad-middle.yaml" >"$tmp/out" 2>"$tmp/err"; expect check-bad-middle 2 $?
+contains check-bad-middle "$tmp/err" "bad-middle.yaml:10:7: document 2: mapping values are not allowed in this context"
+contains check-bad-middle "$tmp/out" "ns/one: allowed"
+contains check-bad-middle "$tmp/out" "ns/three: allowed"
+"$bin" check "$tmp/bad-last.yaml" >"$tmp/out" 2>"$tmp/err"; expect check-bad-last 2 $?
+contains check-bad-last "$tmp/err" "bad-last.yaml:17:7: document 3: mapping values are not allowed in this context"
+contains check-bad-last "$tmp/out" "ns/one: allowed"
+contains check-bad-last "$tmp/out" "ns/two: allowed"
+# Denials still count when another document is unreadable: 2 wins over 1.
+{ cat "$tmp/nomover.yaml"; echo ---; printf "$bad"; } >"$tmp/bad-and-denied.yaml"
+"$bin" check "$tmp/bad-and-denied.yaml" >"$tmp/out" 2>"$tmp/err"; expect check-bad-and-denied 2 $?
+contains check-bad-and-denied "$tmp/out" "apps/broken: denied"
+# A document without apiVersion and kind: its index and line.
+{ rs one; echo ---; echo '# no kind'; printf 'spec: {}\n'; } >"$tmp/nokind2.yaml"
+"$bin" check "$tmp/nokind2.yaml" >"$tmp/out" 2>"$tmp/err"; expect check-no-kind-doc 2 $?
+contains check-no-kind-doc "$tmp/err" "nokind2.yaml:9: document 2: apiVersion and kind are required"
+# A JSON file is one document, not split; its errors have the file's lines.
+printf '{"apiVersion": "v1", "kind": "List", "items": [\n' >"$tmp/list.json"
+printf '{"apiVersion":"volsync.backube/v1alpha1","kind":"ReplicationSource","metadata":{"name":"j1","namespace":"ns"},"spec":{"sourcePVC":"data","kopia":{"repository":"r","copyMethod":"Direct"}}},\n' >>"$tmp/list.json"
+printf '{"apiVersion":"volsync.backube/v1alpha1","kind":"ReplicationSource","metadata":{"name":"j2","namespace":"ns"},"spec":{"sourcePVC":"data","kopia":{"repository":"r","copyMethod":"Direct"}}}\n]}\n' >>"$tmp/list.json"
+"$bin" check "$tmp/list.json" >"$tmp/out" 2>"$tmp/err"; expect check-json-list 0 $?
+contains check-json-list "$tmp/out" "ns/j1: allowed"
+contains check-json-list "$tmp/out" "ns/j2: allowed"
+printf '{"apiVersion": "v1",\n "kind": "ConfigMap",\n "data": {"a": 1,, }}\n' >"$tmp/bad.json"
+"$bin" check "$tmp/bad.json" >"$tmp/out" 2>"$tmp/err"; expect check-bad-json 2 $?
+contains check-bad-json "$tmp/err" "bad.json:3:"
+contains check-bad-json "$tmp/err" ": document 1: "
 
 # review: the server's answer on stdout; HTTP-400 cases exit 2 with the reason on stderr.
 "$bin" review <"$src/examples/review-replicationsource.json" >"$tmp/out"; expect review-ok 0 $?
