@@ -28,9 +28,9 @@ struct check_run {
     const struct kw_config *cfg;
     enum output_mode mode;
     const char *default_namespace;
-    size_t allowed, denied, skipped;
-    bool unreadable;
+    size_t allowed, denied, skipped, input_errors;
     json_t *report; /* OUT_JSON: array of per-object results */
+    json_t *errors; /* OUT_JSON: array of input errors */
 };
 
 /* Where an object or an input error is: the file, the document (1-based; 0
@@ -119,28 +119,39 @@ static bool verdict_denied(const struct verdict *v)
 
 static const char *const op_names[] = {"add", "remove", "replace", "move", "copy", "test"};
 
+/* Each error and warning with its rule id: `  error: field: detail [rule-id]`. */
 static void print_result_text(const struct kw_review *rv, const struct kw_result *res, FILE *to)
 {
     if (res->bad_request || (res->out_of_memory && !res->ncauses)) {
         char *msg = kw_denial_message(rv, res);
-        fprintf(to, "  error: %s\n", msg ? msg : "out of memory");
+        if (res->bad_request)
+            fprintf(to, "  error: %s [%s]\n", msg ? msg : res->bad_request,
+                    kw_rule_id_string(KW_RULE_OBJECT_DECODE));
+        else
+            fprintf(to, "  error: %s\n", msg ? msg : "out of memory");
         free(msg);
     }
     for (size_t i = 0; i < res->ncauses; i++) {
         char *body = kw_cause_body(&res->causes[i]);
-        fprintf(to, "  error: %s: %s\n", res->causes[i].field, body ? body : "");
+        fprintf(to, "  error: %s: %s [%s]\n", res->causes[i].field, body ? body : "",
+                kw_rule_id_string(res->causes[i].rule_id));
         free(body);
     }
     for (size_t i = 0; i < res->nwarnings; i++)
-        fprintf(to, "  warning: %s\n", res->warnings[i].text);
+        fprintf(to, "  warning: %s [%s]\n", res->warnings[i].text,
+                kw_rule_id_string(res->warnings[i].rule_id));
 }
 
-static void print_text(const char *file, const struct kw_review *rv, const struct verdict *v,
-                       FILE *to)
+/* `FILE:LINE: Kind namespace/name: allowed`, then the errors, warnings and
+ * patch operations indented. */
+static void print_text(const struct input_problem *at, const struct kw_review *rv,
+                       const struct verdict *v, FILE *to)
 {
-    fprintf(to, "%s: %s %s%s%s: %s\n", file, rv->kind_name, rv->namespace,
-            rv->namespace[0] ? "/" : "", rv->name[0] ? rv->name : "(generateName)",
-            verdict_denied(v) ? "denied" : "allowed");
+    fprintf(to, "%s", at->file);
+    if (at->line)
+        fprintf(to, ":%zu", at->line);
+    fprintf(to, ": %s %s%s%s: %s\n", rv->kind_name, rv->namespace, rv->namespace[0] ? "/" : "",
+            rv->name[0] ? rv->name : "(generateName)", verdict_denied(v) ? "denied" : "allowed");
     print_result_text(rv, &v->mutated, to);
     print_result_text(rv, &v->validated, to);
     for (size_t i = 0; i < v->mutated.nops; i++) {
@@ -174,8 +185,14 @@ static json_t *result_json(const struct kw_result *res, json_t *errors, json_t *
     return errors;
 }
 
-static void add_json_report(struct check_run *run, const char *file, const struct kw_review *rv,
-                            const struct verdict *v)
+/* A JSON number, or null for 0 (unknown). */
+static json_t *number_or_null(size_t n)
+{
+    return n ? json_integer((json_int_t)n) : json_null();
+}
+
+static void add_json_report(struct check_run *run, const struct input_problem *at,
+                            const struct kw_review *rv, const struct verdict *v)
 {
     json_t *errors = json_array(), *warnings = json_array();
     result_json(&v->mutated, errors, warnings);
@@ -183,11 +200,13 @@ static void add_json_report(struct check_run *run, const char *file, const struc
     json_t *patch = kw_patch_to_json(v->mutated.ops, v->mutated.nops);
     /* A report may end up in CI logs: never copy a Secret's contents there. */
     json_t *object = rv->kind == KW_KIND_SECRET || !v->patched ? json_null() : v->patched;
-    json_array_append_new(
-        run->report, json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:O}", "file", file,
-                               "kind", rv->kind_name, "namespace", rv->namespace, "name", rv->name,
-                               "allowed", !verdict_denied(v), "errors", errors, "warnings",
-                               warnings, "patch", patch ? patch : json_array(), "object", object));
+    json_array_append_new(run->report,
+                          json_pack("{s:s, s:o, s:o, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:O}",
+                                    "file", at->file, "document", number_or_null(at->document),
+                                    "line", number_or_null(at->line), "kind", rv->kind_name,
+                                    "namespace", rv->namespace, "name", rv->name, "allowed",
+                                    !verdict_denied(v), "errors", errors, "warnings", warnings,
+                                    "patch", patch ? patch : json_array(), "object", object));
 }
 
 static void print_patched(const struct verdict *v)
@@ -200,7 +219,6 @@ static void print_patched(const struct verdict *v)
 
 static void check_object(struct check_run *run, const struct input_problem *at, json_t *object)
 {
-    const char *file = at->file;
     const char *api = kw_obj_str(object, "apiVersion");
     const char *kind = kw_obj_str(object, "kind");
     char group[128];
@@ -217,18 +235,25 @@ static void check_object(struct check_run *run, const struct input_problem *at, 
     bool denied = verdict_denied(&v);
     denied ? run->denied++ : run->allowed++;
     if (run->mode == OUT_JSON)
-        add_json_report(run, file, &rv, &v);
+        add_json_report(run, at, &rv, &v);
     else if (run->mode == OUT_PATCHED) {
-        print_text(file, &rv, &v, stderr);
+        print_text(at, &rv, &v, stderr);
         print_patched(&v);
     } else
-        print_text(file, &rv, &v, stdout);
+        print_text(at, &rv, &v, stdout);
     verdict_free(&v);
 }
 
+/* An input that cannot be checked: on stderr as `FILE:LINE:COLUMN: document
+ * N: message`, and in the JSON report's errors. */
 static void input_error(struct check_run *run, const struct input_problem *at, const char *message)
 {
-    run->unreadable = true;
+    run->input_errors++;
+    if (run->errors)
+        json_array_append_new(
+            run->errors, json_pack("{s:s, s:o, s:o, s:o, s:s}", "file", at->file, "document",
+                                   number_or_null(at->document), "line", number_or_null(at->line),
+                                   "column", number_or_null(at->column), "message", message));
     fprintf(stderr, "kopia-webhook check: %s", at->file);
     if (at->line)
         fprintf(stderr, ":%zu", at->line);
@@ -388,6 +413,60 @@ static void check_file(struct check_run *run, const char *path)
     free(buf);
 }
 
+/* The inputs in the order given, each directory's files in path order. */
+static void check_inputs(struct check_run *run, int n, char **args)
+{
+    for (int i = 0; i < n; i++) {
+        struct kw_input_files files = {0};
+        char err[512];
+        int rc = kw_inputs_add(&files, args[i], err, sizeof(err));
+        for (size_t f = 0; f < files.len; f++)
+            check_file(run, files.paths[f]);
+        if (rc != 0) {
+            struct input_problem whole = {args[i], 0, 0, 0};
+            input_error(run, &whole, err);
+        }
+        kw_inputs_free(&files);
+    }
+}
+
+/* The report of --output json (its schema is in docs/cli.md). */
+static void print_json_report(const struct check_run *run)
+{
+    json_t *doc =
+        json_pack("{s:O, s:O, s:I, s:I, s:I, s:I}", "objects", run->report, "errors", run->errors,
+                  "allowed", (json_int_t)run->allowed, "denied", (json_int_t)run->denied, "skipped",
+                  (json_int_t)run->skipped, "inputErrors", (json_int_t)run->input_errors);
+    char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    if (text)
+        printf("%s\n", text);
+    else
+        fputs("kopia-webhook check: out of memory\n", stderr);
+    free(text);
+    json_decref(doc);
+}
+
+static const char *plural(size_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+/* "1 object allowed, 2 objects denied, 1 other object skipped, 1 input
+ * error"; the last two only when there are some. */
+static void print_summary(const struct check_run *run, FILE *to)
+{
+    fprintf(to, "%zu %s allowed, %zu %s denied", run->allowed,
+            plural(run->allowed, "object", "objects"), run->denied,
+            plural(run->denied, "object", "objects"));
+    if (run->skipped)
+        fprintf(to, ", %zu other %s skipped", run->skipped,
+                plural(run->skipped, "object", "objects"));
+    if (run->input_errors)
+        fprintf(to, ", %zu input %s", run->input_errors,
+                plural(run->input_errors, "error", "errors"));
+    fputc('\n', to);
+}
+
 static const char help_text[] =
     "usage: kopia-webhook check [flags] PATH...\n"
     "\n"
@@ -499,29 +578,14 @@ int kw_cmd_check(int argc, char **argv)
     rt.cfg.offline = true; /* nothing has been through the API server yet */
     run.cfg = &rt.cfg;
     run.report = run.mode == OUT_JSON ? json_array() : NULL;
-    struct kw_input_files files = {0};
-    for (int i = first_file; i < argc; i++)
-        if (kw_inputs_add(&files, argv[i], err, sizeof(err)) != 0) {
-            struct input_problem whole = {argv[i], 0, 0, 0};
-            input_error(&run, &whole, err);
-        }
-    for (size_t i = 0; i < files.len; i++)
-        check_file(&run, files.paths[i]);
-    kw_inputs_free(&files);
-    if (run.mode == OUT_JSON) {
-        json_t *doc = json_pack("{s:o, s:I, s:I, s:I}", "objects", run.report, "allowed",
-                                (json_int_t)run.allowed, "denied", (json_int_t)run.denied,
-                                "skipped", (json_int_t)run.skipped);
-        char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (text)
-            printf("%s\n", text);
-        free(text);
-        json_decref(doc);
-    } else {
-        fprintf(run.mode == OUT_TEXT ? stdout : stderr,
-                "checked %zu objects: %zu allowed, %zu denied, %zu other objects skipped\n",
-                run.allowed + run.denied, run.allowed, run.denied, run.skipped);
-    }
+    run.errors = run.mode == OUT_JSON ? json_array() : NULL;
+    check_inputs(&run, argc - first_file, argv + first_file);
+    if (run.mode == OUT_JSON)
+        print_json_report(&run);
+    else
+        print_summary(&run, run.mode == OUT_TEXT ? stdout : stderr);
+    json_decref(run.report);
+    json_decref(run.errors);
     kw_runtime_free(&rt);
-    return run.unreadable ? 2 : run.denied ? 1 : 0;
+    return run.input_errors ? 2 : run.denied ? 1 : 0;
 }

@@ -68,9 +68,9 @@ metadata:
   name: ignored
 YAML
 "$bin" check "$tmp/nomover.yaml" >"$tmp/out" 2>&1; expect check-denied 1 $?
-contains check-denied "$tmp/out" "ReplicationSource apps/broken: denied"
-contains check-denied "$tmp/out" "error: spec: Required value: a replication method must be specified"
-contains check-denied "$tmp/out" "1 other objects skipped"
+contains check-denied "$tmp/out" "nomover.yaml:1: ReplicationSource apps/broken: denied"
+contains check-denied "$tmp/out" "error: spec: Required value: a replication method must be specified [mover-required]"
+contains check-denied "$tmp/out" "0 objects allowed, 1 object denied, 1 other object skipped"
 "$bin" check - <"$tmp/nomover.yaml" >"$tmp/out" 2>&1; expect check-stdin 1 $?
 "$bin" check --output json "$tmp/nomover.yaml" >"$tmp/out" 2>&1; expect check-json 1 $?
 contains check-json "$tmp/out" '"rule": "mover-required"'
@@ -137,6 +137,10 @@ contains check-patched-unpinnable "$tmp/out" '"kopia-webhook.io/identity": "cccc
 if grep -q '"username"' "$tmp/out"; then echo "FAIL: check-patched-unpinnable: a username was pinned"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
 "$bin" check "$tmp/long.yaml" >"$tmp/out" 2>&1; expect check-unpinnable-warning 0 $?
 contains check-unpinnable-warning "$tmp/out" 'warning: spec.kopia.username: not pinned: the operator'"'"'s value "ccccccccccccccccccccccccccccccccccccccccccccccccc-" ends in "-"'
+contains check-unpinnable-warning-rule "$tmp/out" ' [identity-unpinnable]'
+contains check-unpinnable-warning-line "$tmp/out" 'long.yaml:1: ReplicationSource ns/ccccccccccccccccccccccccccccccccccccccccccccccccc-dddd: allowed'
+contains check-unpinnable-summary "$tmp/out" '1 object allowed, 0 objects denied'
+
 printf 'identityScheme: name-namespace\n' >"$tmp/nn.yaml"
 "$bin" check --config "$tmp/nn.yaml" --output patched "$fx/upstream/index-001-ReplicationSource.yaml" >"$tmp/out" 2>"$tmp/err"
 expect check-patched-name-namespace 0 $?
@@ -195,7 +199,7 @@ bad='metadata:\n  name: x\n   bad: indent\n'
 contains check-bad-first "$tmp/err" "bad-first.yaml:3:7: document 1: mapping values are not allowed in this context"
 contains check-bad-first "$tmp/out" "ns/two: allowed"
 contains check-bad-first "$tmp/out" "ns/three: allowed"
-contains check-bad-first-count "$tmp/out" "2 allowed"
+contains check-bad-first-count "$tmp/out" "2 objects allowed, 0 objects denied, 1 input error"
 "$bin" check "$tmp/bad-middle.yaml" >"$tmp/out" 2>"$tmp/err"; expect check-bad-middle 2 $?
 contains check-bad-middle "$tmp/err" "bad-middle.yaml:10:7: document 2: mapping values are not allowed in this context"
 contains check-bad-middle "$tmp/out" "ns/one: allowed"
@@ -223,6 +227,73 @@ printf '{"apiVersion": "v1",\n "kind": "ConfigMap",\n "data": {"a": 1,, }}\n' >"
 "$bin" check "$tmp/bad.json" >"$tmp/out" 2>"$tmp/err"; expect check-bad-json 2 $?
 contains check-bad-json "$tmp/err" "bad.json:3:"
 contains check-bad-json "$tmp/err" ": document 1: "
+
+# Text output: each object's file:line (where its document starts, or its
+# item in a List), each error's and warning's rule id, and the summary with
+# plurals.
+cat >"$tmp/listed.yaml" <<'YAML'
+# a comment
+---
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: volsync.backube/v1alpha1
+    kind: ReplicationSource
+    metadata: {name: first, namespace: ns}
+    spec: {sourcePVC: data, kopia: {repository: kopia-config, copyMethod: Direct}}
+  - apiVersion: volsync.backube/v1alpha1
+    kind: ReplicationSource
+    metadata: {name: second, namespace: ns}
+    spec:
+      sourcePVC: data
+      kopia: {repository: kopia-config, copyMethod: Direct, compression: zzz}
+  - apiVersion: volsync.backube/v1alpha1
+    kind: ReplicationSource
+    metadata: {name: third, namespace: ns}
+    spec: {sourcePVC: data}
+YAML
+"$bin" check "$tmp/listed.yaml" >"$tmp/out" 2>"$tmp/err"; expect check-list-lines 1 $?
+contains check-list-lines "$tmp/out" "listed.yaml:6: ReplicationSource ns/first: allowed"
+contains check-list-lines "$tmp/out" "listed.yaml:10: ReplicationSource ns/second: allowed"
+contains check-list-lines "$tmp/out" "listed.yaml:16: ReplicationSource ns/third: denied"
+contains check-warning-rule "$tmp/out" 'warning: spec.kopia.compression: "zzz" is not a known Kopia algorithm'
+contains check-warning-rule "$tmp/out" "[compression-unknown]"
+contains check-error-rule "$tmp/out" "error: spec: Required value: a replication method must be specified [mover-required]"
+contains check-plurals "$tmp/out" "2 objects allowed, 1 object denied"
+if grep -q "skipped\|input error" "$tmp/out"; then echo "FAIL: check-plurals: zero counts shown"; cat "$tmp/out"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+# Every line of an object's verdict names one rule: errors and warnings end in [id].
+if grep -E '^  (error|warning): ' "$tmp/out" | grep -vqE ' \[[a-z0-9-]+\]$'; then echo "FAIL: check-rule-ids: a line without a rule id:"; cat "$tmp/out"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+"$bin" check "$tmp/bad-middle.yaml" "$tmp/nope.yaml" "$tmp/nomover.yaml" >"$tmp/out" 2>"$tmp/err"; expect check-input-error-plural 2 $?
+contains check-input-error-plural "$tmp/out" "2 objects allowed, 1 object denied, 1 other object skipped, 2 input errors"
+
+# --output json carries the input errors, with their position, and the counts.
+if command -v python3 >/dev/null; then
+  "$bin" check --output json "$tmp/bad-middle.yaml" "$tmp/nope.yaml" "$tmp/empty" "$tmp/listed.yaml" >"$tmp/out" 2>"$tmp/err"
+  expect check-json-errors 2 $?
+  python3 - "$tmp/out" <<'PY' && passes=$((passes + 1)) || { echo "FAIL: check-json-errors"; cat "$tmp/out"; fails=$((fails + 1)); }
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert list(doc) == ["objects", "errors", "allowed", "denied", "skipped", "inputErrors"], list(doc)
+assert (doc["allowed"], doc["denied"], doc["skipped"], doc["inputErrors"]) == (4, 1, 0, 3), doc
+errs = doc["errors"]
+assert len(errs) == 3, errs
+e = errs[0]  # in the order of the inputs
+assert e["file"].endswith("bad-middle.yaml") and (e["document"], e["line"], e["column"]) == (2, 10, 7), e
+assert e["message"] == "mapping values are not allowed in this context", e
+e = errs[1]
+assert e["file"].endswith("nope.yaml") and e["message"] == "No such file or directory", e
+assert e["document"] is None and e["line"] is None and e["column"] is None, e
+e = errs[2]
+assert e["file"].endswith("/empty") and e["document"] is None and e["line"] is None, e
+assert e["message"] == "no .yaml, .yml or .json files in this directory", e
+objs = {o["name"]: o for o in doc["objects"]}
+assert (objs["one"]["document"], objs["one"]["line"]) == (1, 1), objs["one"]
+assert (objs["three"]["document"], objs["three"]["line"]) == (3, 12), objs["three"]
+assert (objs["second"]["document"], objs["second"]["line"]) == (1, 10), objs["second"]
+assert [w["rule"] for w in objs["second"]["warnings"]].count("compression-unknown") == 1
+assert objs["third"]["errors"][0]["rule"] == "mover-required"
+PY
+fi
 
 # review: the server's answer on stdout; HTTP-400 cases exit 2 with the reason on stderr.
 "$bin" review <"$src/examples/review-replicationsource.json" >"$tmp/out"; expect review-ok 0 $?

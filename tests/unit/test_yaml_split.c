@@ -139,4 +139,12 @@ Test(yaml_split, positions_are_optional)
     docs = kw_yaml_load_part("a: 1", 4, 10, NULL, &err);
     cr_assert(docs && json_array_size(docs) == 1);
     json_decref(docs);
+
+    /* A scalar root has a position too. */
+    struct kw_yaml_positions pos;
+    docs = kw_yaml_load_part("hello\n", 6, 5, &pos, &err);
+    cr_assert(docs && json_array_size(docs) == 1);
+    cr_assert_eq(line_of(&pos, ""), 5);
+    json_decref(docs);
+    kw_yaml_positions_free(&pos);
 }

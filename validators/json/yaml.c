@@ -482,8 +482,8 @@ static bool on_scalar(struct builder *b, const yaml_event_t *ev)
 {
     if (expecting_key(b))
         return take_key(b, ev);
-    if (b->depth && json_is_array(b->stack[b->depth - 1].container)) {
-        char *path = child_path(&b->stack[b->depth - 1]);
+    if (!b->depth || json_is_array(b->stack[b->depth - 1].container)) {
+        char *path = child_path(b->depth ? &b->stack[b->depth - 1] : NULL);
         if (path)
             record_position(b, path, ev->start_mark.line + 1, ev->start_mark.column + 1);
         free(path);

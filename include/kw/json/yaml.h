@@ -27,8 +27,9 @@ json_t *kw_yaml_load_one(const char *buf, size_t len, struct kw_yaml_error *err)
 /* Line/column of the values of a document, by path, for callers that need
  * positions (the config loader, `check`): the table that
  * kw_yaml_load_one_with_positions and kw_yaml_load_part return. Every mapping
- * key is listed at the key, every sequence item and every mapping or
- * sequence at its start (the document's root as path ""), in document order;
+ * key is listed at the key, every sequence item, every mapping or sequence
+ * and a scalar root at its start (the document's root as path ""), in
+ * document order;
  * a path may appear twice (a key, then its value), the first is the key. */
 struct kw_yaml_position {
     char *path; /* "tls.certFile", "forbiddenArgs[2]", "" */
