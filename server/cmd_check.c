@@ -10,45 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_internal.h"
 #include "kw/server/cli.h"
 #include "kw/server/inputs.h"
 #include "kw/server/readfile.h"
 #include "kw/admission/core.h"
-#include "kw/decision/rules.h"
 #include "kw/json/patch.h"
 #include "kw/json/util.h"
 #include "kw/server/runtime.h"
 #include "kw/json/yaml.h"
 
 #define MAX_INPUT_BYTES (64u * 1024u * 1024u)
-
-enum output_mode { OUT_TEXT, OUT_PATCHED, OUT_JSON };
-
-struct check_run {
-    const struct kw_config *cfg;
-    enum output_mode mode;
-    const char *default_namespace;
-    size_t allowed, denied, skipped, input_errors;
-    json_t *report; /* OUT_JSON: array of per-object results */
-    json_t *errors; /* OUT_JSON: array of input errors */
-};
-
-/* Where an object or an input error is: the file, the document (1-based; 0
- * when the whole file is meant), the line and column (1-based; 0 when
- * unknown). */
-struct input_problem {
-    const char *file;
-    size_t document, line, column;
-};
-
-/* One object's verdict: the mutate result, the patched object, the validate
- * result on it. */
-struct verdict {
-    struct kw_result mutated;
-    struct kw_result validated;
-    json_t *patched;
-    char patch_error[256];
-};
 
 static void split_api_version(const char *api, char *group, size_t glen, const char **version)
 {
@@ -82,7 +54,7 @@ static void make_review(struct kw_review *rv, json_t *object, const char *group,
     rv->object = object;
 }
 
-static void evaluate(const struct kw_config *cfg, struct kw_review *rv, struct verdict *v)
+static void evaluate(const struct kw_config *cfg, struct kw_review *rv, struct kw_check_verdict *v)
 {
     kw_result_init(&v->mutated);
     kw_result_init(&v->validated);
@@ -105,119 +77,14 @@ static void evaluate(const struct kw_config *cfg, struct kw_review *rv, struct v
     }
 }
 
-static void verdict_free(struct verdict *v)
+static void verdict_free(struct kw_check_verdict *v)
 {
     kw_result_free(&v->mutated);
     kw_result_free(&v->validated);
     json_decref(v->patched);
 }
 
-static bool verdict_denied(const struct verdict *v)
-{
-    return kw_result_denied(&v->mutated) || kw_result_denied(&v->validated);
-}
-
-static const char *const op_names[] = {"add", "remove", "replace", "move", "copy", "test"};
-
-/* Each error and warning with its rule id: `  error: field: detail [rule-id]`. */
-static void print_result_text(const struct kw_review *rv, const struct kw_result *res, FILE *to)
-{
-    if (res->bad_request || (res->out_of_memory && !res->ncauses)) {
-        char *msg = kw_denial_message(rv, res);
-        if (res->bad_request)
-            fprintf(to, "  error: %s [%s]\n", msg ? msg : res->bad_request,
-                    kw_rule_id_string(KW_RULE_OBJECT_DECODE));
-        else
-            fprintf(to, "  error: %s\n", msg ? msg : "out of memory");
-        free(msg);
-    }
-    for (size_t i = 0; i < res->ncauses; i++) {
-        char *body = kw_cause_body(&res->causes[i]);
-        fprintf(to, "  error: %s: %s [%s]\n", res->causes[i].field, body ? body : "",
-                kw_rule_id_string(res->causes[i].rule_id));
-        free(body);
-    }
-    for (size_t i = 0; i < res->nwarnings; i++)
-        fprintf(to, "  warning: %s [%s]\n", res->warnings[i].text,
-                kw_rule_id_string(res->warnings[i].rule_id));
-}
-
-/* `FILE:LINE: Kind namespace/name: allowed`, then the errors, warnings and
- * patch operations indented. */
-static void print_text(const struct input_problem *at, const struct kw_review *rv,
-                       const struct verdict *v, FILE *to)
-{
-    fprintf(to, "%s", at->file);
-    if (at->line)
-        fprintf(to, ":%zu", at->line);
-    fprintf(to, ": %s %s%s%s: %s\n", rv->kind_name, rv->namespace, rv->namespace[0] ? "/" : "",
-            rv->name[0] ? rv->name : "(generateName)", verdict_denied(v) ? "denied" : "allowed");
-    print_result_text(rv, &v->mutated, to);
-    print_result_text(rv, &v->validated, to);
-    for (size_t i = 0; i < v->mutated.nops; i++) {
-        const struct kw_patch_op *op = &v->mutated.ops[i];
-        char *value = op->value ? json_dumps(op->value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-        fprintf(to, "  patch: %s %s%s%s\n", op_names[op->op], op->path, value ? " " : "",
-                value ? value : "");
-        free(value);
-    }
-}
-
-static json_t *result_json(const struct kw_result *res, json_t *errors, json_t *warnings)
-{
-    if (res->bad_request)
-        json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "rule",
-                                                kw_rule_id_string(KW_RULE_OBJECT_DECODE), "field",
-                                                "", "message", res->bad_request));
-    for (size_t i = 0; i < res->ncauses; i++) {
-        char *body = kw_cause_body(&res->causes[i]);
-        json_array_append_new(errors, json_pack("{s:s, s:s, s:s, s:s}", "rule",
-                                                kw_rule_id_string(res->causes[i].rule_id), "field",
-                                                res->causes[i].field, "type",
-                                                kw_cause_word(res->causes[i].type), "message",
-                                                body ? body : ""));
-        free(body);
-    }
-    for (size_t i = 0; i < res->nwarnings; i++)
-        json_array_append_new(warnings, json_pack("{s:s, s:s}", "rule",
-                                                  kw_rule_id_string(res->warnings[i].rule_id),
-                                                  "message", res->warnings[i].text));
-    return errors;
-}
-
-/* A JSON number, or null for 0 (unknown). */
-static json_t *number_or_null(size_t n)
-{
-    return n ? json_integer((json_int_t)n) : json_null();
-}
-
-static void add_json_report(struct check_run *run, const struct input_problem *at,
-                            const struct kw_review *rv, const struct verdict *v)
-{
-    json_t *errors = json_array(), *warnings = json_array();
-    result_json(&v->mutated, errors, warnings);
-    result_json(&v->validated, errors, warnings);
-    json_t *patch = kw_patch_to_json(v->mutated.ops, v->mutated.nops);
-    /* A report may end up in CI logs: never copy a Secret's contents there. */
-    json_t *object = rv->kind == KW_KIND_SECRET || !v->patched ? json_null() : v->patched;
-    json_array_append_new(run->report,
-                          json_pack("{s:s, s:o, s:o, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:O}",
-                                    "file", at->file, "document", number_or_null(at->document),
-                                    "line", number_or_null(at->line), "kind", rv->kind_name,
-                                    "namespace", rv->namespace, "name", rv->name, "allowed",
-                                    !verdict_denied(v), "errors", errors, "warnings", warnings,
-                                    "patch", patch ? patch : json_array(), "object", object));
-}
-
-static void print_patched(const struct verdict *v)
-{
-    char *text = json_dumps(v->patched, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (text)
-        printf("---\n%s\n", text);
-    free(text);
-}
-
-static void check_object(struct check_run *run, const struct input_problem *at, json_t *object)
+static void check_object(struct kw_check_run *run, const struct kw_check_place *at, json_t *object)
 {
     const char *api = kw_obj_str(object, "apiVersion");
     const char *kind = kw_obj_str(object, "kind");
@@ -230,38 +97,12 @@ static void check_object(struct check_run *run, const struct input_problem *at, 
         run->skipped++;
         return;
     }
-    struct verdict v;
+    struct kw_check_verdict v;
     evaluate(run->cfg, &rv, &v);
-    bool denied = verdict_denied(&v);
+    bool denied = kw_check_verdict_denied(&v);
     denied ? run->denied++ : run->allowed++;
-    if (run->mode == OUT_JSON)
-        add_json_report(run, at, &rv, &v);
-    else if (run->mode == OUT_PATCHED) {
-        print_text(at, &rv, &v, stderr);
-        print_patched(&v);
-    } else
-        print_text(at, &rv, &v, stdout);
+    kw_check_report_object(run, at, &rv, &v);
     verdict_free(&v);
-}
-
-/* An input that cannot be checked: on stderr as `FILE:LINE:COLUMN: document
- * N: message`, and in the JSON report's errors. */
-static void input_error(struct check_run *run, const struct input_problem *at, const char *message)
-{
-    run->input_errors++;
-    if (run->errors)
-        json_array_append_new(
-            run->errors, json_pack("{s:s, s:o, s:o, s:o, s:s}", "file", at->file, "document",
-                                   number_or_null(at->document), "line", number_or_null(at->line),
-                                   "column", number_or_null(at->column), "message", message));
-    fprintf(stderr, "kopia-webhook check: %s", at->file);
-    if (at->line)
-        fprintf(stderr, ":%zu", at->line);
-    if (at->line && at->column)
-        fprintf(stderr, ":%zu", at->column);
-    if (at->document)
-        fprintf(stderr, ": document %zu", at->document);
-    fprintf(stderr, ": %s\n", message);
 }
 
 /* v1 List and typed lists (ReplicationSourceList) hold objects in items. */
@@ -303,41 +144,41 @@ static void doc_lines_init(struct doc_lines *dl, const struct kw_yaml_positions 
     }
 }
 
-static void check_item(struct check_run *run, const struct input_problem *at, json_t *item)
+static void check_item(struct kw_check_run *run, const struct kw_check_place *at, json_t *item)
 {
     if (!json_is_object(item)) {
-        input_error(run, at, "not an object");
+        kw_check_input_error(run, at, "not an object");
         return;
     }
     const char *api = kw_obj_str(item, "apiVersion");
     const char *kind = kw_obj_str(item, "kind");
     if (!api || !kind || !api[0] || !kind[0]) {
-        input_error(run, at, "apiVersion and kind are required");
+        kw_check_input_error(run, at, "apiVersion and kind are required");
         return;
     }
     check_object(run, at, item);
 }
 
 /* One document: an object, or a list whose items are objects. */
-static void check_document(struct check_run *run, const struct input_problem *at, json_t *doc,
+static void check_document(struct kw_check_run *run, const struct kw_check_place *at, json_t *doc,
                            const struct kw_yaml_positions *pos)
 {
     const char *kind = json_is_object(doc) ? kw_obj_str(doc, "kind") : NULL;
     json_t *items = kw_obj_get(doc, "items");
     struct doc_lines dl;
     doc_lines_init(&dl, pos, json_array_size(items));
-    struct input_problem here = *at;
+    struct kw_check_place here = *at;
     here.line = dl.root;
     if (!kind || !is_list_kind(kind) || !kw_obj_str(doc, "apiVersion")) {
         check_item(run, &here, doc);
     } else if (items && !json_is_array(items)) {
-        input_error(run, &here, "items must be a list");
+        kw_check_input_error(run, &here, "items must be a list");
     } else {
         size_t i;
         json_t *item;
         json_array_foreach(items, i, item)
         {
-            struct input_problem at_item = here;
+            struct kw_check_place at_item = here;
             at_item.line = i < dl.nitems && dl.items[i] ? dl.items[i] : dl.root;
             check_item(run, &at_item, item);
         }
@@ -347,17 +188,17 @@ static void check_document(struct check_run *run, const struct input_problem *at
 
 /* One part of a file (kw_yaml_split): parsed on its own, so that a bad
  * document hides no other. */
-static void check_part(struct check_run *run, const char *file, size_t index, const char *text,
+static void check_part(struct kw_check_run *run, const char *file, size_t index, const char *text,
                        const struct kw_yaml_part *part)
 {
     struct kw_yaml_positions pos;
     struct kw_yaml_error yerr;
     json_t *docs = kw_yaml_load_part(text + part->offset, part->len, part->first_line, &pos, &yerr);
-    struct input_problem at = {file, index, 0, 0};
+    struct kw_check_place at = {file, index, 0, 0};
     if (!docs) {
         at.line = yerr.line;
         at.column = yerr.column;
-        input_error(run, &at, yerr.detail);
+        kw_check_input_error(run, &at, yerr.detail);
         return;
     }
     size_t i;
@@ -387,15 +228,15 @@ static const char *without_path(const char *err, const char *path, const char *s
     return err;
 }
 
-static void check_file(struct check_run *run, const char *path)
+static void check_file(struct kw_check_run *run, const char *path)
 {
     char err[512] = "";
     size_t len = 0;
     const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    struct input_problem whole = {shown, 0, 0, 0};
+    struct kw_check_place whole = {shown, 0, 0, 0};
     char *buf = kw_read_file(path, KW_READ_STREAM, MAX_INPUT_BYTES, &len, err, sizeof(err));
     if (!buf) {
-        input_error(run, &whole, without_path(err, path, shown));
+        kw_check_input_error(run, &whole, without_path(err, path, shown));
         return;
     }
     /* A JSON file is one document: not split. */
@@ -403,7 +244,7 @@ static void check_file(struct check_run *run, const char *path)
     size_t nparts = 1;
     if (!is_json_name(path) && kw_yaml_split(buf, len, &parts, &nparts) != 0) {
         free(buf);
-        input_error(run, &whole, "out of memory");
+        kw_check_input_error(run, &whole, "out of memory");
         return;
     }
     for (size_t i = 0; i < nparts; i++)
@@ -414,7 +255,7 @@ static void check_file(struct check_run *run, const char *path)
 }
 
 /* The inputs in the order given, each directory's files in path order. */
-static void check_inputs(struct check_run *run, int n, char **args)
+static void check_inputs(struct kw_check_run *run, int n, char **args)
 {
     for (int i = 0; i < n; i++) {
         struct kw_input_files files = {0};
@@ -423,48 +264,11 @@ static void check_inputs(struct check_run *run, int n, char **args)
         for (size_t f = 0; f < files.len; f++)
             check_file(run, files.paths[f]);
         if (rc != 0) {
-            struct input_problem whole = {args[i], 0, 0, 0};
-            input_error(run, &whole, err);
+            struct kw_check_place whole = {args[i], 0, 0, 0};
+            kw_check_input_error(run, &whole, err);
         }
         kw_inputs_free(&files);
     }
-}
-
-/* The report of --output json (its schema is in docs/cli.md). */
-static void print_json_report(const struct check_run *run)
-{
-    json_t *doc =
-        json_pack("{s:O, s:O, s:I, s:I, s:I, s:I}", "objects", run->report, "errors", run->errors,
-                  "allowed", (json_int_t)run->allowed, "denied", (json_int_t)run->denied, "skipped",
-                  (json_int_t)run->skipped, "inputErrors", (json_int_t)run->input_errors);
-    char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-    if (text)
-        printf("%s\n", text);
-    else
-        fputs("kopia-webhook check: out of memory\n", stderr);
-    free(text);
-    json_decref(doc);
-}
-
-static const char *plural(size_t n, const char *one, const char *many)
-{
-    return n == 1 ? one : many;
-}
-
-/* "1 object allowed, 2 objects denied, 1 other object skipped, 1 input
- * error"; the last two only when there are some. */
-static void print_summary(const struct check_run *run, FILE *to)
-{
-    fprintf(to, "%zu %s allowed, %zu %s denied", run->allowed,
-            plural(run->allowed, "object", "objects"), run->denied,
-            plural(run->denied, "object", "objects"));
-    if (run->skipped)
-        fprintf(to, ", %zu other %s skipped", run->skipped,
-                plural(run->skipped, "object", "objects"));
-    if (run->input_errors)
-        fprintf(to, ", %zu input %s", run->input_errors,
-                plural(run->input_errors, "error", "errors"));
-    fputc('\n', to);
 }
 
 static const char help_text[] =
@@ -513,14 +317,14 @@ static int usage(const char *bad)
     return 2;
 }
 
-static int parse_mode(const char *s, enum output_mode *mode)
+static int parse_mode(const char *s, enum kw_check_output *mode)
 {
     if (strcmp(s, "text") == 0)
-        *mode = OUT_TEXT;
+        *mode = KW_CHECK_TEXT;
     else if (strcmp(s, "patched") == 0)
-        *mode = OUT_PATCHED;
+        *mode = KW_CHECK_PATCHED;
     else if (strcmp(s, "json") == 0)
-        *mode = OUT_JSON;
+        *mode = KW_CHECK_JSON;
     else
         return -1;
     return 0;
@@ -528,7 +332,7 @@ static int parse_mode(const char *s, enum output_mode *mode)
 
 int kw_cmd_check(int argc, char **argv)
 {
-    struct check_run run = {.mode = OUT_TEXT, .default_namespace = "default"};
+    struct kw_check_run run = {.mode = KW_CHECK_TEXT, .default_namespace = "default"};
     const char *config_path = NULL;
     const char *operator_version = NULL; /* NULL: the config file's, else the newest */
     int first_file = -1;
@@ -577,13 +381,10 @@ int kw_cmd_check(int argc, char **argv)
     }
     rt.cfg.offline = true; /* nothing has been through the API server yet */
     run.cfg = &rt.cfg;
-    run.report = run.mode == OUT_JSON ? json_array() : NULL;
-    run.errors = run.mode == OUT_JSON ? json_array() : NULL;
+    run.report = run.mode == KW_CHECK_JSON ? json_array() : NULL;
+    run.errors = run.mode == KW_CHECK_JSON ? json_array() : NULL;
     check_inputs(&run, argc - first_file, argv + first_file);
-    if (run.mode == OUT_JSON)
-        print_json_report(&run);
-    else
-        print_summary(&run, run.mode == OUT_TEXT ? stdout : stderr);
+    kw_check_report_end(&run);
     json_decref(run.report);
     json_decref(run.errors);
     kw_runtime_free(&rt);
