@@ -2,6 +2,9 @@
 # with only the shared libraries the binary links (tests/scripts/
 # test_dockerfile.sh checks the runtime package list against ldd).
 #   docker build -t kopia-webhook:0.1.0 .
+# The build context has no .git, so `kopia-webhook version` says commit
+# "unknown"; its build date is SOURCE_DATE_EPOCH when passed:
+#   docker build --build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) ...
 
 FROM debian:12-slim AS build
 RUN apt-get update \
@@ -10,6 +13,7 @@ RUN apt-get update \
       libjansson-dev libyaml-dev libpcre2-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+ARG SOURCE_DATE_EPOCH
 COPY . .
 RUN cmake -S . -B build -DKW_TESTS=OFF -DCMAKE_BUILD_TYPE=Release \
  && cmake --build build -j "$(nproc)" \

@@ -1,5 +1,6 @@
-/* Fuzz target: the input side of `check` — YAML/JSON manifests through the
- * YAML loader, then each document as a CREATE review through mutate and
+/* Fuzz target: the input side of `check` — YAML/JSON manifests split into
+ * their documents (kw_yaml_split), each part through the YAML loader with
+ * its positions, then each document as a CREATE review through mutate and
  * validate, as the check command does; every reply encoded must be JSON. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -55,13 +56,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         ready = 1;
     }
-    struct kw_yaml_error err;
-    json_t *docs = kw_yaml_load_all((const char *)data, size, &err);
-    if (!docs)
+    struct kw_yaml_part *parts = NULL;
+    size_t nparts = 0;
+    const char *text = (const char *)data;
+    if (kw_yaml_split(text, size, &parts, &nparts) != 0)
         return 0;
-    size_t i;
-    json_t *doc;
-    json_array_foreach(docs, i, doc) evaluate(doc);
-    json_decref(docs);
+    for (size_t p = 0; p < nparts; p++) {
+        /* Parts tile the input, in order. */
+        if (parts[p].offset + parts[p].len > size ||
+            (p && parts[p].offset != parts[p - 1].offset + parts[p - 1].len))
+            abort();
+        struct kw_yaml_error err;
+        struct kw_yaml_positions pos;
+        json_t *docs = kw_yaml_load_part(text + parts[p].offset, parts[p].len, parts[p].first_line,
+                                         &pos, &err);
+        if (!docs)
+            continue;
+        size_t i;
+        json_t *doc;
+        json_array_foreach(docs, i, doc) evaluate(doc);
+        json_decref(docs);
+        kw_yaml_positions_free(&pos);
+    }
+    if (nparts && parts[nparts - 1].offset + parts[nparts - 1].len != size)
+        abort();
+    free(parts);
     return 0;
 }

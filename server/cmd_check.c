@@ -1,44 +1,26 @@
-/* `kopia-webhook check [--output text|patched|json] [--namespace NS] [--config FILE] FILE...|-`
- * (SPEC §9): reads YAML or JSON manifests (multi-document, `kind: List`
- * expanded), and for every ReplicationSource, ReplicationDestination and
- * policy ConfigMap/Secret runs mutate, applies the patch, then validates the
- * patched object, exactly as the API server would on CREATE. Exit status: 0
- * all allowed, 1 any denied, 2 unreadable input. */
+/* `kopia-webhook check [flags] PATH...`: reads YAML or JSON manifests from
+ * files, directories (server/inputs.c) and standard input, each document of
+ * a file parsed on its own (kw_yaml_split), `kind: List` expanded; for every
+ * ReplicationSource, ReplicationDestination and policy ConfigMap/Secret runs
+ * mutate, applies the patch, then validates the patched object, exactly as
+ * the API server would on CREATE. Exit status: 0 all allowed, 1 any denied,
+ * 2 unreadable input. docs/cli.md describes it. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_internal.h"
 #include "kw/server/cli.h"
+#include "kw/server/inputs.h"
 #include "kw/server/readfile.h"
 #include "kw/admission/core.h"
-#include "kw/decision/rules.h"
 #include "kw/json/patch.h"
 #include "kw/json/util.h"
 #include "kw/server/runtime.h"
 #include "kw/json/yaml.h"
 
 #define MAX_INPUT_BYTES (64u * 1024u * 1024u)
-
-enum output_mode { OUT_TEXT, OUT_PATCHED, OUT_JSON };
-
-struct check_run {
-    const struct kw_config *cfg;
-    enum output_mode mode;
-    const char *default_namespace;
-    size_t allowed, denied, skipped;
-    bool unreadable;
-    json_t *report; /* OUT_JSON: array of per-object results */
-};
-
-/* One object's verdict: the mutate result, the patched object, the validate
- * result on it. */
-struct verdict {
-    struct kw_result mutated;
-    struct kw_result validated;
-    json_t *patched;
-    char patch_error[256];
-};
 
 static void split_api_version(const char *api, char *group, size_t glen, const char **version)
 {
@@ -72,7 +54,7 @@ static void make_review(struct kw_review *rv, json_t *object, const char *group,
     rv->object = object;
 }
 
-static void evaluate(const struct kw_config *cfg, struct kw_review *rv, struct verdict *v)
+static void evaluate(const struct kw_config *cfg, struct kw_review *rv, struct kw_check_verdict *v)
 {
     kw_result_init(&v->mutated);
     kw_result_init(&v->validated);
@@ -95,100 +77,14 @@ static void evaluate(const struct kw_config *cfg, struct kw_review *rv, struct v
     }
 }
 
-static void verdict_free(struct verdict *v)
+static void verdict_free(struct kw_check_verdict *v)
 {
     kw_result_free(&v->mutated);
     kw_result_free(&v->validated);
     json_decref(v->patched);
 }
 
-static bool verdict_denied(const struct verdict *v)
-{
-    return kw_result_denied(&v->mutated) || kw_result_denied(&v->validated);
-}
-
-static const char *const op_names[] = {"add", "remove", "replace", "move", "copy", "test"};
-
-static void print_result_text(const struct kw_review *rv, const struct kw_result *res, FILE *to)
-{
-    if (res->bad_request || (res->out_of_memory && !res->ncauses)) {
-        char *msg = kw_denial_message(rv, res);
-        fprintf(to, "  error: %s\n", msg ? msg : "out of memory");
-        free(msg);
-    }
-    for (size_t i = 0; i < res->ncauses; i++) {
-        char *body = kw_cause_body(&res->causes[i]);
-        fprintf(to, "  error: %s: %s\n", res->causes[i].field, body ? body : "");
-        free(body);
-    }
-    for (size_t i = 0; i < res->nwarnings; i++)
-        fprintf(to, "  warning: %s\n", res->warnings[i].text);
-}
-
-static void print_text(const char *file, const struct kw_review *rv, const struct verdict *v,
-                       FILE *to)
-{
-    fprintf(to, "%s: %s %s%s%s: %s\n", file, rv->kind_name, rv->namespace,
-            rv->namespace[0] ? "/" : "", rv->name[0] ? rv->name : "(generateName)",
-            verdict_denied(v) ? "denied" : "allowed");
-    print_result_text(rv, &v->mutated, to);
-    print_result_text(rv, &v->validated, to);
-    for (size_t i = 0; i < v->mutated.nops; i++) {
-        const struct kw_patch_op *op = &v->mutated.ops[i];
-        char *value = op->value ? json_dumps(op->value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-        fprintf(to, "  patch: %s %s%s%s\n", op_names[op->op], op->path, value ? " " : "",
-                value ? value : "");
-        free(value);
-    }
-}
-
-static json_t *result_json(const struct kw_result *res, json_t *errors, json_t *warnings)
-{
-    if (res->bad_request)
-        json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "rule",
-                                                kw_rule_id_string(KW_RULE_OBJECT_DECODE), "field",
-                                                "", "message", res->bad_request));
-    for (size_t i = 0; i < res->ncauses; i++) {
-        char *body = kw_cause_body(&res->causes[i]);
-        json_array_append_new(errors, json_pack("{s:s, s:s, s:s, s:s}", "rule",
-                                                kw_rule_id_string(res->causes[i].rule_id), "field",
-                                                res->causes[i].field, "type",
-                                                kw_cause_word(res->causes[i].type), "message",
-                                                body ? body : ""));
-        free(body);
-    }
-    for (size_t i = 0; i < res->nwarnings; i++)
-        json_array_append_new(warnings, json_pack("{s:s, s:s}", "rule",
-                                                  kw_rule_id_string(res->warnings[i].rule_id),
-                                                  "message", res->warnings[i].text));
-    return errors;
-}
-
-static void add_json_report(struct check_run *run, const char *file, const struct kw_review *rv,
-                            const struct verdict *v)
-{
-    json_t *errors = json_array(), *warnings = json_array();
-    result_json(&v->mutated, errors, warnings);
-    result_json(&v->validated, errors, warnings);
-    json_t *patch = kw_patch_to_json(v->mutated.ops, v->mutated.nops);
-    /* A report may end up in CI logs: never copy a Secret's contents there. */
-    json_t *object = rv->kind == KW_KIND_SECRET || !v->patched ? json_null() : v->patched;
-    json_array_append_new(
-        run->report, json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:O}", "file", file,
-                               "kind", rv->kind_name, "namespace", rv->namespace, "name", rv->name,
-                               "allowed", !verdict_denied(v), "errors", errors, "warnings",
-                               warnings, "patch", patch ? patch : json_array(), "object", object));
-}
-
-static void print_patched(const struct verdict *v)
-{
-    char *text = json_dumps(v->patched, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (text)
-        printf("---\n%s\n", text);
-    free(text);
-}
-
-static void check_object(struct check_run *run, const char *file, json_t *object)
+static void check_object(struct kw_check_run *run, const struct kw_check_place *at, json_t *object)
 {
     const char *api = kw_obj_str(object, "apiVersion");
     const char *kind = kw_obj_str(object, "kind");
@@ -201,24 +97,12 @@ static void check_object(struct check_run *run, const char *file, json_t *object
         run->skipped++;
         return;
     }
-    struct verdict v;
+    struct kw_check_verdict v;
     evaluate(run->cfg, &rv, &v);
-    bool denied = verdict_denied(&v);
+    bool denied = kw_check_verdict_denied(&v);
     denied ? run->denied++ : run->allowed++;
-    if (run->mode == OUT_JSON)
-        add_json_report(run, file, &rv, &v);
-    else if (run->mode == OUT_PATCHED) {
-        print_text(file, &rv, &v, stderr);
-        print_patched(&v);
-    } else
-        print_text(file, &rv, &v, stdout);
+    kw_check_report_object(run, at, &rv, &v);
     verdict_free(&v);
-}
-
-static void unreadable(struct check_run *run, const char *file, size_t index, const char *why)
-{
-    run->unreadable = true;
-    fprintf(stderr, "kopia-webhook check: %s: document %zu: %s\n", file, index, why);
 }
 
 /* v1 List and typed lists (ReplicationSourceList) hold objects in items. */
@@ -228,76 +112,219 @@ static bool is_list_kind(const char *kind)
     return n >= 4 && strcmp(kind + n - 4, "List") == 0;
 }
 
-static void check_document(struct check_run *run, const char *file, size_t index, json_t *doc)
+/* Where a document's values start (kw_yaml_positions of its part). */
+struct doc_lines {
+    size_t root;   /* the document's root value */
+    size_t *items; /* items[i]: the line of the i-th item of `items`; 0 unknown */
+    size_t nitems;
+};
+
+/* i when `path` is exactly "items[i]", else -1. */
+static long item_index(const char *path)
 {
-    if (!json_is_object(doc)) {
-        unreadable(run, file, index, "not an object");
-        return;
-    }
-    const char *api = kw_obj_str(doc, "apiVersion");
-    const char *kind = kw_obj_str(doc, "kind");
-    if (!api || !kind || !api[0] || !kind[0]) {
-        unreadable(run, file, index, "apiVersion and kind are required");
-        return;
-    }
-    if (is_list_kind(kind)) {
-        json_t *items = kw_obj_get(doc, "items");
-        size_t i;
-        json_t *item;
-        if (items && !json_is_array(items)) {
-            unreadable(run, file, index, "items must be a list");
-            return;
-        }
-        json_array_foreach(items, i, item) check_document(run, file, index, item);
-        return;
-    }
-    check_object(run, file, doc);
+    if (strncmp(path, "items[", 6) != 0)
+        return -1;
+    char *end;
+    long i = strtol(path + 6, &end, 10);
+    return end != path + 6 && path[6] != '-' && strcmp(end, "]") == 0 ? i : -1;
 }
 
-static void check_file(struct check_run *run, const char *path)
+static void doc_lines_init(struct doc_lines *dl, const struct kw_yaml_positions *pos, size_t nitems)
 {
-    char err[512] = "";
-    size_t len = 0;
-    char *buf = kw_read_file(path, KW_READ_STREAM, MAX_INPUT_BYTES, &len, err, sizeof(err));
-    const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    if (!buf) {
-        run->unreadable = true;
-        fprintf(stderr, "kopia-webhook check: %s\n", err);
+    *dl = (struct doc_lines){0};
+    dl->items = nitems ? calloc(nitems, sizeof(*dl->items)) : NULL;
+    dl->nitems = dl->items ? nitems : 0;
+    for (size_t i = 0; i < pos->len; i++) {
+        const struct kw_yaml_position *p = &pos->items[i];
+        long k = p->path[0] == 'i' ? item_index(p->path) : -1;
+        if (!p->path[0] && !dl->root)
+            dl->root = p->line;
+        else if (k >= 0 && (size_t)k < dl->nitems && !dl->items[k])
+            dl->items[k] = p->line;
+    }
+}
+
+static void check_item(struct kw_check_run *run, const struct kw_check_place *at, json_t *item)
+{
+    if (!json_is_object(item)) {
+        kw_check_input_error(run, at, "not an object");
         return;
     }
+    const char *api = kw_obj_str(item, "apiVersion");
+    const char *kind = kw_obj_str(item, "kind");
+    if (!api || !kind || !api[0] || !kind[0]) {
+        kw_check_input_error(run, at, "apiVersion and kind are required");
+        return;
+    }
+    check_object(run, at, item);
+}
+
+/* One document: an object, or a list whose items are objects. */
+static void check_document(struct kw_check_run *run, const struct kw_check_place *at, json_t *doc,
+                           const struct kw_yaml_positions *pos)
+{
+    const char *kind = json_is_object(doc) ? kw_obj_str(doc, "kind") : NULL;
+    json_t *items = kw_obj_get(doc, "items");
+    struct doc_lines dl;
+    doc_lines_init(&dl, pos, json_array_size(items));
+    struct kw_check_place here = *at;
+    here.line = dl.root;
+    if (!kind || !is_list_kind(kind) || !kw_obj_str(doc, "apiVersion")) {
+        check_item(run, &here, doc);
+    } else if (items && !json_is_array(items)) {
+        kw_check_input_error(run, &here, "items must be a list");
+    } else {
+        size_t i;
+        json_t *item;
+        json_array_foreach(items, i, item)
+        {
+            struct kw_check_place at_item = here;
+            at_item.line = i < dl.nitems && dl.items[i] ? dl.items[i] : dl.root;
+            check_item(run, &at_item, item);
+        }
+    }
+    free(dl.items);
+}
+
+/* One part of a file (kw_yaml_split): parsed on its own, so that a bad
+ * document hides no other. */
+static void check_part(struct kw_check_run *run, const char *file, size_t index, const char *text,
+                       const struct kw_yaml_part *part)
+{
+    struct kw_yaml_positions pos;
     struct kw_yaml_error yerr;
-    json_t *docs = kw_yaml_load_all(buf, len, &yerr);
-    free(buf);
+    json_t *docs = kw_yaml_load_part(text + part->offset, part->len, part->first_line, &pos, &yerr);
+    struct kw_check_place at = {file, index, 0, 0};
     if (!docs) {
-        run->unreadable = true;
-        fprintf(stderr, "kopia-webhook check: %s: %s\n", shown, yerr.text);
+        at.line = yerr.line;
+        at.column = yerr.column;
+        kw_check_input_error(run, &at, yerr.detail);
         return;
     }
     size_t i;
     json_t *doc;
-    json_array_foreach(docs, i, doc) check_document(run, shown, i + 1, doc);
+    json_array_foreach(docs, i, doc) check_document(run, &at, doc, &pos);
     json_decref(docs);
+    kw_yaml_positions_free(&pos);
 }
+
+static bool is_json_name(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 5 && strcmp(path + n - 5, ".json") == 0;
+}
+
+/* kw_read_file's reason without the path it starts with, which the input
+ * error names: "No such file or directory", "larger than N bytes". */
+static const char *without_path(const char *err, const char *path, const char *shown)
+{
+    const char *p = strncmp(err, "cannot read ", 12) == 0 ? err + 12 : err;
+    const char *names[] = {path, shown};
+    for (size_t i = 0; i < 2; i++) {
+        size_t n = strlen(names[i]);
+        if (strncmp(p, names[i], n) == 0 && strncmp(p + n, ": ", 2) == 0)
+            return p + n + 2;
+    }
+    return err;
+}
+
+static void check_file(struct kw_check_run *run, const char *path)
+{
+    char err[512] = "";
+    size_t len = 0;
+    const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    struct kw_check_place whole = {shown, 0, 0, 0};
+    char *buf = kw_read_file(path, KW_READ_STREAM, MAX_INPUT_BYTES, &len, err, sizeof(err));
+    if (!buf) {
+        kw_check_input_error(run, &whole, without_path(err, path, shown));
+        return;
+    }
+    /* A JSON file is one document: not split. */
+    struct kw_yaml_part one = {0, len, 1}, *parts = &one;
+    size_t nparts = 1;
+    if (!is_json_name(path) && kw_yaml_split(buf, len, &parts, &nparts) != 0) {
+        free(buf);
+        kw_check_input_error(run, &whole, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < nparts; i++)
+        check_part(run, shown, i + 1, buf, &parts[i]);
+    if (parts != &one)
+        free(parts);
+    free(buf);
+}
+
+/* The inputs in the order given, each directory's files in path order. */
+static void check_inputs(struct kw_check_run *run, int n, char **args)
+{
+    for (int i = 0; i < n; i++) {
+        struct kw_input_files files = {0};
+        char err[512];
+        int rc = kw_inputs_add(&files, args[i], err, sizeof(err));
+        for (size_t f = 0; f < files.len; f++)
+            check_file(run, files.paths[f]);
+        if (rc != 0) {
+            struct kw_check_place whole = {args[i], 0, 0, 0};
+            kw_check_input_error(run, &whole, err);
+        }
+        kw_inputs_free(&files);
+    }
+}
+
+static const char help_text[] =
+    "usage: kopia-webhook check [flags] PATH...\n"
+    "\n"
+    "Validates and defaults Kubernetes manifests offline, as the admission webhook\n"
+    "would on CREATE: every ReplicationSource, ReplicationDestination and policy\n"
+    "ConfigMap/Secret is mutated, the patch applied, and the result validated; other\n"
+    "kinds are skipped. A PATH is a YAML or JSON file (several documents each, kind:\n"
+    "List expanded), a directory (every .yaml, .yml and .json file under it, sorted\n"
+    "by path; hidden entries skipped, symbolic links to directories not followed),\n"
+    "or - for standard input. Each document of a file is read on its own: one that\n"
+    "cannot be read is reported with its line and column, the others are checked.\n"
+    "\n"
+    "flags:\n"
+    "  -o, --output FORMAT         text (default): each verdict with its errors, warnings\n"
+    "                              and patch; patched: the defaulted objects as JSON on\n"
+    "                              stdout, the verdicts on stderr; json: one JSON report\n"
+    "                              (its schema is in docs/cli.md)\n"
+    "  -n, --namespace NS          the namespace of objects that name none (default\n"
+    "                              \"default\", as kubectl apply)\n"
+    "  --config FILE               the webhook's YAML config file (docs/operations.md)\n"
+    "  --operator-version VERSION  check against this VolSync operator release (0.15,\n"
+    "                              0.16, 0.17 or a patch release such as 0.17.11;\n"
+    "                              default: the config file's operatorVersion, else\n"
+    "                              the newest)\n"
+    "  -h, --help                  print this help\n"
+    "\n"
+    "Flags come before the inputs.\n"
+    "\n"
+    "exit status:\n"
+    "  0  every object allowed\n"
+    "  1  at least one object denied\n"
+    "  2  an input could not be read (a missing file, a directory without manifests,\n"
+    "     bad YAML, a document without apiVersion and kind), the config file is\n"
+    "     unreadable, or a usage error; this wins over 1\n"
+    "\n"
+    "examples:\n"
+    "  kopia-webhook check clusters/ apps/\n"
+    "  kustomize build overlays/prod | kopia-webhook check --output json -\n";
 
 static int usage(const char *bad)
 {
-    fprintf(
-        stderr,
-        "kopia-webhook check: %s\n"
-        "usage: kopia-webhook check [--output text|patched|json] [--namespace NS] [--config FILE] "
-        "[--operator-version VERSION] FILE...|-\n",
-        bad);
+    fprintf(stderr, "kopia-webhook check: %s\n", bad);
+    fputs(help_text, stderr);
     return 2;
 }
 
-static int parse_mode(const char *s, enum output_mode *mode)
+static int parse_mode(const char *s, enum kw_check_output *mode)
 {
     if (strcmp(s, "text") == 0)
-        *mode = OUT_TEXT;
+        *mode = KW_CHECK_TEXT;
     else if (strcmp(s, "patched") == 0)
-        *mode = OUT_PATCHED;
+        *mode = KW_CHECK_PATCHED;
     else if (strcmp(s, "json") == 0)
-        *mode = OUT_JSON;
+        *mode = KW_CHECK_JSON;
     else
         return -1;
     return 0;
@@ -305,11 +332,15 @@ static int parse_mode(const char *s, enum output_mode *mode)
 
 int kw_cmd_check(int argc, char **argv)
 {
-    struct check_run run = {.mode = OUT_TEXT, .default_namespace = "default"};
+    struct kw_check_run run = {.mode = KW_CHECK_TEXT, .default_namespace = "default"};
     const char *config_path = NULL;
     const char *operator_version = NULL; /* NULL: the config file's, else the newest */
     int first_file = -1;
     for (int i = 0; i < argc && first_file < 0; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(help_text, stdout);
+            return 0;
+        }
         if (strcmp(argv[i], "--output") == 0 || strcmp(argv[i], "-o") == 0) {
             if (i + 1 >= argc || parse_mode(argv[++i], &run.mode) != 0)
                 return usage("--output takes text, patched or json");
@@ -334,7 +365,7 @@ int kw_cmd_check(int argc, char **argv)
         }
     }
     if (first_file < 0)
-        return usage("no input: name one or more files, or - for standard input");
+        return usage("no input: name files, directories, or - for standard input");
     struct kw_runtime rt;
     char err[512] = "";
     if (kw_runtime_init(&rt, config_path, err, sizeof(err)) != 0) {
@@ -350,23 +381,12 @@ int kw_cmd_check(int argc, char **argv)
     }
     rt.cfg.offline = true; /* nothing has been through the API server yet */
     run.cfg = &rt.cfg;
-    run.report = run.mode == OUT_JSON ? json_array() : NULL;
-    for (int i = first_file; i < argc; i++)
-        check_file(&run, argv[i]);
-    if (run.mode == OUT_JSON) {
-        json_t *doc = json_pack("{s:o, s:I, s:I, s:I}", "objects", run.report, "allowed",
-                                (json_int_t)run.allowed, "denied", (json_int_t)run.denied,
-                                "skipped", (json_int_t)run.skipped);
-        char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (text)
-            printf("%s\n", text);
-        free(text);
-        json_decref(doc);
-    } else {
-        fprintf(run.mode == OUT_TEXT ? stdout : stderr,
-                "checked %zu objects: %zu allowed, %zu denied, %zu other objects skipped\n",
-                run.allowed + run.denied, run.allowed, run.denied, run.skipped);
-    }
+    run.report = run.mode == KW_CHECK_JSON ? json_array() : NULL;
+    run.errors = run.mode == KW_CHECK_JSON ? json_array() : NULL;
+    check_inputs(&run, argc - first_file, argv + first_file);
+    kw_check_report_end(&run);
+    json_decref(run.report);
+    json_decref(run.errors);
     kw_runtime_free(&rt);
-    return run.unreadable ? 2 : run.denied ? 1 : 0;
+    return run.input_errors ? 2 : run.denied ? 1 : 0;
 }

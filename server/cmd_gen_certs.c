@@ -1,6 +1,7 @@
 /* `kopia-webhook gen-certs --service NAME --namespace NS --out DIR
  * [--host H]... [--days N] [--force]`: flag parsing for kw_certs_generate
- * (server/certs_generate.c), which does the work with OpenSSL. */
+ * (server/certs_generate.c), which does the work with OpenSSL, and its help
+ * (docs/cli.md holds the same text). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,13 +9,38 @@
 #include "kw/server/certs_generate.h"
 #include "kw/server/cli.h"
 
+static const char help_text[] =
+    "usage: kopia-webhook gen-certs --service NAME --namespace NS --out DIR [--host H]...\n"
+    "                               [--days N] [--force]\n"
+    "\n"
+    "Writes a CA (ca.crt, ca.key) and a serving certificate signed by it (tls.crt,\n"
+    "tls.key) for the webhook's Service, and caBundle (base64 of ca.crt) for the\n"
+    "webhook configurations. An existing CA in DIR is reused.\n"
+    "\n"
+    "flags:\n"
+    "  --service NAME     the webhook's Service (a DNS-1123 label); the certificate\n"
+    "                     names NAME.NS.svc and NAME.NS.svc.cluster.local\n"
+    "  --namespace NS     the Service's namespace (a DNS-1123 label)\n"
+    "  --out DIR          where the files go (created, mode 0700, when missing)\n"
+    "  --host H           one more name or IP address in the certificate; repeatable\n"
+    "  --days N           validity of the serving certificate, 1 to 3650 (default 365)\n"
+    "  --force            replace an existing tls.crt and tls.key (rotation)\n"
+    "  -h, --help         print this help\n"
+    "\n"
+    "exit status:\n"
+    "  0  written\n"
+    "  1  not written: an invalid name, certificates already there (without\n"
+    "     --force), or a file that cannot be written\n"
+    "  2  usage error (unknown flag, missing value or required flag)\n"
+    "\n"
+    "example:\n"
+    "  kopia-webhook gen-certs --service kopia-webhook --namespace kopia-webhook \\\n"
+    "      --out manifests/overlays/gen-certs\n";
+
 static int usage(const char *why)
 {
-    fprintf(stderr,
-            "kopia-webhook gen-certs: %s\n"
-            "usage: kopia-webhook gen-certs --service NAME --namespace NS --out DIR "
-            "[--host H]... [--days N] [--force]\n",
-            why);
+    fprintf(stderr, "kopia-webhook gen-certs: %s\n", why);
+    fputs(help_text, stderr);
     return 2;
 }
 
@@ -35,6 +61,10 @@ int kw_cmd_gen_certs(int argc, char **argv)
     size_t nhosts = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(help_text, stdout);
+            return 0;
+        }
         bool takes_value = strcmp(a, "--service") == 0 || strcmp(a, "--namespace") == 0 ||
                            strcmp(a, "--out") == 0 || strcmp(a, "--host") == 0 ||
                            strcmp(a, "--days") == 0;
@@ -44,7 +74,7 @@ int kw_cmd_gen_certs(int argc, char **argv)
         }
         if (!takes_value) {
             char msg[160];
-            snprintf(msg, sizeof(msg), "unknown argument '%s'", a);
+            snprintf(msg, sizeof(msg), "unknown flag '%.100s'", a);
             return usage(msg);
         }
         if (i + 1 >= argc) {

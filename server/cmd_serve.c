@@ -139,11 +139,27 @@ static int serve(const struct kw_server_options *o, const struct kw_runtime *rt,
     return 0;
 }
 
+/* What --help adds to the flags of the settings table. */
+static const char help_tail[] =
+    "  -h, --help                  print this help\n"
+    "\n"
+    "Flags take --flag VALUE or --flag=VALUE; durations are whole seconds. The\n"
+    "config file's keys and SIGHUP are in docs/operations.md.\n"
+    "\n"
+    "exit status:\n"
+    "  0  stopped by SIGTERM or SIGINT after draining\n"
+    "  1  could not start (a port in use, unreadable certificates, ...)\n"
+    "  2  usage error (unknown flag, bad value) or an unreadable config file\n"
+    "\n"
+    "example:\n"
+    "  kopia-webhook serve --listen :8443 --tls-cert /tls/tls.crt --tls-key /tls/tls.key\n";
+
 int kw_cmd_serve(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             kw_settings_usage(stdout);
+            fputs(help_tail, stdout);
             return 0;
         }
     /* Before any jansson value exists: every value carries the arena's tag. */

@@ -41,7 +41,7 @@ contains check-missing-file "$tmp/err" "nope.yaml: No such file or directory"
 one_line check-missing-file "$tmp/err"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n   bad: indent\n' >"$tmp/bad.yaml"
 "$bin" check "$tmp/bad.yaml" 2>"$tmp/err"; expect check-bad-yaml 2 $?
-contains check-bad-yaml "$tmp/err" "bad.yaml: line 5, column"
+contains check-bad-yaml "$tmp/err" "bad.yaml:5:7: document 1: mapping values are not allowed"
 printf 'spec:\n  kopia: {}\n' >"$tmp/nokind.yaml"
 "$bin" check "$tmp/nokind.yaml" 2>"$tmp/err"; expect check-no-kind 2 $?
 contains check-no-kind "$tmp/err" "apiVersion and kind are required"
@@ -68,9 +68,9 @@ metadata:
   name: ignored
 YAML
 "$bin" check "$tmp/nomover.yaml" >"$tmp/out" 2>&1; expect check-denied 1 $?
-contains check-denied "$tmp/out" "ReplicationSource apps/broken: denied"
-contains check-denied "$tmp/out" "error: spec: Required value: a replication method must be specified"
-contains check-denied "$tmp/out" "1 other objects skipped"
+contains check-denied "$tmp/out" "nomover.yaml:1: ReplicationSource apps/broken: denied"
+contains check-denied "$tmp/out" "error: spec: Required value: a replication method must be specified [mover-required]"
+contains check-denied "$tmp/out" "0 objects allowed, 1 object denied, 1 other object skipped"
 "$bin" check - <"$tmp/nomover.yaml" >"$tmp/out" 2>&1; expect check-stdin 1 $?
 "$bin" check --output json "$tmp/nomover.yaml" >"$tmp/out" 2>&1; expect check-json 1 $?
 contains check-json "$tmp/out" '"rule": "mover-required"'
@@ -137,12 +137,163 @@ contains check-patched-unpinnable "$tmp/out" '"kopia-webhook.io/identity": "cccc
 if grep -q '"username"' "$tmp/out"; then echo "FAIL: check-patched-unpinnable: a username was pinned"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
 "$bin" check "$tmp/long.yaml" >"$tmp/out" 2>&1; expect check-unpinnable-warning 0 $?
 contains check-unpinnable-warning "$tmp/out" 'warning: spec.kopia.username: not pinned: the operator'"'"'s value "ccccccccccccccccccccccccccccccccccccccccccccccccc-" ends in "-"'
+contains check-unpinnable-warning-rule "$tmp/out" ' [identity-unpinnable]'
+contains check-unpinnable-warning-line "$tmp/out" 'long.yaml:1: ReplicationSource ns/ccccccccccccccccccccccccccccccccccccccccccccccccc-dddd: allowed'
+contains check-unpinnable-summary "$tmp/out" '1 object allowed, 0 objects denied'
+
 printf 'identityScheme: name-namespace\n' >"$tmp/nn.yaml"
 "$bin" check --config "$tmp/nn.yaml" --output patched "$fx/upstream/index-001-ReplicationSource.yaml" >"$tmp/out" 2>"$tmp/err"
 expect check-patched-name-namespace 0 $?
 contains check-patched-name-namespace "$tmp/out" '"username": "mydata-backup-default"'
 "$bin" check --config "$tmp/nn.yaml" "$fx/upstream/index-001-ReplicationSource.yaml" >"$tmp/out" 2>&1
 contains check-name-namespace-warning "$tmp/out" 'looks for "mydata-backup@default" and will not find the snapshots of "mydata-backup-default@default"'
+
+# check on directories: recursive, .yaml/.yml/.json only, sorted byte-wise
+# by path, hidden entries skipped, symbolic links to directories not
+# followed (no loop), links to files read; mixed with files and stdin.
+rs() { # name -> an allowed ReplicationSource in namespace ns
+  printf 'apiVersion: volsync.backube/v1alpha1\nkind: ReplicationSource\nmetadata: {name: %s, namespace: ns}\nspec:\n  sourcePVC: data\n  kopia: {repository: kopia-config, copyMethod: Direct}\n' "$1"
+}
+tree=$tmp/tree
+mkdir -p "$tree/apps/b" "$tree/apps/a" "$tree/.git" "$tree/clusters" "$tmp/outside"
+rs in-b >"$tree/apps/b/x.yaml"
+rs in-a >"$tree/apps/a/x.yml"
+rs in-apps >"$tree/apps/a.yaml"
+printf '{"apiVersion":"volsync.backube/v1alpha1","kind":"ReplicationSource",\n "metadata":{"name":"in-json","namespace":"ns"},\n "spec":{"sourcePVC":"data","kopia":{"repository":"kopia-config","copyMethod":"Direct"}}}\n' >"$tree/clusters/z.json"
+rs hidden >"$tree/.git/x.yaml"
+rs hidden-file >"$tree/apps/.x.yaml"
+rs not-yaml >"$tree/apps/notes.txt"
+rs outside >"$tmp/outside/o.yaml"
+ln -s "$tree" "$tree/clusters/loop"
+ln -s "$tmp/outside" "$tree/clusters/outside"
+ln -s "$tmp/outside/o.yaml" "$tree/clusters/linked.yaml"
+"$bin" check "$tree" >"$tmp/out" 2>"$tmp/err"; expect check-dir 0 $?
+got=$(grep -oE 'ns/[a-z-]+: allowed' "$tmp/out" | sed 's/: allowed//' | tr '\n' ' ')
+# Byte-wise: "apps/a.yaml" < "apps/a/x.yml" ('.' < '/') < "apps/b/x.yaml" < "clusters/...".
+want="ns/in-apps ns/in-a ns/in-b ns/outside ns/in-json "
+if [ "$got" = "$want" ]; then passes=$((passes + 1)); else echo "FAIL: check-dir: objects '$got', want '$want'"; cat "$tmp/out" "$tmp/err"; fails=$((fails + 1)); fi
+contains check-dir-file-name "$tmp/out" "$tree/clusters/linked.yaml"
+"$bin" check "$tree/" >"$tmp/out" 2>&1; expect check-dir-slash 0 $?
+if grep -q '//' "$tmp/out"; then echo "FAIL: check-dir-slash: doubled slash"; cat "$tmp/out"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+mkdir "$tmp/empty" "$tmp/txt-only"
+echo hi >"$tmp/txt-only/readme.txt"
+"$bin" check "$tmp/empty" >"$tmp/out" 2>"$tmp/err"; expect check-empty-dir 2 $?
+contains check-empty-dir "$tmp/err" "empty: no .yaml, .yml or .json files in this directory"
+"$bin" check "$tmp/txt-only" "$tree/apps/b" >"$tmp/out" 2>"$tmp/err"; expect check-no-manifests-dir 2 $?
+contains check-no-manifests-dir "$tmp/err" "txt-only: no .yaml, .yml or .json files"
+contains check-no-manifests-dir-others-checked "$tmp/out" "ns/in-b: allowed"
+rs from-stdin | "$bin" check "$tree/apps/b" - "$tree/apps/a.yaml" >"$tmp/out" 2>&1; expect check-mixed-inputs 0 $?
+got=$(grep -oE 'ns/[a-z-]+: allowed' "$tmp/out" | sed 's/: allowed//' | tr '\n' ' ')
+want="ns/in-b ns/from-stdin ns/in-apps "
+if [ "$got" = "$want" ]; then passes=$((passes + 1)); else echo "FAIL: check-mixed-inputs: objects '$got', want '$want'"; cat "$tmp/out"; fails=$((fails + 1)); fi
+contains check-stdin-name "$tmp/out" "<stdin>"
+
+# One bad document hides no other: each document is parsed on its own, the
+# bad one reported with its index, line and column (exit 2), the others'
+# verdicts printed and counted. First, middle and last.
+bad='metadata:\n  name: x\n   bad: indent\n'
+{ printf "$bad"; echo ---; rs two; echo ---; rs three; } >"$tmp/bad-first.yaml"
+{ rs one; echo ---; printf "$bad"; echo ---; rs three; } >"$tmp/bad-middle.yaml"
+{ rs one; echo ---; rs two; printf -- '--- # last\n'; printf "$bad"; } >"$tmp/bad-last.yaml"
+"$bin" check "$tmp/bad-first.yaml" >"$tmp/out" 2>"$tmp/err"; expect check-bad-first 2 $?
+contains check-bad-first "$tmp/err" "bad-first.yaml:3:7: document 1: mapping values are not allowed in this context"
+contains check-bad-first "$tmp/out" "ns/two: allowed"
+contains check-bad-first "$tmp/out" "ns/three: allowed"
+contains check-bad-first-count "$tmp/out" "2 objects allowed, 0 objects denied, 1 input error"
+"$bin" check "$tmp/bad-middle.yaml" >"$tmp/out" 2>"$tmp/err"; expect check-bad-middle 2 $?
+contains check-bad-middle "$tmp/err" "bad-middle.yaml:10:7: document 2: mapping values are not allowed in this context"
+contains check-bad-middle "$tmp/out" "ns/one: allowed"
+contains check-bad-middle "$tmp/out" "ns/three: allowed"
+"$bin" check "$tmp/bad-last.yaml" >"$tmp/out" 2>"$tmp/err"; expect check-bad-last 2 $?
+contains check-bad-last "$tmp/err" "bad-last.yaml:17:7: document 3: mapping values are not allowed in this context"
+contains check-bad-last "$tmp/out" "ns/one: allowed"
+contains check-bad-last "$tmp/out" "ns/two: allowed"
+# Denials still count when another document is unreadable: 2 wins over 1.
+{ cat "$tmp/nomover.yaml"; echo ---; printf "$bad"; } >"$tmp/bad-and-denied.yaml"
+"$bin" check "$tmp/bad-and-denied.yaml" >"$tmp/out" 2>"$tmp/err"; expect check-bad-and-denied 2 $?
+contains check-bad-and-denied "$tmp/out" "apps/broken: denied"
+# A document without apiVersion and kind: its index and line.
+{ rs one; echo ---; echo '# no kind'; printf 'spec: {}\n'; } >"$tmp/nokind2.yaml"
+"$bin" check "$tmp/nokind2.yaml" >"$tmp/out" 2>"$tmp/err"; expect check-no-kind-doc 2 $?
+contains check-no-kind-doc "$tmp/err" "nokind2.yaml:9: document 2: apiVersion and kind are required"
+# A JSON file is one document, not split; its errors have the file's lines.
+printf '{"apiVersion": "v1", "kind": "List", "items": [\n' >"$tmp/list.json"
+printf '{"apiVersion":"volsync.backube/v1alpha1","kind":"ReplicationSource","metadata":{"name":"j1","namespace":"ns"},"spec":{"sourcePVC":"data","kopia":{"repository":"r","copyMethod":"Direct"}}},\n' >>"$tmp/list.json"
+printf '{"apiVersion":"volsync.backube/v1alpha1","kind":"ReplicationSource","metadata":{"name":"j2","namespace":"ns"},"spec":{"sourcePVC":"data","kopia":{"repository":"r","copyMethod":"Direct"}}}\n]}\n' >>"$tmp/list.json"
+"$bin" check "$tmp/list.json" >"$tmp/out" 2>"$tmp/err"; expect check-json-list 0 $?
+contains check-json-list "$tmp/out" "ns/j1: allowed"
+contains check-json-list "$tmp/out" "ns/j2: allowed"
+printf '{"apiVersion": "v1",\n "kind": "ConfigMap",\n "data": {"a": 1,, }}\n' >"$tmp/bad.json"
+"$bin" check "$tmp/bad.json" >"$tmp/out" 2>"$tmp/err"; expect check-bad-json 2 $?
+contains check-bad-json "$tmp/err" "bad.json:3:"
+contains check-bad-json "$tmp/err" ": document 1: "
+
+# Text output: each object's file:line (where its document starts, or its
+# item in a List), each error's and warning's rule id, and the summary with
+# plurals.
+cat >"$tmp/listed.yaml" <<'YAML'
+# a comment
+---
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: volsync.backube/v1alpha1
+    kind: ReplicationSource
+    metadata: {name: first, namespace: ns}
+    spec: {sourcePVC: data, kopia: {repository: kopia-config, copyMethod: Direct}}
+  - apiVersion: volsync.backube/v1alpha1
+    kind: ReplicationSource
+    metadata: {name: second, namespace: ns}
+    spec:
+      sourcePVC: data
+      kopia: {repository: kopia-config, copyMethod: Direct, compression: zzz}
+  - apiVersion: volsync.backube/v1alpha1
+    kind: ReplicationSource
+    metadata: {name: third, namespace: ns}
+    spec: {sourcePVC: data}
+YAML
+"$bin" check "$tmp/listed.yaml" >"$tmp/out" 2>"$tmp/err"; expect check-list-lines 1 $?
+contains check-list-lines "$tmp/out" "listed.yaml:6: ReplicationSource ns/first: allowed"
+contains check-list-lines "$tmp/out" "listed.yaml:10: ReplicationSource ns/second: allowed"
+contains check-list-lines "$tmp/out" "listed.yaml:16: ReplicationSource ns/third: denied"
+contains check-warning-rule "$tmp/out" 'warning: spec.kopia.compression: "zzz" is not a known Kopia algorithm'
+contains check-warning-rule "$tmp/out" "[compression-unknown]"
+contains check-error-rule "$tmp/out" "error: spec: Required value: a replication method must be specified [mover-required]"
+contains check-plurals "$tmp/out" "2 objects allowed, 1 object denied"
+if grep -q "skipped\|input error" "$tmp/out"; then echo "FAIL: check-plurals: zero counts shown"; cat "$tmp/out"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+# Every line of an object's verdict names one rule: errors and warnings end in [id].
+if grep -E '^  (error|warning): ' "$tmp/out" | grep -vqE ' \[[a-z0-9-]+\]$'; then echo "FAIL: check-rule-ids: a line without a rule id:"; cat "$tmp/out"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+"$bin" check "$tmp/bad-middle.yaml" "$tmp/nope.yaml" "$tmp/nomover.yaml" >"$tmp/out" 2>"$tmp/err"; expect check-input-error-plural 2 $?
+contains check-input-error-plural "$tmp/out" "2 objects allowed, 1 object denied, 1 other object skipped, 2 input errors"
+
+# --output json carries the input errors, with their position, and the counts.
+if command -v python3 >/dev/null; then
+  "$bin" check --output json "$tmp/bad-middle.yaml" "$tmp/nope.yaml" "$tmp/empty" "$tmp/listed.yaml" >"$tmp/out" 2>"$tmp/err"
+  expect check-json-errors 2 $?
+  python3 - "$tmp/out" <<'PY' && passes=$((passes + 1)) || { echo "FAIL: check-json-errors"; cat "$tmp/out"; fails=$((fails + 1)); }
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert list(doc) == ["objects", "errors", "allowed", "denied", "skipped", "inputErrors"], list(doc)
+assert (doc["allowed"], doc["denied"], doc["skipped"], doc["inputErrors"]) == (4, 1, 0, 3), doc
+errs = doc["errors"]
+assert len(errs) == 3, errs
+e = errs[0]  # in the order of the inputs
+assert e["file"].endswith("bad-middle.yaml") and (e["document"], e["line"], e["column"]) == (2, 10, 7), e
+assert e["message"] == "mapping values are not allowed in this context", e
+e = errs[1]
+assert e["file"].endswith("nope.yaml") and e["message"] == "No such file or directory", e
+assert e["document"] is None and e["line"] is None and e["column"] is None, e
+e = errs[2]
+assert e["file"].endswith("/empty") and e["document"] is None and e["line"] is None, e
+assert e["message"] == "no .yaml, .yml or .json files in this directory", e
+objs = {o["name"]: o for o in doc["objects"]}
+assert (objs["one"]["document"], objs["one"]["line"]) == (1, 1), objs["one"]
+assert (objs["three"]["document"], objs["three"]["line"]) == (3, 12), objs["three"]
+assert (objs["second"]["document"], objs["second"]["line"]) == (1, 10), objs["second"]
+assert [w["rule"] for w in objs["second"]["warnings"]].count("compression-unknown") == 1
+assert objs["third"]["errors"][0]["rule"] == "mover-required"
+PY
+fi
 
 # review: the server's answer on stdout; HTTP-400 cases exit 2 with the reason on stderr.
 "$bin" review <"$src/examples/review-replicationsource.json" >"$tmp/out"; expect review-ok 0 $?

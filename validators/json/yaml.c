@@ -61,6 +61,7 @@ static void set_err(struct kw_yaml_error *err, size_t line, size_t col, const ch
     va_end(ap);
     err->line = line;
     err->column = col;
+    snprintf(err->detail, sizeof(err->detail), "%s", detail);
     if (line)
         snprintf(err->text, sizeof(err->text), "line %zu, column %zu: %s", line, col, detail);
     else
@@ -373,6 +374,8 @@ static bool push(struct builder *b, json_t *container_stolen, const yaml_event_t
         return false;
     }
     char *path = child_path(b->depth ? &b->stack[b->depth - 1] : NULL);
+    if (path)
+        record_position(b, path, ev->start_mark.line + 1, ev->start_mark.column + 1);
     struct frame f = {.container = container_stolen,
                       .path = path,
                       .anchor = anchor ? strdup(anchor) : NULL,
@@ -479,8 +482,8 @@ static bool on_scalar(struct builder *b, const yaml_event_t *ev)
 {
     if (expecting_key(b))
         return take_key(b, ev);
-    if (b->depth && json_is_array(b->stack[b->depth - 1].container)) {
-        char *path = child_path(&b->stack[b->depth - 1]);
+    if (!b->depth || json_is_array(b->stack[b->depth - 1].container)) {
+        char *path = child_path(b->depth ? &b->stack[b->depth - 1] : NULL);
         if (path)
             record_position(b, path, ev->start_mark.line + 1, ev->start_mark.column + 1);
         free(path);
@@ -647,6 +650,27 @@ static json_t *single(json_t *docs, struct kw_yaml_error *err)
 json_t *kw_yaml_load_one(const char *buf, size_t len, struct kw_yaml_error *err)
 {
     return single(load(buf, len, NULL, err), err);
+}
+
+json_t *kw_yaml_load_part(const char *buf, size_t len, size_t first_line,
+                          struct kw_yaml_positions *positions_out, struct kw_yaml_error *err)
+{
+    if (positions_out)
+        memset(positions_out, 0, sizeof(*positions_out));
+    json_t *docs = load(buf, len, positions_out, err);
+    size_t shift = first_line > 0 ? first_line - 1 : 0;
+    if (!docs) {
+        kw_yaml_positions_free(positions_out);
+        if (err->line) {
+            char detail[sizeof(err->detail)];
+            memcpy(detail, err->detail, sizeof(detail));
+            set_err(err, err->line + shift, err->column, "%s", detail);
+        }
+        return NULL;
+    }
+    for (size_t i = 0; positions_out && i < positions_out->len; i++)
+        positions_out->items[i].line += shift;
+    return docs;
 }
 
 json_t *kw_yaml_load_one_with_positions(const char *buf, size_t len,
