@@ -136,9 +136,11 @@ Test(http_reviews, wrong_content_type_is_415)
     expect_status("/validate", "application/jsonx", body, 415, NULL);
     expect_status("/mutate", NULL, body, 415, NULL);
     free(body);
-    cr_expect(kwt_log_contains(&srv, "\"msg\":\"request rejected\",\"webhook\":\"validate\","
-                                     "\"status\":415,\"error\":\"unsupported media type: the "
-                                     "body must be application/json\",\"duration_ms\":"));
+    cr_expect(kwt_log_contains(&srv, "\"msg\":\"request rejected\",\"listener\":\"webhook\","
+                                     "\"webhook\":\"validate\",\"path\":\"/validate\","
+                                     "\"remoteAddr\":\"127.0.0.1\",\"status\":415,"
+                                     "\"error\":\"unsupported media type: the "
+                                     "body must be application/json\",\"durationMs\":"));
 }
 
 Test(http_reviews, wrong_method_is_405_with_allow)
@@ -321,10 +323,13 @@ Test(http_reviews, each_review_is_one_json_log_line_without_object_contents)
     json_decref(j);
     /* The review line is written before the response is sent. */
     cr_expect(kwt_log_contains(&srv, "\"msg\":\"review\",\"webhook\":\"validate\","
-                                     "\"uid\":\"uid-log-1\",\"kind\":\"ReplicationSource\","
+                                     "\"uid\":\"uid-log-1\",\"user\":\"u\","
+                                     "\"group\":\"volsync.backube\",\"version\":\"v1alpha1\","
+                                     "\"resource\":\"x\",\"kind\":\"ReplicationSource\","
                                      "\"namespace\":\"team-a\",\"name\":\"obj\","
                                      "\"operation\":\"CREATE\",\"dryRun\":false,"
                                      "\"allowed\":false"));
-    cr_expect(kwt_log_contains(&srv, "\"deniedRules\":\"mover-required\""));
+    cr_expect(kwt_log_contains(&srv, "\"deniedRules\":[\"mover-required\"],"
+                                     "\"warningRules\":[],\"durationMs\":"));
     cr_expect(!kwt_log_contains(&srv, "sourcePVC"), "object contents in the log");
 }
