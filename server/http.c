@@ -909,12 +909,12 @@ static void log_rejected_review(struct request *rq, struct MHD_Connection *c, co
     if (!reject_log_allowed(rq->h, &suppressed))
         return;
     char why[200], remote[INET6_ADDRSTRLEN];
-    size_t n = out->body && out->body_len ? out->body_len : 0;
-    if (n >= sizeof(why))
-        n = sizeof(why) - 1;
+    size_t n = 0; /* the body's first line (it need not end in a NUL) */
+    while (out->body && n < out->body_len && n < sizeof(why) - 1 && out->body[n] != '\n' &&
+           out->body[n] != '\r')
+        n++;
     memcpy(why, n ? out->body : "", n);
     why[n] = '\0';
-    first_line(why, why, sizeof(why));
     client_address(c, remote, sizeof(remote));
     kw_log(KW_LOG_WARN, "review rejected", KW_LS("webhook", webhook), KW_LS("remoteAddr", remote),
            KW_LI("status", out->http_status), KW_LS("error", why), KW_LD("durationMs", secs * 1e3),

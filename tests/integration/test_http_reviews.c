@@ -127,6 +127,13 @@ Test(http_reviews, malformed_reviews_are_400)
                   "\"ConfigMap\"},\"operation\":\"CREATE\"}}",
                   400, NULL);
     expect_status("/validate", "application/json", "", 400, "empty body");
+    /* Each is logged with the client and the reason's one line. */
+    cr_expect(kwt_log_contains(&srv, "\"msg\":\"review rejected\",\"webhook\":\"validate\","
+                                     "\"remoteAddr\":\"127.0.0.1\",\"status\":400,"
+                                     "\"error\":\"request body is not valid JSON: line 1, "));
+    cr_expect(kwt_log_contains(&srv, "\"msg\":\"review rejected\",\"webhook\":\"mutate\","
+                                     "\"remoteAddr\":\"127.0.0.1\",\"status\":400,"
+                                     "\"error\":\"request.uid is required\",\"durationMs\":"));
 }
 
 Test(http_reviews, wrong_content_type_is_415)
