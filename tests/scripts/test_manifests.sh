@@ -3,8 +3,10 @@
 # checks the fields that decide how the cluster calls the webhook, with a real
 # YAML parser (PyYAML): webhook rules, selectors (evaluated, not just read),
 # failure policy, timeouts, the Deployment's availability and security
-# settings, the Service/NetworkPolicy/PDB wiring, and the certificate plumbing
-# of the cert-manager and gen-certs overlays.
+# settings, the Service/NetworkPolicy/PDB wiring, the certificate plumbing
+# of the cert-manager and gen-certs overlays, and that who may scrape port
+# 8080 is set in one place (manifests/components/metrics-source). The
+# monitoring overlay is checked by test_monitoring.sh.
 # Environment: KW_SOURCE_DIR (repository). Exit 0 pass, 1 fail, 77 skipped
 # (kubectl, python3 or PyYAML missing).
 set -uo pipefail
@@ -104,14 +106,23 @@ printf -- '-----BEGIN CERTIFICATE-----\nc2VydmluZw==\n-----END CERTIFICATE-----\
 printf -- '-----BEGIN PRIVATE KEY-----\na2V5\n-----END PRIVATE KEY-----\n' >"$work/manifests/overlays/gen-certs/tls.key"
 render "$work/manifests/overlays/gen-certs" "$work/gen-certs.yaml"
 
-"$python" - "$work" "$IMAGE" <<'PYTHON'
+# Who may scrape port 8080 is said in one place, the metrics-source
+# component: naming another namespace there changes the rendered policy of
+# the base and of every overlay.
+sed -i 's/kubernetes.io\/metadata.name: monitoring$/kubernetes.io\/metadata.name: observability/' \
+    "$work/manifests/components/metrics-source/kustomization.yaml"
+render "$work/manifests/base" "$work/base-edited.yaml"
+render "$work/manifests/overlays/cert-manager" "$work/cert-manager-edited.yaml"
+render "$work/manifests/overlays/gen-certs" "$work/gen-certs-edited.yaml"
+
+"$python" - "$work" "$IMAGE" "$src" <<'PYTHON'
 import base64
 import binascii
 import sys
 
 import yaml
 
-work, image = sys.argv[1], sys.argv[2]
+work, image, src = sys.argv[1], sys.argv[2], sys.argv[3]
 NS = "kopia-webhook"
 NAME = "kopia-webhook"
 POLICY_LABEL = "kopia.volsync.backube/policy"
@@ -506,6 +517,29 @@ if check(len(secrets) == 1, "gen-certs: no Secret named exactly kopia-webhook-tl
         check(got == [want] * len(cfg.get("webhooks", [])),
               f"gen-certs: {cfg.get('kind')} caBundle is not the base64 of ca.crt")
 
+# The metrics source: the base's own NetworkPolicy file opens nothing on
+# 8080 (the component's rule is the only one), and editing the component
+# moves every rendering.
+def scrape_sources(docs):
+    np = [d for d in docs if d.get("kind") == "NetworkPolicy"]
+    rules = np[0].get("spec", {}).get("ingress", []) if np else []
+    return [peer for r in rules if 8080 in [p.get("port") for p in r.get("ports", [])]
+            for peer in (r.get("from") or [{}])]
+
+
+with open(f"{src}/manifests/base/networkpolicy.yaml") as f:
+    check(scrape_sources([yaml.safe_load(f)]) == [],
+          "base/networkpolicy.yaml opens 8080 itself: the metrics source must live in one place")
+for name in ("base", "cert-manager", "gen-certs"):
+    want = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+    check(scrape_sources(load(name)) == [want],
+          f"{name}: 8080 is not open to namespace monitoring alone: {scrape_sources(load(name))}")
+    edited = scrape_sources(load(f"{name}-edited"))
+    check(len(edited) == 1 and selector_matches(edited[0].get("namespaceSelector", {}),
+                                                ns_labels("observability"))
+          and not selector_matches(edited[0].get("namespaceSelector", {}), ns_labels("monitoring")),
+          f"{name}: editing components/metrics-source did not move the scrape source: {edited}")
+
 for f in failures:
     print(f"FAIL: {f}", file=sys.stderr)
 if failures:
@@ -544,10 +578,13 @@ if ! cmp -s "$tools/package-lock.json" "$cache/package-lock.json" || [ ! -d "$ca
     fi
 fi
 validate() { NODE_PATH=$cache/node_modules node "$tools/validate.js" "$@"; }
+# The monitoring overlay too (tests/scripts/test_monitoring.sh checks what
+# its rules mean): its ServiceMonitor and PrometheusRule are CRD objects.
+render "$work/manifests/overlays/monitoring" "$work/monitoring.yaml"
 
 # The overlays: every object valid.
 for out in "$work"/*.yaml; do
-    [ "$(basename "$out")" = base.yaml ] && continue
+    case $(basename "$out") in base*.yaml) continue ;; esac
     if ! validate "$out" >"$work/schema.out" 2>&1; then
         echo "FAIL: $(basename "$out" .yaml): objects the API server would refuse:" >&2
         grep -v ': valid$' "$work/schema.out" >&2
