@@ -91,8 +91,6 @@ static const char *status_hint(int status)
         return " (the API server refused the token)";
     case 403:
         return " (the service account lacks the permission: check the Role and RoleBinding)";
-    case 404:
-        return " (not found)";
     case 409:
         return " (it changed since it was read; the next run retries)";
     default:
