@@ -269,9 +269,10 @@ int kw_http_response_parse(const char *buf, size_t len, size_t max_body,
     const char *end = buf + len;
     const char *eol = find_crlf(buf, end);
     if (!eol)
-        return len > KW_KUBE_MAX_HEADER || !memchr(buf, '\n', len) || strncmp(buf, "HTTP/", 5)
-                   ? fail(err, errlen, "malformed response: not an HTTP/1.x status line")
-                   : fail(err, errlen, "truncated response: no complete status line");
+        return len <= KW_KUBE_MAX_HEADER && !memchr(buf, '\n', len) &&
+                       strncmp(buf, "HTTP/", len < 5 ? len : 5) == 0
+                   ? fail(err, errlen, "truncated response: no complete status line")
+                   : fail(err, errlen, "malformed response: not an HTTP/1.x status line");
     if (parse_status_line(buf, eol, out, err, errlen) != 0)
         return -1;
     const char *hdrs = eol + 2, *hend = NULL;
