@@ -44,9 +44,9 @@ printf 'sa-token-%s\n' "$RANDOM$RANDOM" >"$tmp/token"
 mkdir "$tmp/state"
 # seed TLS_CRT TLS_KEY [no-ca]: the two Secrets, resourceVersion 100.
 seed() {
-    python3 - "$tmp" "$1" "$2" "${3:-}" <<'PYTHON'
+    python3 - "$tmp" "$1" "$2" "${3:-}" "${SEED_CA:-$tmp/wh/ca.crt}" <<'PYTHON'
 import base64, json, sys
-tmp, crt, key, no_ca = sys.argv[1:5]
+tmp, crt, key, no_ca, ca_file = sys.argv[1:6]
 b = lambda p: base64.b64encode(open(p, "rb").read()).decode()
 def secret(name, data, rv):
     return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque" if "ca.key" in data else "kubernetes.io/tls",
@@ -56,8 +56,8 @@ def secret(name, data, rv):
 s = {}
 if not no_ca:
     s["kopia-webhook/kopia-webhook-ca"] = secret("kopia-webhook-ca",
-        {"ca.crt": b(f"{tmp}/wh/ca.crt"), "ca.key": b(f"{tmp}/wh/ca.key")}, "7")
-tls = {"ca.crt": b(f"{tmp}/wh/ca.crt")}
+        {"ca.crt": b(ca_file), "ca.key": b(f"{tmp}/wh/ca.key")}, "7")
+tls = {"ca.crt": b(ca_file)}
 if crt != "-":
     tls["tls.crt"] = b(crt)
 if key != "-":
@@ -140,6 +140,19 @@ expect $CASE 0 '"outcome":"renewed"' 'within the 400 days'
 seed - -
 CASE=empty; renew
 expect $CASE 0 '"outcome":"renewed"' 'tls.crt is missing'
+
+# 3b. While a CA is replaced, ca.crt holds the new CA (the key's) and then
+# the old one: a serving certificate is still judged and issued by the first,
+# and the bundle is kept whole in the serving Secret.
+"$bin" gen-certs --service old --namespace old --out "$tmp/old" >/dev/null
+cat "$tmp/wh/ca.crt" "$tmp/old/ca.crt" >"$tmp/bundle.crt"
+SEED_CA="$tmp/bundle.crt" seed "$tmp/wh/tls.crt" "$tmp/wh/tls.key"
+CASE=bundle-valid; renew
+expect $CASE 0 '"outcome":"valid"'
+SEED_CA="$tmp/bundle.crt" seed "$tmp/expiring.crt" "$tmp/expiring.key"
+CASE=bundle-renew; renew
+expect $CASE 0 '"outcome":"renewed"'
+field ca.crt | cmp -s - "$tmp/bundle.crt" && ok || bad "$CASE: ca.crt is not the whole bundle"
 
 # 4. RBAC missing: 403 names the Secret, the status and the API's message.
 seed "$tmp/expiring.crt" "$tmp/expiring.key"

@@ -271,6 +271,42 @@ Test(renew, ca_crt_in_the_secret_must_be_the_cas)
     pems_free(&other);
 }
 
+/* During a CA replacement ca.crt holds the new CA (the key's) and then the
+ * old one: the first certificate is the CA. */
+Test(renew, a_bundle_of_new_and_old_ca_counts_as_the_first)
+{
+    struct pems p = gen("a", SVC, 365), old = gen("b", SVC, 365);
+    size_t n = strlen(p.ca_crt) + strlen(old.ca_crt) + 1;
+    char *bundle = malloc(n);
+    snprintf(bundle, n, "%s%s", p.ca_crt, old.ca_crt);
+    struct kw_renew_input in = input(&p, time(NULL));
+    in.ca_crt = bundle;
+    in.secret_ca_crt = bundle;
+    cr_assert_eq(decide(&in).verdict, KW_RENEW_KEEP);
+    in.secret_ca_crt = p.ca_crt;
+    cr_assert_eq(decide(&in).verdict, KW_RENEW_KEEP);
+    in.tls_crt = old.tls_crt, in.tls_key = old.tls_key;
+    assert_renew(&in, "not signed by the CA");
+    struct kw_certs_issue is = {.service = SVC,
+                                .namespace = NS,
+                                .ca_cert_pem = bundle,
+                                .ca_key_pem = p.ca_key,
+                                .days = 30,
+                                .now = time(NULL)};
+    char *crt = NULL, *key = NULL;
+    cr_assert_eq(kw_certs_issue_serving(&is, &crt, &key, err, sizeof(err)), 0, "%s", err);
+    in = input(&p, time(NULL));
+    in.tls_crt = crt, in.tls_key = key;
+    cr_assert_eq(decide(&in).verdict, KW_RENEW_NEEDED, "30 days is within the window");
+    in.renew_before_days = 20;
+    cr_assert_eq(decide(&in).verdict, KW_RENEW_KEEP);
+    free(crt);
+    kw_certs_free_secret(key);
+    free(bundle);
+    pems_free(&p);
+    pems_free(&old);
+}
+
 Test(renew, an_unreadable_ca_is_an_error_not_a_reason)
 {
     struct pems p = gen("a", SVC, 365);
