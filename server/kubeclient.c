@@ -459,7 +459,8 @@ static char *read_all(SSL *ssl, int fd, size_t max, size_t *len_out, long long d
         if (len == cap) {
             if (cap >= max) {
                 free_secret(buf, cap);
-                fail(err, errlen, "response larger than %zu bytes", max);
+                fail(err, errlen, "response larger than %zu bytes (a body may have at most %d)",
+                     max, KW_KUBE_MAX_RESPONSE);
                 return NULL;
             }
             size_t ncap = cap * 2 > max ? max : cap * 2;

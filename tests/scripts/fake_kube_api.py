@@ -8,7 +8,8 @@ metadata.resourceVersion (409 on a stale one, a new one on every write) and
 logs each request to STATE/requests.log as "METHOD PATH rv=RV". GET answers
 are chunked, the others carry Content-Length. STATE/mode, when present,
 holds "METHOD ACTION" lines (METHOD or *): ACTION is an HTTP status to
-answer with (403, 404, 500, ...), "hang" (answer nothing for a minute) or
+answer with (403, 404, 500, ...), "hang" (answer nothing for a minute),
+"huge" (a 2 MiB body), "truncate" (close before the announced body ends) or
 "race" (after a GET of a Secret, change its resourceVersion, as another
 writer would). Writes the port it listens on to STATE/port.
 
@@ -97,6 +98,16 @@ class Handler(BaseHTTPRequestHandler):
         acts = self.actions()
         if "hang" in acts:
             time.sleep(60)
+            return
+        if "huge" in acts:
+            return self.send_json(200, {"kind": "Secret", "pad": "x" * (2 * 1024 * 1024)})
+        if "truncate" in acts:
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b'{"kind":"Secret"')
+            self.close_connection = True
             return
         for a in acts:
             if a.isdigit():

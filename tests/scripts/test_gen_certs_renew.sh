@@ -7,7 +7,7 @@
 # the Secret on 401, 403, 404 (missing CA Secret), 409 (stale
 # resourceVersion), 500, a hanging server (within the timeout) and an API
 # server that does not verify against --api-ca-file. Never prints key
-# material. Environment: KW_BINARY, KW_SOURCE_DIR. Exit 0 pass, 1 fail, 77
+# material, and refuses oversized and truncated answers. Environment: KW_BINARY, KW_SOURCE_DIR. Exit 0 pass, 1 fail, 77
 # skipped (no python3).
 set -uo pipefail
 
@@ -190,6 +190,15 @@ printf 'wrong-token\n' >"$tmp/token2"
     --token-file "$tmp/token2" --api-ca-file "$tmp/api/ca.crt" 2>"$tmp/err"
 rc=$?
 expect token 1 'HTTP 401' 'refused the token'
+
+# 7b. Answers the client must not trust: oversized, cut short.
+echo "GET huge" >"$tmp/state/mode"
+CASE=huge; renew
+expect $CASE 1 'GET Secret kopia-webhook/kopia-webhook-ca: response larger than' 'at most 1048576'
+echo "GET truncate" >"$tmp/state/mode"
+CASE=truncated; renew
+expect $CASE 1 'GET Secret kopia-webhook/kopia-webhook-ca: truncated response: 16 of 1000 body bytes'
+rm -f "$tmp/state/mode"
 
 # 8. A hanging server: exit 1 within the timeout.
 echo "* hang" >"$tmp/state/mode"
