@@ -46,7 +46,8 @@ static struct outcome run(const char *yaml)
         const char *ns = kw_obj_str(meta, "namespace");
         const char *name = kw_obj_str(meta, "name");
         objs[i] = (struct kw_crossref_object){
-            .kind = kw_kind_of(strchr(api, '/') ? "volsync.backube" : "", kind),
+            /* no apiVersion, as in docs/rules.md: a VolSync kind */
+            .kind = kw_kind_of(api && !strchr(api, '/') ? "" : "volsync.backube", kind),
             .kind_name = kind,
             .namespace = ns ? ns : "default",
             .name = name ? name : "",
@@ -516,4 +517,63 @@ Test(crossref, an_object_known_only_by_name_is_skipped)
     cr_expect_eq(res[0].nwarnings, 0);
     kw_result_free(&res[0]);
     kw_crossref_check(NULL, 0, NULL);
+}
+
+/* ---- docs/rules.md ---- */
+
+static char *read_rules_doc(void)
+{
+    const char *src = getenv("KW_SOURCE_DIR");
+    cr_assert(src, "KW_SOURCE_DIR is not set");
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/docs/rules.md", src);
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = calloc(1, (size_t)n + 1);
+    cr_assert(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
+    fclose(f);
+    return buf;
+}
+
+/* The text of the block fenced with `open` in [from, limit), malloc'd. */
+static char *block(const char *from, const char *limit, const char *open)
+{
+    const char *s = strstr(from, open);
+    if (!s || (limit && s > limit))
+        return NULL;
+    s += strlen(open);
+    const char *e = strstr(s, "\n```");
+    cr_assert(e);
+    return strndup(s, (size_t)(e - s) + 1);
+}
+
+/* Every crossref-* section of docs/rules.md has a set of manifests whose
+ * first object gets exactly the documented warning under that id. */
+Test(crossref, every_documented_example_gives_its_documented_warning)
+{
+    char *doc = read_rules_doc();
+    size_t checked = 0;
+    for (const char *p = doc; (p = strstr(p, "\n### `crossref-"));) {
+        p += 6;
+        const char *tick = strchr(p, '`');
+        char id[64];
+        snprintf(id, sizeof(id), "%.*s", (int)(tick - p), p);
+        const char *next = strstr(tick, "\n### `");
+        char *set = block(tick, next, "```yaml set\n");
+        char *msg = block(tick, next, "```text warning\n");
+        cr_assert(set && msg, "%s: no example set or warning", id);
+        char want[2048];
+        snprintf(want, sizeof(want), "%s: %s", id, msg);
+        struct outcome out = run(set);
+        cr_expect_str_eq(out.warnings[0], want, "%s", id);
+        outcome_free(&out);
+        free(set);
+        free(msg);
+        checked++;
+    }
+    cr_expect_eq(checked, 6);
+    free(doc);
 }
