@@ -27,8 +27,7 @@ struct set {
     size_t n;
 };
 
-/* The object of `kind` (and, for KW_KIND_OTHER, no further test) named
- * `name` in `namespace`, or NULL. */
+/* The first object of `kind` named `name` in `namespace`, or NULL. */
 static const struct kw_crossref_object *find(const struct set *s, enum kw_kind kind,
                                              const char *namespace, const char *name)
 {
