@@ -3,7 +3,8 @@
  * a file parsed on its own (kw_yaml_split), `kind: List` expanded; for every
  * ReplicationSource, ReplicationDestination and policy ConfigMap/Secret runs
  * mutate, applies the patch, then validates the patched object, exactly as
- * the API server would on CREATE. Exit status: 0 all allowed, 1 any denied,
+ * the API server would on CREATE; once all inputs are read, the cross-object
+ * checks over the whole set (server/check_crossref.c). Exit status: 0 all allowed, 1 any denied,
  * 2 unreadable input. docs/cli.md describes it. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -77,13 +78,6 @@ static void evaluate(const struct kw_config *cfg, struct kw_review *rv, struct k
     }
 }
 
-static void verdict_free(struct kw_check_verdict *v)
-{
-    kw_result_free(&v->mutated);
-    kw_result_free(&v->validated);
-    json_decref(v->patched);
-}
-
 static void check_object(struct kw_check_run *run, const struct kw_check_place *at, json_t *object)
 {
     const char *api = kw_obj_str(object, "apiVersion");
@@ -95,14 +89,14 @@ static void check_object(struct kw_check_run *run, const struct kw_check_place *
     make_review(&rv, object, group, version, kind, run->default_namespace);
     if (rv.kind == KW_KIND_OTHER) {
         run->skipped++;
+        kw_check_keep(run, at, &rv, object, NULL); /* a SealedSecret may make a Secret */
         return;
     }
     struct kw_check_verdict v;
     evaluate(run->cfg, &rv, &v);
     bool denied = kw_check_verdict_denied(&v);
     denied ? run->denied++ : run->allowed++;
-    kw_check_report_object(run, at, &rv, &v);
-    verdict_free(&v);
+    kw_check_keep(run, at, &rv, object, &v); /* reported after the cross-object checks */
 }
 
 /* v1 List and typed lists (ReplicationSourceList) hold objects in items. */
@@ -384,6 +378,7 @@ int kw_cmd_check(int argc, char **argv)
     run.report = run.mode == KW_CHECK_JSON ? json_array() : NULL;
     run.errors = run.mode == KW_CHECK_JSON ? json_array() : NULL;
     check_inputs(&run, argc - first_file, argv + first_file);
+    kw_check_flush(&run);
     kw_check_report_end(&run);
     json_decref(run.report);
     json_decref(run.errors);
