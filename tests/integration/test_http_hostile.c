@@ -140,19 +140,28 @@ static long long legit_bound_ms(void)
     return 100LL * kwt_time_scale();
 }
 
-/* The worst of `n` legitimate reviews on fresh connections, each expected
- * to get 200. */
+/* The latency of `n` (at most 16) legitimate reviews on fresh connections,
+ * each expected to get 200: the worst, or from 3 reviews on the second
+ * worst. One review delayed by the scheduler of a loaded two-core CI machine
+ * (another test's burst) must not fail a test, while a server that makes
+ * clients wait (seconds at the cap, before the eviction) slows them all. */
 static long long worst_legit_ms(int n)
 {
-    long long worst = 0;
+    long long ms[16];
+    if (n > 16)
+        n = 16;
     for (int i = 0; i < n; i++) {
         long status;
-        long long ms = kwt_legit_review_ms(&srv, &status);
+        ms[i] = kwt_legit_review_ms(&srv, &status);
         cr_expect_eq(status, 200, "a legitimate review got %ld", status);
-        if (ms > worst)
-            worst = ms;
     }
-    return worst;
+    for (int i = 1; i < n; i++) /* insertion sort, ascending */
+        for (int j = i; j > 0 && ms[j - 1] > ms[j]; j--) {
+            long long t = ms[j];
+            ms[j] = ms[j - 1];
+            ms[j - 1] = t;
+        }
+    return n >= 3 ? ms[n - 2] : ms[n - 1];
 }
 
 static double open_connections(void)

@@ -81,16 +81,25 @@ static char *review_of_items(const char *item, size_t n, size_t *len)
     return buf;
 }
 
-/* The legitimate client: served, and quickly. */
+/* The legitimate client: served, and quickly. Three reviews, the median
+ * counted: one delayed by the scheduler of a loaded two-core machine (other
+ * tests run in parallel) must not fail the test, while a server that makes
+ * clients wait slows them all. */
 static void expect_legit_served(const struct kwt_server *s, const char *when)
 {
-    long status;
-    long long ms = kwt_legit_review_ms(s, &status);
-    cr_expect_eq(status, 200, "%s: legitimate review got %ld", when, status);
-    fprintf(stderr, "http_memory: %s: legitimate review %lld ms\n", when, ms);
+    long long ms[3];
+    for (int i = 0; i < 3; i++) {
+        long status;
+        ms[i] = kwt_legit_review_ms(s, &status);
+        cr_expect_eq(status, 200, "%s: legitimate review got %ld", when, status);
+    }
+    long long lo = ms[0] < ms[1] ? ms[0] : ms[1], hi = ms[0] < ms[1] ? ms[1] : ms[0];
+    long long median = ms[2] < lo ? lo : ms[2] > hi ? hi : ms[2];
+    fprintf(stderr, "http_memory: %s: legitimate reviews %lld, %lld, %lld ms\n", when, ms[0], ms[1],
+            ms[2]);
     if (kwt_memory_measurable())
-        cr_expect_lt(ms, LEGIT_BOUND_MS * kwt_time_scale(), "%s: legitimate review took %lld ms",
-                     when, ms);
+        cr_expect_lt(median, LEGIT_BOUND_MS * kwt_time_scale(),
+                     "%s: legitimate reviews took %lld, %lld, %lld ms", when, ms[0], ms[1], ms[2]);
 }
 
 /* ~2 MiB of `{}`: 700,000 values, refused at the 50,001st before the rest
