@@ -21,6 +21,7 @@
 #include "kw/json/yaml.h"
 
 #define MAX_INPUT_BYTES (64u * 1024u * 1024u)
+#define POLICY_LABEL    "kopia.volsync.backube/policy"
 
 static void split_api_version(const char *api, char *group, size_t glen, const char **version)
 {
@@ -34,7 +35,10 @@ static void split_api_version(const char *api, char *group, size_t glen, const c
     *version = slash + 1;
 }
 
-/* Builds the review the API server would send for CREATE of `object`. */
+/* Builds the review the API server would send for CREATE of `object`; its
+ * namespace is metadata.namespace, else `default_ns`, which is "" when the
+ * manifest leaves it to where it is applied (then nothing that depends on it
+ * is defaulted, and namespace-decides-identity says so). */
 static void make_review(struct kw_review *rv, json_t *object, const char *group,
                         const char *version, const char *kind, const char *default_ns)
 {
@@ -84,6 +88,19 @@ static void verdict_free(struct kw_check_verdict *v)
     json_decref(v->patched);
 }
 
+/* What the webhook configurations send to the webhook: the Kopia kinds, and
+ * ConfigMaps and Secrets only with the policy label (their objectSelector,
+ * manifests/base/validatingwebhookconfiguration.yaml). */
+static bool webhook_receives(const struct kw_review *rv)
+{
+    if (rv->kind == KW_KIND_OTHER)
+        return false;
+    if (rv->kind != KW_KIND_CONFIGMAP && rv->kind != KW_KIND_SECRET)
+        return true;
+    const char *label = kw_obj_str(kw_path_get(rv->object, "metadata.labels"), POLICY_LABEL);
+    return label && strcmp(label, "true") == 0;
+}
+
 static void check_object(struct kw_check_run *run, const struct kw_check_place *at, json_t *object)
 {
     const char *api = kw_obj_str(object, "apiVersion");
@@ -93,8 +110,8 @@ static void check_object(struct kw_check_run *run, const struct kw_check_place *
     split_api_version(api, group, sizeof(group), &version);
     struct kw_review rv;
     make_review(&rv, object, group, version, kind, run->default_namespace);
-    if (rv.kind == KW_KIND_OTHER) {
-        run->skipped++;
+    if (!webhook_receives(&rv)) {
+        kw_check_report_skipped(run, at, &rv);
         return;
     }
     struct kw_check_verdict v;
@@ -325,6 +342,10 @@ static int parse_mode(const char *s, enum kw_check_output *mode)
         *mode = KW_CHECK_PATCHED;
     else if (strcmp(s, "json") == 0)
         *mode = KW_CHECK_JSON;
+    else if (strcmp(s, "junit") == 0)
+        *mode = KW_CHECK_JUNIT;
+    else if (strcmp(s, "sarif") == 0)
+        *mode = KW_CHECK_SARIF;
     else
         return -1;
     return 0;
@@ -332,7 +353,7 @@ static int parse_mode(const char *s, enum kw_check_output *mode)
 
 int kw_cmd_check(int argc, char **argv)
 {
-    struct kw_check_run run = {.mode = KW_CHECK_TEXT, .default_namespace = "default"};
+    struct kw_check_run run = {.mode = KW_CHECK_TEXT, .default_namespace = ""};
     const char *config_path = NULL;
     const char *operator_version = NULL; /* NULL: the config file's, else the newest */
     int first_file = -1;
@@ -343,7 +364,7 @@ int kw_cmd_check(int argc, char **argv)
         }
         if (strcmp(argv[i], "--output") == 0 || strcmp(argv[i], "-o") == 0) {
             if (i + 1 >= argc || parse_mode(argv[++i], &run.mode) != 0)
-                return usage("--output takes text, patched or json");
+                return usage("--output takes text, json, junit, sarif or patched");
         } else if (strcmp(argv[i], "--namespace") == 0 || strcmp(argv[i], "-n") == 0) {
             if (i + 1 >= argc || !argv[i + 1][0])
                 return usage("--namespace takes a namespace name");
@@ -381,12 +402,15 @@ int kw_cmd_check(int argc, char **argv)
     }
     rt.cfg.offline = true; /* nothing has been through the API server yet */
     run.cfg = &rt.cfg;
-    run.report = run.mode == KW_CHECK_JSON ? json_array() : NULL;
-    run.errors = run.mode == KW_CHECK_JSON ? json_array() : NULL;
+    if (kw_check_run_start(&run) != 0) {
+        kw_runtime_free(&rt);
+        return 2;
+    }
     check_inputs(&run, argc - first_file, argv + first_file);
+    if (run.emitter)
+        kw_check_yaml_close(&run); /* the YAML stream ends before the summary */
     kw_check_report_end(&run);
-    json_decref(run.report);
-    json_decref(run.errors);
+    kw_check_run_free(&run);
     kw_runtime_free(&rt);
     return run.input_errors ? 2 : run.denied ? 1 : 0;
 }
