@@ -1,7 +1,7 @@
 /* `kopia-webhook check [flags] PATH...`: reads YAML or JSON manifests from
  * files, directories (server/inputs.c) and standard input, each document of
  * a file parsed on its own (kw_yaml_split), `kind: List` expanded; for every
- * ReplicationSource, ReplicationDestination and policy ConfigMap/Secret runs
+ * ReplicationSource, ReplicationDestination and labelled policy ConfigMap/Secret runs
  * mutate, applies the patch, then validates the patched object, exactly as
  * the API server would on CREATE. Exit status: 0 all allowed, 1 any denied,
  * 2 unreadable input. docs/cli.md describes it. */
@@ -293,20 +293,24 @@ static const char help_text[] =
     "\n"
     "Validates and defaults Kubernetes manifests offline, as the admission webhook\n"
     "would on CREATE: every ReplicationSource, ReplicationDestination and policy\n"
-    "ConfigMap/Secret is mutated, the patch applied, and the result validated; other\n"
-    "kinds are skipped. A PATH is a YAML or JSON file (several documents each, kind:\n"
-    "List expanded), a directory (every .yaml, .yml and .json file under it, sorted\n"
-    "by path; hidden entries skipped, symbolic links to directories not followed),\n"
-    "or - for standard input. Each document of a file is read on its own: one that\n"
+    "ConfigMap/Secret (labelled kopia.volsync.backube/policy: \"true\") is mutated,\n"
+    "the patch applied, and the result validated; anything else is skipped. A PATH\n"
+    "is a YAML or JSON file (several documents each, kind: List expanded), a\n"
+    "directory (every .yaml, .yml and .json file under it, sorted by path; hidden\n"
+    "entries skipped, symbolic links to directories not followed), or - for\n"
+    "standard input. Each document of a file is read on its own: one that\n"
     "cannot be read is reported with its line and column, the others are checked.\n"
     "\n"
     "flags:\n"
     "  -o, --output FORMAT         text (default): each verdict with its errors, warnings\n"
-    "                              and patch; patched: the defaulted objects as JSON on\n"
-    "                              stdout, the verdicts on stderr; json: one JSON report\n"
-    "                              (its schema is in docs/cli.md)\n"
-    "  -n, --namespace NS          the namespace of objects that name none (default\n"
-    "                              \"default\", as kubectl apply)\n"
+    "                              and patch; json: one JSON report; junit: a JUnit XML\n"
+    "                              report (a test case per object); sarif: a SARIF 2.1.0\n"
+    "                              log (code-scanning annotations); patched: the allowed\n"
+    "                              objects, defaulted, as YAML on stdout, the verdicts on\n"
+    "                              stderr (docs/cli.md describes each)\n"
+    "  -n, --namespace NS          the namespace of objects that name none (default: none,\n"
+    "                              as GitOps leaves it to where they are applied; then no\n"
+    "                              identity is pinned and a warning says so)\n"
     "  --config FILE               the webhook's YAML config file (docs/operations.md)\n"
     "  --operator-version VERSION  check against this VolSync operator release (0.15,\n"
     "                              0.16, 0.17 or a patch release such as 0.17.11;\n"
@@ -325,7 +329,8 @@ static const char help_text[] =
     "\n"
     "examples:\n"
     "  kopia-webhook check clusters/ apps/\n"
-    "  kustomize build overlays/prod | kopia-webhook check --output json -\n";
+    "  kustomize build overlays/prod | kopia-webhook check --output json -\n"
+    "  kopia-webhook check --output sarif clusters/ > check.sarif\n";
 
 static int usage(const char *bad)
 {
