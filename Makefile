@@ -40,6 +40,7 @@ build-bin: configure-run
 # locally or in CI; `sudo make install` for the default /usr/local.
 PREFIX ?= /usr/local
 install: build-bin
+	@cmake --build $(BUILD) -j $(JOBS) --target kw-man-completion
 	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 # Development certificates for https://127.0.0.1:8443, made by the project's

@@ -402,9 +402,11 @@ def scrape(health_port):
     except Exception:
         return "", ""
     vals = {}
+    # A family's series summed over their labels (in-flight requests are
+    # counted per webhook).
     for name in ("kopia_webhook_open_connections", "kopia_webhook_in_flight_requests"):
-        m = re.search(r"^%s (\S+)$" % name, text, re.M)
-        vals[name] = m.group(1) if m else ""
+        found = re.findall(r"^%s(?:\{[^}]*\})? (\S+)$" % name, text, re.M)
+        vals[name] = "%g" % sum(float(v) for v in found) if found else ""
     return vals["kopia_webhook_open_connections"], vals["kopia_webhook_in_flight_requests"]
 
 

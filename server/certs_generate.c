@@ -482,6 +482,28 @@ out:
     return rc;
 }
 
+/* The shared last step of both paths: a new key and a serving certificate
+ * for the names, signed by the CA; checks first that it cannot outlive the
+ * CA. On success *leaf_out and *key_out are the caller's. */
+static int issue_leaf(const struct kw_gencerts_opts *o, const struct names *nm, const struct ca *ca,
+                      time_t now, int days, X509 **leaf_out, EVP_PKEY **key_out, char *err,
+                      size_t errlen)
+{
+    if (check_within_ca(ca->cert, now + (time_t)days * DAY_SEC, days, err, errlen) != 0)
+        return -1;
+    EVP_PKEY *key = new_p256_key();
+    X509 *leaf =
+        key ? make_serving_cert(serving_cn(o, nm), nm, key, ca->cert, ca->key, now, days) : NULL;
+    if (!leaf) {
+        EVP_PKEY_free(key);
+        return kw_certs_fail(err, errlen, "cannot create the serving certificate: %s",
+                             kw_certs_ssl_reason());
+    }
+    *leaf_out = leaf;
+    *key_out = key;
+    return 0;
+}
+
 int kw_certs_generate(const struct kw_gencerts_opts *o, char *err, size_t errlen)
 {
     int days = KW_CERTS_DEFAULT_DAYS;
@@ -497,20 +519,74 @@ int kw_certs_generate(const struct kw_gencerts_opts *o, char *err, size_t errlen
     struct ca ca;
     if (load_or_create_ca(o->out_dir, now, &ca, err, errlen) != 0)
         return -1;
-    int rc = -1;
     X509 *leaf = NULL;
     EVP_PKEY *key = NULL;
-    if (check_within_ca(ca.cert, now + (time_t)days * DAY_SEC, days, err, errlen) != 0)
-        goto out;
-    key = new_p256_key();
-    leaf = key ? make_serving_cert(serving_cn(o, &nm), &nm, key, ca.cert, ca.key, now, days) : NULL;
-    if (!leaf) {
-        kw_certs_fail(err, errlen, "cannot create the serving certificate: %s",
-                      kw_certs_ssl_reason());
-        goto out;
+    int rc = issue_leaf(o, &nm, &ca, now, days, &leaf, &key, err, errlen);
+    if (rc == 0)
+        rc = write_outputs(o->out_dir, &ca, leaf, key, err, errlen);
+    X509_free(leaf);
+    EVP_PKEY_free(key);
+    ca_free(&ca);
+    return rc;
+}
+
+/* The CA from PEM text, checked as a reused CA is. */
+static int parse_ca(const struct kw_certs_issue *in, struct ca *ca, char *err, size_t errlen)
+{
+    char crt_name[300], key_name[300];
+    snprintf(crt_name, sizeof(crt_name), "%s: ca.crt", in->ca_name ? in->ca_name : "the CA");
+    snprintf(key_name, sizeof(key_name), "%s: ca.key", in->ca_name ? in->ca_name : "the CA");
+    memset(ca, 0, sizeof(*ca));
+    if (!in->ca_cert_pem || !in->ca_key_pem)
+        return kw_certs_fail(err, errlen, "%s: Required value: ca.crt and ca.key",
+                             in->ca_name ? in->ca_name : "the CA");
+    struct kw_certs_pair p;
+    if (kw_certs_pair_parse(in->ca_cert_pem, strlen(in->ca_cert_pem), crt_name, in->ca_key_pem,
+                            strlen(in->ca_key_pem), key_name, in->now, &p, err, errlen) != 0)
+        return -1;
+    if (X509_check_ca(sk_X509_value(p.chain, 0)) == 0) {
+        kw_certs_pair_free(&p);
+        return kw_certs_fail(err, errlen, "%s is not a CA certificate", crt_name);
     }
-    rc = write_outputs(o->out_dir, &ca, leaf, key, err, errlen);
-out:
+    ca->cert = sk_X509_shift(p.chain);
+    ca->key = p.key;
+    p.key = NULL;
+    kw_certs_pair_free(&p);
+    return 0;
+}
+
+int kw_certs_issue_serving(const struct kw_certs_issue *in, char **cert_pem_out, char **key_pem_out,
+                           char *err, size_t errlen)
+{
+    struct kw_gencerts_opts o = {.service = in->service, .namespace = in->namespace};
+    struct names nm;
+    int days = in->days == 0 ? KW_CERTS_DEFAULT_DAYS : in->days;
+    if (check_label("--service", "the name of the webhook's Service", o.service, err, errlen) !=
+            0 ||
+        check_label("--namespace", "the namespace of the webhook's Service", o.namespace, err,
+                    errlen) != 0)
+        return -1;
+    if (days < 1 || days > KW_CERTS_MAX_DAYS)
+        return kw_certs_fail(err, errlen, "--days: Invalid value: %d: must be between 1 and %d",
+                             in->days, KW_CERTS_MAX_DAYS);
+    if (build_names(&o, &nm, err, errlen) != 0)
+        return -1;
+    struct ca ca;
+    if (parse_ca(in, &ca, err, errlen) != 0)
+        return -1;
+    X509 *leaf = NULL;
+    EVP_PKEY *key = NULL;
+    int rc = issue_leaf(&o, &nm, &ca, in->now, days, &leaf, &key, err, errlen);
+    char *cert_pem = rc == 0 ? kw_certs_cert_to_pem(leaf) : NULL;
+    char *key_pem = rc == 0 ? kw_certs_key_to_pem(key) : NULL;
+    if (rc == 0 && (!cert_pem || !key_pem)) {
+        free(cert_pem);
+        kw_certs_free_secret(key_pem);
+        rc = kw_certs_fail(err, errlen, "cannot encode the certificates: out of memory");
+    } else if (rc == 0) {
+        *cert_pem_out = cert_pem;
+        *key_pem_out = key_pem;
+    }
     X509_free(leaf);
     EVP_PKEY_free(key);
     ca_free(&ca);

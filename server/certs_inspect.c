@@ -281,6 +281,38 @@ void kw_certs_pair_free(struct kw_certs_pair *p)
     p->key = NULL;
 }
 
+/* The checks of a parsed pair: the key matches the leaf, `now` lies within
+ * every certificate's validity. Frees the pair on failure. */
+static int check_pair(struct kw_certs_pair *p, const char *cert_name, const char *key_name,
+                      time_t now, char *err, size_t errlen)
+{
+    if (!key_matches(sk_X509_value(p->chain, 0), p->key)) {
+        kw_certs_pair_free(p);
+        return kw_certs_fail(err, errlen, "%s does not match %s", key_name, cert_name);
+    }
+    if (check_validity(p->chain, cert_name, now, err, errlen) != 0) {
+        kw_certs_pair_free(p);
+        return -1;
+    }
+    return 0;
+}
+
+int kw_certs_pair_parse(const char *cert_buf, size_t cert_len, const char *cert_name,
+                        const char *key_buf, size_t key_len, const char *key_name, time_t now,
+                        struct kw_certs_pair *p, char *err, size_t errlen)
+{
+    p->chain = parse_certs(cert_buf, cert_len, cert_name, err, errlen);
+    p->key = NULL;
+    if (!p->chain)
+        return -1;
+    p->key = parse_key(key_buf, key_len, key_name, err, errlen);
+    if (!p->key) {
+        kw_certs_pair_free(p);
+        return -1;
+    }
+    return check_pair(p, cert_name, key_name, now, err, errlen);
+}
+
 int kw_certs_pair_read(const char *cert_path, const char *key_path, time_t now,
                        struct kw_certs_pair *p, char *err, size_t errlen)
 {
@@ -305,15 +337,24 @@ int kw_certs_pair_read(const char *cert_path, const char *key_path, time_t now,
         kw_certs_pair_free(p);
         return -1;
     }
-    if (!key_matches(sk_X509_value(p->chain, 0), p->key)) {
-        kw_certs_pair_free(p);
-        return kw_certs_fail(err, errlen, "%s does not match %s", key_path, cert_path);
-    }
-    if (check_validity(p->chain, cert_path, now, err, errlen) != 0) {
-        kw_certs_pair_free(p);
-        return -1;
-    }
-    return 0;
+    return check_pair(p, cert_path, key_path, now, err, errlen);
+}
+
+STACK_OF(X509) *
+    kw_certs_parse_chain(const char *buf, size_t len, const char *name, char *err, size_t errlen)
+{
+    return parse_certs(buf, len, name, err, errlen);
+}
+
+bool kw_certs_key_matches(X509 *cert, EVP_PKEY *key)
+{
+    return key_matches(cert, key);
+}
+
+EVP_PKEY *kw_certs_parse_key(const char *buf, size_t len, const char *name, char *err,
+                             size_t errlen)
+{
+    return parse_key(buf, len, name, err, errlen);
 }
 
 /* ---- inspection -------------------------------------------------------- */

@@ -1,10 +1,11 @@
 /* The certificates module's internals shared by its two halves:
- * certs_inspect.c defines them, certs_generate.c uses them too (to word its
- * messages alike and to read and check a reused CA). Private to server/;
+ * certs_inspect.c defines them, certs_generate.c and certs_renew.c use them
+ * too (to word their messages alike and to read and check a CA). Private to server/;
  * the interfaces are include/kw/server/certs.h and certs_generate.h. */
 #ifndef KW_SERVER_CERTS_INTERNAL_H
 #define KW_SERVER_CERTS_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -42,5 +43,20 @@ struct kw_certs_pair {
 int kw_certs_pair_read(const char *cert_path, const char *key_path, time_t now,
                        struct kw_certs_pair *p, char *err, size_t errlen);
 void kw_certs_pair_free(struct kw_certs_pair *p);
+/* The same checks on PEM text in memory; cert_name and key_name stand for
+ * the file names in messages ("kopia-webhook/kopia-webhook-ca: ca.key"). */
+int kw_certs_pair_parse(const char *cert_buf, size_t cert_len, const char *cert_name,
+                        const char *key_buf, size_t key_len, const char *key_name, time_t now,
+                        struct kw_certs_pair *p, char *err, size_t errlen);
+
+/* Every CERTIFICATE block of a PEM buffer, in order (free with
+ * sk_X509_pop_free(.., X509_free)); NULL with a message naming `name`. */
+STACK_OF(X509) *
+    kw_certs_parse_chain(const char *buf, size_t len, const char *name, char *err, size_t errlen);
+/* An unencrypted private key from PEM (never prompts); NULL with a message. */
+EVP_PKEY *kw_certs_parse_key(const char *buf, size_t len, const char *name, char *err,
+                             size_t errlen);
+/* Whether `key` is the private key of cert's public key. */
+bool kw_certs_key_matches(X509 *cert, EVP_PKEY *key);
 
 #endif

@@ -28,11 +28,12 @@ struct kw_check_run {
     enum kw_check_output mode;
     const char *default_namespace; /* "" when objects without one keep none */
     size_t allowed, denied, skipped, input_errors;
-    json_t *report;          /* KW_CHECK_JSON: array of per-object results */
-    json_t *errors;          /* KW_CHECK_JSON: array of input errors */
-    json_t *suites;          /* KW_CHECK_JUNIT: file name -> suite, in first-seen order */
-    json_t *results;         /* KW_CHECK_SARIF: array of SARIF results */
-    yaml_emitter_t *emitter; /* KW_CHECK_PATCHED: the YAML stream on stdout */
+    json_t *report;           /* KW_CHECK_JSON: array of per-object results */
+    json_t *errors;           /* KW_CHECK_JSON: array of input errors */
+    json_t *suites;           /* KW_CHECK_JUNIT: file name -> suite, in input order */
+    json_t *results;          /* KW_CHECK_SARIF: array of SARIF results */
+    yaml_emitter_t *emitter;  /* KW_CHECK_PATCHED: the YAML stream on stdout */
+    struct kw_check_set *set; /* the objects read so far (check_crossref.c) */
 };
 
 /* Before the first input: what the run's format collects (0, or -1 with a
@@ -78,12 +79,17 @@ void kw_check_findings(const struct kw_check_verdict *v, json_t *errors, json_t 
  * for a missing name. malloc'd; NULL on allocation failure. */
 char *kw_check_object_title(const struct kw_review *rv);
 
+/* A file is about to be read: its place in the report (a JUnit suite per
+ * input file, in input order). */
+void kw_check_report_file(struct kw_check_run *run, const char *file);
+
 /* check_junit.c: --output junit. */
 void kw_check_junit_object(struct kw_check_run *run, const struct kw_check_place *at,
                            const struct kw_review *rv, const struct kw_check_verdict *v);
 void kw_check_junit_input_error(struct kw_check_run *run, const struct kw_check_place *at,
                                 const char *message);
 void kw_check_junit_skipped(struct kw_check_run *run, const struct kw_check_place *at);
+void kw_check_junit_file(struct kw_check_run *run, const char *file);
 void kw_check_junit_print(const struct kw_check_run *run, FILE *to);
 
 /* check_sarif.c: --output sarif. */
@@ -106,6 +112,19 @@ void kw_check_yaml_close(struct kw_check_run *run);
  * the JSON report's errors. */
 void kw_check_input_error(struct kw_check_run *run, const struct kw_check_place *at,
                           const char *message);
+
+/* check_crossref.c: every object read is kept until the last input, so that
+ * the cross-object checks (include/kw/kopia/crossref.h) can add their
+ * warnings before anything is printed. kw_check_keep takes over the verdict
+ * (NULL for an object of another kind, which is only looked up) and a
+ * reference to `object`; rv's strings must live as long as `object` or the
+ * run (its kind_group is copied). kw_check_flush runs the checks, reports
+ * every judged object in input order and frees the set. Out of memory, a
+ * judged object is reported at once, without cross-object checks. */
+struct kw_check_set;
+void kw_check_keep(struct kw_check_run *run, const struct kw_check_place *at,
+                   const struct kw_review *rv, json_t *object, struct kw_check_verdict *v);
+void kw_check_flush(struct kw_check_run *run);
 
 /* After the last input: the summary line, or the JSON report. */
 void kw_check_report_end(const struct kw_check_run *run);

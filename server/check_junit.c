@@ -5,7 +5,8 @@
  * warnings in <system-out>, an input error as a testcase with an <error>.
  * Objects the webhook never receives are no test cases: each suite counts
  * them in its property "skipped-objects". Collected as JSON while the inputs
- * are read, written at the end. */
+ * are read (input errors at once, objects after the cross-object checks),
+ * written at the end with each suite's cases in document order. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,15 @@ static json_t *suite_of(struct kw_check_run *run, const char *file)
             return NULL;
     }
     return suite;
+}
+
+/* Appends a test case (stolen), numbered for a stable sort. */
+static void add_case(json_t *suite, json_t *tc_stolen)
+{
+    json_t *cases = json_object_get(suite, "cases");
+    if (tc_stolen)
+        json_object_set_new(tc_stolen, "seq", json_integer((json_int_t)json_array_size(cases)));
+    json_array_append_new(cases, tc_stolen);
 }
 
 static void count(json_t *suite, const char *key)
@@ -90,7 +100,9 @@ void kw_check_junit_object(struct kw_check_run *run, const struct kw_check_place
     json_t *suite = suite_of(run, at->file);
     json_t *errors = json_array(), *warnings = json_array();
     char *title = kw_check_object_title(rv);
-    json_t *tc = title ? json_pack("{s:s}", "name", title) : NULL;
+    json_t *tc = title ? json_pack("{s:s, s:I, s:I}", "name", title, "document",
+                                   (json_int_t)at->document, "line", (json_int_t)at->line)
+                       : NULL;
     if (suite && errors && warnings && tc) {
         char prefix[4200];
         place_prefix(at, prefix, sizeof(prefix));
@@ -109,7 +121,7 @@ void kw_check_junit_object(struct kw_check_run *run, const struct kw_check_place
             json_object_set_new(tc, "out", json_string(lines ? lines : ""));
             free(lines);
         }
-        json_array_append(json_object_get(suite, "cases"), tc);
+        add_case(suite, json_incref(tc));
     }
     json_decref(tc);
     json_decref(errors);
@@ -132,12 +144,17 @@ void kw_check_junit_input_error(struct kw_check_run *run, const struct kw_check_
     char *text = NULL;
     if (!suite || asprintf(&text, "%s: %s\n", where, message) < 0)
         return;
-    json_array_append_new(
-        json_object_get(suite, "cases"),
-        json_pack("{s:s, s:s, s:s}", "name", name, "error", text, "message", message));
+    add_case(suite, json_pack("{s:s, s:I, s:I, s:s, s:s}", "name", name, "document",
+                              (json_int_t)at->document, "line", (json_int_t)at->line, "error", text,
+                              "message", message));
     count(suite, "tests");
     count(suite, "errors");
     free(text);
+}
+
+void kw_check_junit_file(struct kw_check_run *run, const char *file)
+{
+    suite_of(run, file);
 }
 
 void kw_check_junit_skipped(struct kw_check_run *run, const struct kw_check_place *at)
@@ -223,6 +240,25 @@ static json_int_t get(const json_t *suite, const char *key)
     return json_integer_value(json_object_get(suite, key));
 }
 
+/* Document order: by document, then line, then the order reported (`seq`:
+ * qsort is not stable, and the items of a List share a document). */
+static int by_place(const void *a, const void *b)
+{
+    const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
+    json_int_t keys[3][2] = {
+        {json_integer_value(json_object_get(x, "document")),
+         json_integer_value(json_object_get(y, "document"))},
+        {json_integer_value(json_object_get(x, "line")),
+         json_integer_value(json_object_get(y, "line"))},
+        {json_integer_value(json_object_get(x, "seq")),
+         json_integer_value(json_object_get(y, "seq"))},
+    };
+    for (int k = 0; k < 3; k++)
+        if (keys[k][0] != keys[k][1])
+            return keys[k][0] < keys[k][1] ? -1 : 1;
+    return 0;
+}
+
 static void print_suite(const char *file, const json_t *suite, FILE *to)
 {
     fputs("  <testsuite", to);
@@ -237,9 +273,16 @@ static void print_suite(const char *file, const json_t *suite, FILE *to)
         number_attribute("value", get(suite, "skipped"), to);
         fputs("/>\n    </properties>\n", to);
     }
-    size_t i;
-    json_t *tc;
-    json_array_foreach(json_object_get(suite, "cases"), i, tc) print_case(file, tc, to);
+    json_t *cases = json_object_get(suite, "cases");
+    size_t n = json_array_size(cases);
+    json_t **sorted = n ? malloc(n * sizeof(*sorted)) : NULL;
+    for (size_t i = 0; i < n && sorted; i++)
+        sorted[i] = json_array_get(cases, i);
+    if (sorted)
+        qsort(sorted, n, sizeof(*sorted), by_place);
+    for (size_t i = 0; i < n; i++)
+        print_case(file, sorted ? sorted[i] : json_array_get(cases, i), to);
+    free(sorted);
     fputs("  </testsuite>\n", to);
 }
 

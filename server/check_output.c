@@ -253,6 +253,12 @@ void kw_check_report_skipped(struct kw_check_run *run, const struct kw_check_pla
         kw_check_junit_skipped(run, at);
 }
 
+void kw_check_report_file(struct kw_check_run *run, const char *file)
+{
+    if (run->mode == KW_CHECK_JUNIT)
+        kw_check_junit_file(run, file);
+}
+
 void kw_check_report_end(const struct kw_check_run *run)
 {
     switch (run->mode) {

@@ -1,10 +1,12 @@
 /* `kopia-webhook check [flags] PATH...`: reads YAML or JSON manifests from
  * files, directories (server/inputs.c) and standard input, each document of
  * a file parsed on its own (kw_yaml_split), `kind: List` expanded; for every
- * ReplicationSource, ReplicationDestination and labelled policy ConfigMap/Secret runs
- * mutate, applies the patch, then validates the patched object, exactly as
- * the API server would on CREATE. Exit status: 0 all allowed, 1 any denied,
- * 2 unreadable input. docs/cli.md describes it. */
+ * ReplicationSource, ReplicationDestination and labelled policy
+ * ConfigMap/Secret runs mutate, applies the patch, then validates the patched
+ * object, exactly as the API server would on CREATE; once all inputs are
+ * read, the cross-object checks over the whole set (server/check_crossref.c).
+ * Exit status: 0 all allowed, 1 any denied, 2 unreadable input. docs/cli.md
+ * describes it. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,13 +83,6 @@ static void evaluate(const struct kw_config *cfg, struct kw_review *rv, struct k
     }
 }
 
-static void verdict_free(struct kw_check_verdict *v)
-{
-    kw_result_free(&v->mutated);
-    kw_result_free(&v->validated);
-    json_decref(v->patched);
-}
-
 /* What the webhook configurations send to the webhook: the Kopia kinds, and
  * ConfigMaps and Secrets only with the policy label (their objectSelector,
  * manifests/base/validatingwebhookconfiguration.yaml). */
@@ -112,14 +107,14 @@ static void check_object(struct kw_check_run *run, const struct kw_check_place *
     make_review(&rv, object, group, version, kind, run->default_namespace);
     if (!webhook_receives(&rv)) {
         kw_check_report_skipped(run, at, &rv);
+        kw_check_keep(run, at, &rv, object, NULL); /* a SealedSecret may make a Secret */
         return;
     }
     struct kw_check_verdict v;
     evaluate(run->cfg, &rv, &v);
     bool denied = kw_check_verdict_denied(&v);
     denied ? run->denied++ : run->allowed++;
-    kw_check_report_object(run, at, &rv, &v);
-    verdict_free(&v);
+    kw_check_keep(run, at, &rv, object, &v); /* reported after the cross-object checks */
 }
 
 /* v1 List and typed lists (ReplicationSourceList) hold objects in items. */
@@ -251,6 +246,7 @@ static void check_file(struct kw_check_run *run, const char *path)
     size_t len = 0;
     const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path;
     struct kw_check_place whole = {shown, 0, 0, 0};
+    kw_check_report_file(run, shown);
     char *buf = kw_read_file(path, KW_READ_STREAM, MAX_INPUT_BYTES, &len, err, sizeof(err));
     if (!buf) {
         kw_check_input_error(run, &whole, without_path(err, path, shown));
@@ -412,6 +408,7 @@ int kw_cmd_check(int argc, char **argv)
         return 2;
     }
     check_inputs(&run, argc - first_file, argv + first_file);
+    kw_check_flush(&run);
     if (run.emitter)
         kw_check_yaml_close(&run); /* the YAML stream ends before the summary */
     kw_check_report_end(&run);

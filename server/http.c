@@ -24,8 +24,10 @@
 #include "kw/server/http.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <gnutls/gnutls.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -45,6 +47,7 @@
 #include "kw/server/budget.h"
 #include "kw/server/log.h"
 #include "kw/server/metrics.h"
+#include "kw/server/ratelimit.h"
 #include "kw/server/tls.h"
 
 enum route { R_UNKNOWN, R_VALIDATE, R_MUTATE, R_HEALTHZ, R_READYZ, R_METRICS };
@@ -75,13 +78,16 @@ enum canned {
 /* `closes`: the answer leaves the request's body unread (or, after a framing
  * error, the next request's start unknown), so the connection cannot be
  * reused and the answer carries `Connection: close`. `retry_after`: a
- * Retry-After value (seconds) for a refusal the client should retry. */
+ * Retry-After value (seconds) for a refusal the client should retry.
+ * `probe`: an answer to a health probe (readiness), not a transport error,
+ * so not logged. */
 static const struct {
     unsigned status;
     const char *body;
     const char *allow;
     bool closes;
     const char *retry_after;
+    bool probe;
 } canned_spec[C_COUNT] = {
     [C_NOT_FOUND] = {.status = 404,
                      .body = "not found: the webhook paths are /validate and /mutate\n"},
@@ -114,12 +120,14 @@ static const struct {
                 .body = "server busy: request bodies in flight use the whole body budget; retry\n",
                 .closes = true,
                 .retry_after = "1"},
-    [C_OK] = {.status = 200, .body = "ok\n"},
-    [C_NOT_READY_DRAINING] = {.status = 503, .body = "not ready: shutting down\n"},
+    [C_OK] = {.status = 200, .body = "ok\n", .probe = true},
+    [C_NOT_READY_DRAINING] = {.status = 503, .body = "not ready: shutting down\n", .probe = true},
     [C_NOT_READY_LISTENER] = {.status = 503,
-                              .body = "not ready: the webhook listener is not accepting\n"},
+                              .body = "not ready: the webhook listener is not accepting\n",
+                              .probe = true},
     [C_NOT_READY_CERT] = {.status = 503,
-                          .body = "not ready: the serving certificate has expired\n"},
+                          .body = "not ready: the serving certificate has expired\n",
+                          .probe = true},
 };
 
 struct kw_http {
@@ -141,6 +149,11 @@ struct kw_http {
     bool stopping; /* under lock: the sweeper ends */
     pthread_cond_t wake;
     unsigned long cut_deadline, cut_evicted; /* under lock: since the last log */
+
+    /* Log lines a client can cause at will (transport errors, rejected
+     * reviews) go through this bucket, under its own lock. */
+    pthread_mutex_t log_lock;
+    struct kw_ratelimit log_limit;
 };
 
 /* Per connection (MHD "socket context"). */
@@ -162,6 +175,7 @@ struct request {
     enum route route;
     bool begun;
     bool in_flight;        /* counted in kopia_webhook_in_flight_requests */
+    const char *url;       /* the request target's path (libmicrohttpd's, for the request) */
     struct kw_dynbuf body; /* the whole body, limited to max_body_bytes */
     size_t charged;        /* bytes of the body budget it holds (its buffer's size) */
 };
@@ -190,6 +204,12 @@ static bool is_webhook(enum route r)
     return r == R_VALIDATE || r == R_MUTATE;
 }
 
+/* The webhook a request to a webhook path is for. */
+static enum kw_webhook hook_of(const struct request *rq)
+{
+    return rq->route == R_MUTATE ? KW_HOOK_MUTATE : KW_HOOK_VALIDATE;
+}
+
 static enum route route_of(const struct kw_http *h, const char *url)
 {
     if (h->p.webhooks && strcmp(url, "/validate") == 0)
@@ -213,6 +233,12 @@ static enum route route_of(const struct kw_http *h, const char *url)
 #define KW_SWEEP_MS         100
 #define KW_SWEEP_BATCH      256
 #define KW_CUT_LOG_EVERY_MS 10000
+
+/* Lines about rejected requests (transport errors, reviews refused with a
+ * 400 or 413) a listener writes: a burst of this many, then this many a
+ * second; a client sending garbage cannot flood the log. */
+#define KW_REJECT_LOG_BURST      50
+#define KW_REJECT_LOG_PER_SECOND 10
 
 static struct conn_ctx *conn_ctx_of(struct MHD_Connection *c);
 
@@ -349,18 +375,29 @@ static void sweep(struct kw_http *h, long long now)
     } while (n == KW_SWEEP_BATCH);
 }
 
-/* With h->lock held; drops it while logging. */
+static const char *listener_name(const struct kw_http *h)
+{
+    return h->p.webhooks ? "webhook" : "health";
+}
+
+/* With h->lock held; drops it while logging. Also reports the rejected
+ * requests whose lines the rate limit left out since the last line. */
 static void log_cuts(struct kw_http *h)
 {
     unsigned long deadline = h->cut_deadline, evicted = h->cut_evicted;
-    if (!deadline && !evicted)
-        return;
     h->cut_deadline = h->cut_evicted = 0;
     pthread_mutex_unlock(&h->lock);
-    kw_log(KW_LOG_INFO, "connections closed by the server",
-           KW_LS("listener", h->p.webhooks ? "webhook" : "health"),
-           KW_LI("past_deadline", (long long)deadline), KW_LI("evicted", (long long)evicted),
-           KW_LEND);
+    if (deadline || evicted)
+        kw_log(KW_LOG_INFO, "connections closed by the server", KW_LS("listener", listener_name(h)),
+               KW_LI("pastDeadline", (long long)deadline), KW_LI("evicted", (long long)evicted),
+               KW_LEND);
+    pthread_mutex_lock(&h->log_lock);
+    unsigned long long suppressed = kw_ratelimit_report(&h->log_limit);
+    pthread_mutex_unlock(&h->log_lock);
+    if (suppressed)
+        kw_log(KW_LOG_WARN, "rejected requests not logged (rate limit)",
+               KW_LS("listener", listener_name(h)), KW_LI("suppressed", (long long)suppressed),
+               KW_LEND);
     pthread_mutex_lock(&h->lock);
 }
 
@@ -406,6 +443,9 @@ static int table_init(struct kw_http *h)
     pthread_condattr_destroy(&attr);
     if (rc != 0)
         return -1;
+    kw_ratelimit_init(&h->log_limit, KW_REJECT_LOG_PER_SECOND, KW_REJECT_LOG_BURST, mono_ms());
+    if (pthread_mutex_init(&h->log_lock, NULL) != 0)
+        return -1;
     return pthread_mutex_init(&h->lock, NULL) == 0 ? 0 : -1;
 }
 
@@ -413,6 +453,7 @@ static void table_free(struct kw_http *h)
 {
     pthread_cond_destroy(&h->wake);
     pthread_mutex_destroy(&h->lock);
+    pthread_mutex_destroy(&h->log_lock);
 }
 
 static void sweeper_stop(struct kw_http *h)
@@ -440,18 +481,68 @@ static enum MHD_Result send_response(struct request *rq, struct MHD_Connection *
     return ok;
 }
 
-/* For a webhook path answered without the core: count it and log why. */
-static void record_transport_error(struct request *rq, unsigned status, const char *why)
+/* True when a line about a rejected request may be written now; then
+ * *suppressed is how many such lines the limit left out before it. */
+static bool reject_log_allowed(struct kw_http *h, unsigned long long *suppressed)
 {
-    enum kw_webhook hook = rq->route == R_MUTATE ? KW_HOOK_MUTATE : KW_HOOK_VALIDATE;
+    if (!kw_log_enabled(KW_LOG_WARN))
+        return false;
+    pthread_mutex_lock(&h->log_lock);
+    bool ok = kw_ratelimit_take(&h->log_limit, mono_ms(), suppressed);
+    pthread_mutex_unlock(&h->log_lock);
+    return ok;
+}
+
+/* The client's address, numeric ("192.0.2.7", "2001:db8::1"); "" if unknown. */
+static void client_address(struct MHD_Connection *c, char *out, size_t cap)
+{
+    out[0] = '\0';
+    const union MHD_ConnectionInfo *ci =
+        c ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (!sa)
+        return;
+    const void *addr = NULL;
+    if (sa->sa_family == AF_INET)
+        addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+    else if (sa->sa_family == AF_INET6)
+        addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    if (!addr || !inet_ntop(sa->sa_family, addr, out, (socklen_t)cap))
+        out[0] = '\0';
+}
+
+/* The first line of `text`, at most cap - 1 bytes, into out. */
+static void first_line(const char *text, char *out, size_t cap)
+{
+    size_t n = strcspn(text ? text : "", "\r\n");
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, text ? text : "", n);
+    out[n] = '\0';
+}
+
+/* A request answered with an error without the core, on any path: counted
+ * as a webhook request (on a webhook path) and logged at warn, within the
+ * listener's limit for such lines. */
+static void record_transport_error(struct request *rq, struct MHD_Connection *c, unsigned status,
+                                   const char *why)
+{
     double secs = seconds_since(&rq->start);
-    kw_metrics_record_review(rq->h->p.metrics, hook, NULL, (int)status, secs);
-    char line[160];
-    snprintf(line, sizeof(line), "%.*s", (int)strcspn(why, "\n"), why);
-    kw_log(KW_LOG_WARN, "request rejected",
-           KW_LS("webhook", hook == KW_HOOK_MUTATE ? "mutate" : "validate"),
-           KW_LI("status", status), KW_LS("error", line), KW_LD("duration_ms", secs * 1e3),
-           KW_LEND);
+    bool webhook = is_webhook(rq->route);
+    if (webhook)
+        kw_metrics_record_review(rq->h->p.metrics, hook_of(rq), NULL, (int)status, secs);
+    unsigned long long suppressed;
+    if (!reject_log_allowed(rq->h, &suppressed))
+        return;
+    char line[160], path[128], remote[INET6_ADDRSTRLEN];
+    first_line(why, line, sizeof(line));
+    first_line(rq->url, path, sizeof(path));
+    client_address(c, remote, sizeof(remote));
+    kw_log(KW_LOG_WARN, "request rejected", KW_LS("listener", listener_name(rq->h)),
+           KW_LS(webhook ? "webhook" : NULL, hook_of(rq) == KW_HOOK_MUTATE ? "mutate" : "validate"),
+           KW_LS("path", path), KW_LS("remoteAddr", remote), KW_LI("status", status),
+           KW_LS("error", line), KW_LD("durationMs", secs * 1e3),
+           KW_LI(suppressed ? "suppressed" : NULL, (long long)suppressed), KW_LEND);
 }
 
 static enum MHD_Result send_canned(struct request *rq, struct MHD_Connection *c, enum canned which)
@@ -459,8 +550,8 @@ static enum MHD_Result send_canned(struct request *rq, struct MHD_Connection *c,
     unsigned status = canned_spec[which].status;
     bool closing = draining(rq->h) || canned_spec[which].closes;
     enum MHD_Result ok = send_response(rq, c, status, rq->h->canned[closing][which]);
-    if (ok == MHD_YES && is_webhook(rq->route))
-        record_transport_error(rq, status, canned_spec[which].body);
+    if (ok == MHD_YES && status >= 400 && !canned_spec[which].probe)
+        record_transport_error(rq, c, status, canned_spec[which].body);
     return ok;
 }
 
@@ -740,7 +831,7 @@ static enum MHD_Result begin_webhook(struct request *rq, struct MHD_Connection *
                                      const char *method)
 {
     rq->in_flight = true;
-    kw_metrics_in_flight_add(rq->h->p.metrics, 1);
+    kw_metrics_in_flight_add(rq->h->p.metrics, hook_of(rq), 1);
     if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
         return send_canned(rq, c, C_METHOD_WEBHOOK);
     if (!is_json_content_type(
@@ -786,7 +877,7 @@ static enum MHD_Result stop_oversized(struct request *rq, struct MHD_Connection 
     free_body(rq);
     if (send_canned(rq, c, C_TOO_LARGE) == MHD_YES)
         return MHD_YES;
-    record_transport_error(rq, 413, "chunked request body over the limit; connection closed");
+    record_transport_error(rq, c, 413, "chunked request body over the limit; connection closed");
     return MHD_NO;
 }
 
@@ -797,55 +888,69 @@ static enum MHD_Result stop_over_budget(struct request *rq, struct MHD_Connectio
     free_body(rq);
     if (send_canned(rq, c, C_BUSY) == MHD_YES)
         return MHD_YES;
-    record_transport_error(rq, 503, "chunked request body over the body budget; connection closed");
+    record_transport_error(rq, c, 503,
+                           "chunked request body over the body budget; connection closed");
     return MHD_NO;
 }
 
-static void join_rules(char *buf, size_t buflen, const enum kw_rule_id *ids, size_t n)
+/* The rule ids as strings for a JSON array (static strings, no copies). */
+static size_t rule_names(const char *names[KW_SUMMARY_RULES], const enum kw_rule_id *ids, size_t n)
 {
-    size_t at = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < n && i < KW_SUMMARY_RULES && at < buflen; i++) {
-        int w = snprintf(buf + at, buflen - at, "%s%s", i ? "," : "", kw_rule_id_string(ids[i]));
-        if (w < 0)
-            break;
-        at += (size_t)w;
-    }
+    size_t k = 0;
+    for (; k < n && k < KW_SUMMARY_RULES; k++)
+        names[k] = kw_rule_id_string(ids[k]);
+    return k;
 }
 
-static void log_review(enum kw_webhook hook, const struct kw_outcome *out, double secs)
+static void log_rejected_review(struct request *rq, struct MHD_Connection *c, const char *webhook,
+                                const struct kw_outcome *out, double secs)
+{
+    unsigned long long suppressed;
+    if (!reject_log_allowed(rq->h, &suppressed))
+        return;
+    char why[200], remote[INET6_ADDRSTRLEN];
+    size_t n = 0; /* the body's first line (it need not end in a NUL) */
+    while (out->body && n < out->body_len && n < sizeof(why) - 1 && out->body[n] != '\n' &&
+           out->body[n] != '\r')
+        n++;
+    memcpy(why, n ? out->body : "", n);
+    why[n] = '\0';
+    client_address(c, remote, sizeof(remote));
+    kw_log(KW_LOG_WARN, "review rejected", KW_LS("webhook", webhook), KW_LS("remoteAddr", remote),
+           KW_LI("status", out->http_status), KW_LS("error", why), KW_LD("durationMs", secs * 1e3),
+           KW_LI(suppressed ? "suppressed" : NULL, (long long)suppressed), KW_LEND);
+}
+
+/* One line per review: who asked (user), for what (group, version,
+ * resource, kind, namespace, name, operation) and the verdict. */
+static void log_review(struct request *rq, struct MHD_Connection *c, enum kw_webhook hook,
+                       const struct kw_outcome *out, double secs)
 {
     const char *webhook = hook == KW_HOOK_MUTATE ? "mutate" : "validate";
     const struct kw_summary *s = &out->summary;
     if (out->http_status != 200 || !s->decoded) {
-        char why[200];
-        size_t n = out->body && out->body_len ? out->body_len : 0;
-        if (n >= sizeof(why))
-            n = sizeof(why) - 1;
-        memcpy(why, n ? out->body : "", n);
-        while (n && (why[n - 1] == '\n' || why[n - 1] == '\r'))
-            n--;
-        why[n] = '\0';
-        kw_log(KW_LOG_WARN, "review rejected", KW_LS("webhook", webhook),
-               KW_LI("status", out->http_status), KW_LS("error", why),
-               KW_LD("duration_ms", secs * 1e3), KW_LEND);
+        log_rejected_review(rq, c, webhook, out, secs);
         return;
     }
-    char denied[512], warned[512];
-    join_rules(denied, sizeof(denied), s->deny_rules, s->ndeny);
-    join_rules(warned, sizeof(warned), s->warn_rules, s->nwarn);
+    if (!kw_log_enabled(KW_LOG_INFO))
+        return;
+    const char *denied[KW_SUMMARY_RULES], *warned[KW_SUMMARY_RULES];
+    size_t ndenied = rule_names(denied, s->deny_rules, s->ndeny);
+    size_t nwarned = rule_names(warned, s->warn_rules, s->nwarn);
     kw_log(KW_LOG_INFO, "review", KW_LS("webhook", webhook), KW_LS("uid", s->uid),
-           KW_LS("kind", s->kind), KW_LS("namespace", s->namespace), KW_LS("name", s->name),
-           KW_LS("operation", s->operation), KW_LB("dryRun", s->dry_run),
-           KW_LB("allowed", s->allowed), KW_LB("patched", s->patched), KW_LS("deniedRules", denied),
-           KW_LS("warningRules", warned), KW_LD("duration_ms", secs * 1e3), KW_LEND);
+           KW_LS("user", s->user), KW_LS("group", s->group), KW_LS("version", s->version),
+           KW_LS("resource", s->resource), KW_LS("kind", s->kind), KW_LS("namespace", s->namespace),
+           KW_LS("name", s->name), KW_LS("operation", s->operation), KW_LB("dryRun", s->dry_run),
+           KW_LB("allowed", s->allowed), KW_LB("patched", s->patched),
+           KW_LA("deniedRules", denied, ndenied), KW_LA("warningRules", warned, nwarned),
+           KW_LD("durationMs", secs * 1e3), KW_LEND);
 }
 
 static enum MHD_Result finish_webhook(struct request *rq, struct MHD_Connection *c)
 {
     if (kw_dynbuf_len(&rq->body) == 0)
         return send_canned(rq, c, C_EMPTY_BODY);
-    enum kw_webhook hook = rq->route == R_MUTATE ? KW_HOOK_MUTATE : KW_HOOK_VALIDATE;
+    enum kw_webhook hook = hook_of(rq);
     struct kw_config_ref *ref;
     const struct kw_config *cfg = kw_config_acquire(rq->h->p.config, &ref);
     /* Everything jansson allocates for this review comes from one arena,
@@ -862,7 +967,7 @@ static enum MHD_Result finish_webhook(struct request *rq, struct MHD_Connection 
 
     double secs = seconds_since(&rq->start);
     kw_metrics_record_review(rq->h->p.metrics, hook, &out.summary, out.http_status, secs);
-    log_review(hook, &out, secs);
+    log_review(rq, c, hook, &out, secs);
 
     char *body = out.body;
     size_t body_len = out.body_len;
@@ -890,6 +995,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_NO; /* the request state could not be allocated: close */
     if (!rq->begun) {
         rq->begun = true;
+        rq->url = url;
         rq->route = route_of(rq->h, url);
         if (rq->h->p.client_ca_pem && !client_allowed(c))
             return send_canned(rq, c, C_FORBIDDEN);
@@ -950,7 +1056,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     struct request *rq = *req_cls;
     if (rq) {
         if (rq->in_flight)
-            kw_metrics_in_flight_add(h->p.metrics, -1);
+            kw_metrics_in_flight_add(h->p.metrics, hook_of(rq), -1);
         free_body(rq);
         free(rq);
         *req_cls = NULL;

@@ -211,6 +211,18 @@ static void put_field(struct line *l, const struct kw_log_field *f)
     case KW_LF_DOUBLE:
         put(l, num, format_double(num, sizeof(num), f->d));
         return;
+    case KW_LF_STRS:
+        put(l, "[", 1);
+        for (long long k = 0; k < f->i && f->list; k++) {
+            if (k)
+                put(l, ",", 1);
+            if (f->list[k])
+                put_string(l, f->list[k]);
+            else
+                put(l, "null", 4);
+        }
+        put(l, "]", 1);
+        return;
     case KW_LF_END:
         return;
     }
@@ -238,6 +250,8 @@ void kw_log(enum kw_log_level level, const char *msg, ...)
         struct kw_log_field f = va_arg(ap, struct kw_log_field);
         if (f.type == KW_LF_END)
             break;
+        if (!f.key)
+            continue; /* a field left out */
         size_t before = l.len;
         put_field(&l, &f);
         if (l.cut) { /* drop the partial field, keep the line valid */

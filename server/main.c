@@ -10,12 +10,13 @@ static int usage(FILE *to)
     fprintf(to, "usage: kopia-webhook <command> [flags]\n"
                 "\n"
                 "commands:\n"
-                "  serve      run the admission webhook server (HTTPS)\n"
-                "  check      validate and default manifests offline (CI, GitOps)\n"
-                "  review     answer one AdmissionReview from standard input\n"
-                "  gen-certs  make a CA and a serving certificate for the webhook\n"
-                "  version    print the version, commit and build date\n"
-                "  help       print this, or 'help <command>' the help of a command\n"
+                "  serve       run the admission webhook server (HTTPS)\n"
+                "  check       validate and default manifests offline (CI, GitOps)\n"
+                "  review      answer one AdmissionReview from standard input\n"
+                "  gen-certs   make a CA and a serving certificate for the webhook\n"
+                "  version     print the version, commit and build date\n"
+                "  help        print this, or 'help <command>' the help of a command\n"
+                "  completion  print a bash completion script ('completion bash')\n"
                 "\n"
                 "Run 'kopia-webhook <command> --help' for the flags of a command.\n");
     return to == stdout ? 0 : 2;
@@ -35,6 +36,8 @@ static command_fn find_command(const char *name)
         return kw_cmd_gen_certs;
     if (strcmp(name, "version") == 0)
         return kw_cmd_version;
+    if (strcmp(name, "completion") == 0)
+        return kw_cmd_completion;
     return NULL;
 }
 

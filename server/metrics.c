@@ -12,6 +12,7 @@
 
 #include "kw/base/kinds.h"
 #include "kw/decision/rules.h"
+#include "kw/server/procstat.h"
 
 typedef atomic_uint_least64_t counter_t;
 
@@ -34,9 +35,11 @@ static const unsigned http_codes[] = {200, 400, 403, 404, 405, 413, 415, 500, 50
 #define NCODES (sizeof(http_codes) / sizeof(http_codes[0]))
 
 /* Latency buckets (seconds): a review takes tens of microseconds to a few
- * milliseconds; the API server's timeout is seconds. */
-static const double buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                 0.025,  0.05,    0.1,    0.25,  0.5,    1.0};
+ * milliseconds, so the small buckets stay fine; the top ones reach past the
+ * webhooks' timeoutSeconds (5 s in the manifests, at most 10 s in Kubernetes),
+ * so that a p99 near the timeout is visible before calls fail. */
+static const double buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                 0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0,  10.0};
 #define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
 
 struct histogram {
@@ -49,7 +52,7 @@ struct kw_metrics {
     counter_t requests[NHOOKS][KW_KIND_COUNT][KW_OP_COUNT][NRESULTS];
     struct histogram duration[NHOOKS];
     counter_t responses[NCODES + 1];
-    atomic_llong in_flight;
+    atomic_llong in_flight[NHOOKS];
     atomic_llong connections;
     counter_t closed[KW_CLOSED_REASONS];
     atomic_llong body_bytes;  /* request body bytes charged to the body budget */
@@ -60,6 +63,9 @@ struct kw_metrics {
      * value outside the list, which the core does not produce. */
     counter_t denials[KW_RULE_COUNT + 1];
     counter_t warnings[KW_RULE_COUNT + 1];
+    /* Unix seconds, for process_start_time_seconds: 0 until the first
+     * scrape reads it, -1 when it cannot be read. */
+    atomic_llong boot_time;
 };
 
 #define RULE_OTHER KW_RULE_COUNT
@@ -142,9 +148,10 @@ void kw_metrics_http_response(struct kw_metrics *m, unsigned code)
     inc(&m->responses[i]);
 }
 
-void kw_metrics_in_flight_add(struct kw_metrics *m, int delta)
+void kw_metrics_in_flight_add(struct kw_metrics *m, enum kw_webhook hook, int delta)
 {
-    atomic_fetch_add_explicit(&m->in_flight, delta, memory_order_relaxed);
+    size_t h = hook == KW_HOOK_MUTATE ? 1 : 0;
+    atomic_fetch_add_explicit(&m->in_flight[h], delta, memory_order_relaxed);
 }
 
 void kw_metrics_connections_add(struct kw_metrics *m, int delta)
@@ -280,9 +287,11 @@ static void render_reloads(FILE *f, const char *name, const char *help, counter_
 static void render_gauges(struct kw_metrics *m, FILE *f)
 {
     put_header(f, "kopia_webhook_in_flight_requests", "gauge",
-               "Webhook requests being handled: headers received, response not yet sent.");
-    fprintf(f, "kopia_webhook_in_flight_requests %lld\n",
-            atomic_load_explicit(&m->in_flight, memory_order_relaxed));
+               "Webhook requests being handled, by webhook: headers received, response not yet "
+               "sent.");
+    for (size_t h = 0; h < NHOOKS; h++)
+        fprintf(f, "kopia_webhook_in_flight_requests{webhook=\"%s\"} %lld\n", hook_names[h],
+                atomic_load_explicit(&m->in_flight[h], memory_order_relaxed));
     put_header(f, "kopia_webhook_open_connections", "gauge",
                "Open client connections on the webhook listener.");
     fprintf(f, "kopia_webhook_open_connections %lld\n",
@@ -308,6 +317,40 @@ static void render_gauges(struct kw_metrics *m, FILE *f)
     fputs("\"} 1\n", f);
 }
 
+static void put_process(FILE *f, bool has, const char *name, const char *type, const char *help,
+                        double value)
+{
+    if (!has)
+        return;
+    put_header(f, name, type, help);
+    fprintf(f, "%s %.15g\n", name, value);
+}
+
+/* The standard process_* families, read now (the scrape path, not a
+ * request's); a figure that cannot be read is left out. */
+static void render_process(struct kw_metrics *m, FILE *f)
+{
+    long long boot = atomic_load_explicit(&m->boot_time, memory_order_relaxed);
+    if (boot == 0) {
+        boot = kw_procstat_boot_time();
+        atomic_store_explicit(&m->boot_time, boot, memory_order_relaxed);
+    }
+    struct kw_proc_metrics p;
+    kw_procstat_read(boot, &p);
+    put_process(f, p.has_cpu, "process_cpu_seconds_total", "counter",
+                "Total user and system CPU time spent in seconds.", p.cpu_seconds);
+    put_process(f, p.has_open_fds, "process_open_fds", "gauge", "Number of open file descriptors.",
+                p.open_fds);
+    put_process(f, p.has_max_fds, "process_max_fds", "gauge",
+                "Maximum number of open file descriptors.", p.max_fds);
+    put_process(f, p.has_memory, "process_virtual_memory_bytes", "gauge",
+                "Virtual memory size in bytes.", p.virtual_bytes);
+    put_process(f, p.has_memory, "process_resident_memory_bytes", "gauge",
+                "Resident memory size in bytes.", p.resident_bytes);
+    put_process(f, p.has_start, "process_start_time_seconds", "gauge",
+                "Start time of the process since unix epoch in seconds.", p.start_time_seconds);
+}
+
 char *kw_metrics_render(struct kw_metrics *m, size_t *len)
 {
     char *text = NULL;
@@ -329,6 +372,7 @@ char *kw_metrics_render(struct kw_metrics *m, size_t *len)
                    "Attempts to reload the configuration file (SIGHUP), by result.",
                    m->config_reloads);
     render_gauges(m, f);
+    render_process(m, f);
     bool failed = ferror(f) != 0;
     if (fclose(f) != 0 || failed) {
         free(text);

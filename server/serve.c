@@ -105,8 +105,8 @@ static int start_listener(struct server *s, bool webhooks, const char *flag, con
         return -1;
     kw_log(KW_LOG_INFO, "listening", KW_LS("listener", webhooks ? "webhook" : "health"),
            KW_LS("address", where), KW_LS("scheme", webhooks ? "https" : "http"),
-           KW_LI("threads", p.threads), KW_LI("max_connections", p.max_connections),
-           KW_LI("max_connections_per_address", kw_http_per_address_limit(&p)), KW_LEND);
+           KW_LI("threads", p.threads), KW_LI("maxConnections", p.max_connections),
+           KW_LI("maxConnectionsPerAddress", kw_http_per_address_limit(&p)), KW_LEND);
     return 0;
 }
 
@@ -293,7 +293,7 @@ static void run_until_signal(struct server *s)
             int sig = read_signals(s);
             if (sig) {
                 kw_log(KW_LOG_INFO, "shutting down: draining", KW_LS("signal", strsignal(sig)),
-                       KW_LI("drain_seconds", s->o->drain_s), KW_LEND);
+                       KW_LI("drainSeconds", s->o->drain_s), KW_LEND);
                 return;
             }
         }

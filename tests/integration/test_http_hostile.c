@@ -326,7 +326,7 @@ Test(http_hostile, slowloris_headers_are_cut_at_the_request_timeout)
     /* And the log says so (at the latest when the server stops). */
     kwt_server_stop(&srv);
     cr_expect(kwt_log_contains(&srv, "\"msg\":\"connections closed by the server\""));
-    cr_expect(kwt_log_contains(&srv, "\"past_deadline\":4,"), "the log does not count 4 cut");
+    cr_expect(kwt_log_contains(&srv, "\"pastDeadline\":4,"), "the log does not count 4 cut");
     for (int i = 0; i < SLOW_CONNS; i++)
         kwt_tls_close(&t[i]);
 }
@@ -451,8 +451,7 @@ Test(http_hostile, two_thousand_hostile_connections_do_not_delay_a_legitimate_cl
     start(args);
     /* The defaults of a 128 MiB pod: a cap of 2,150 (soft limit 2,083, so
      * 2,000 are held), half of it per address. */
-    cr_expect(
-        kwt_log_contains(&srv, "\"max_connections\":2150,\"max_connections_per_address\":1075"));
+    cr_expect(kwt_log_contains(&srv, "\"maxConnections\":2150,\"maxConnectionsPerAddress\":1075"));
     const int per_kind = kwt_time_scale() > 1 ? 10 : 500;
     raise_fd_limit((rlim_t)(per_kind * KINDS + 64));
     static struct hostile conns[KINDS][500];
@@ -580,7 +579,7 @@ Test(http_hostile, one_address_cannot_open_more_than_its_limit)
     enum { LIMIT = 8 };
     const char *args[] = {"--max-connections-per-address", "8", "--request-timeout", "60", NULL};
     start(args);
-    cr_expect(kwt_log_contains(&srv, "\"max_connections_per_address\":8"));
+    cr_expect(kwt_log_contains(&srv, "\"maxConnectionsPerAddress\":8"));
     int held[LIMIT];
     for (int i = 0; i < LIMIT; i++)
         cr_assert_geq(held[i] = tcp_from("127.0.0.5", srv.port), 0);
@@ -633,7 +632,7 @@ Test(http_hostile, near_the_cap_idle_connections_are_closed_first)
                           "120",
                           NULL};
     start(args);
-    cr_expect(kwt_log_contains(&srv, "\"max_connections\":10,"));
+    cr_expect(kwt_log_contains(&srv, "\"maxConnections\":10,"));
     /* Oldest first: one slow request, one silent connection, seven idle. */
     struct hostile slow0, silent, idle[7];
     cr_assert_eq(open_hostile(&slow0, SLOW_HEADERS, "127.0.0.7"), 0);

@@ -2,6 +2,7 @@
  * after a known sequence of requests, the SIGTERM drain under load, and
  * start-up errors. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "kwtest.h"
 
@@ -122,6 +124,8 @@ Test(http_ops, metrics_count_a_known_sequence_exactly)
     cr_expect_eq(M("kopia_webhook_request_duration_seconds_count", "webhook=mutate"), 1);
     double le1 = M("kopia_webhook_request_duration_seconds_bucket", "webhook=validate", "le=1");
     cr_expect_eq(le1, 6, "every review well under a second");
+    cr_expect_eq(M("kopia_webhook_request_duration_seconds_bucket", "webhook=validate", "le=10"),
+                 6);
     cr_expect(M("kopia_webhook_request_duration_seconds_sum", "webhook=validate") > 0);
 
     const char *codes = "kopia_webhook_http_responses_total";
@@ -133,7 +137,8 @@ Test(http_ops, metrics_count_a_known_sequence_exactly)
     cr_expect_eq(M(codes, "code=413"), 0);
 
     cr_expect_eq(M("kopia_webhook_denials_total", "rule=mover-required"), 1);
-    cr_expect_eq(M("kopia_webhook_in_flight_requests"), 0);
+    cr_expect_eq(M("kopia_webhook_in_flight_requests", "webhook=validate"), 0);
+    cr_expect_eq(M("kopia_webhook_in_flight_requests", "webhook=mutate"), 0);
     cr_expect_eq(M("kopia_webhook_build_info", "version=" KW_VERSION), 1);
     cr_expect_eq(M("kopia_webhook_tls_reloads_total", "result=success"), 0);
     kwt_metrics_free(&m);
@@ -152,12 +157,21 @@ Test(http_ops, metrics_text_has_help_and_type_for_every_family)
     char ct[128];
     kwt_header(&r, "Content-Type", ct, sizeof(ct));
     cr_expect_str_eq(ct, "text/plain; version=0.0.4; charset=utf-8");
-    const char *families[] = {
-        "kopia_webhook_requests_total",     "kopia_webhook_request_duration_seconds",
-        "kopia_webhook_in_flight_requests", "kopia_webhook_http_responses_total",
-        "kopia_webhook_denials_total",      "kopia_webhook_warnings_total",
-        "kopia_webhook_tls_reloads_total",  "kopia_webhook_certificate_expiry_timestamp_seconds",
-        "kopia_webhook_build_info"};
+    const char *families[] = {"kopia_webhook_requests_total",
+                              "kopia_webhook_request_duration_seconds",
+                              "kopia_webhook_in_flight_requests",
+                              "kopia_webhook_http_responses_total",
+                              "kopia_webhook_denials_total",
+                              "kopia_webhook_warnings_total",
+                              "kopia_webhook_tls_reloads_total",
+                              "kopia_webhook_certificate_expiry_timestamp_seconds",
+                              "kopia_webhook_build_info",
+                              "process_cpu_seconds_total",
+                              "process_open_fds",
+                              "process_max_fds",
+                              "process_virtual_memory_bytes",
+                              "process_resident_memory_bytes",
+                              "process_start_time_seconds"};
     for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
         char help[160], type[160];
         snprintf(help, sizeof(help), "# HELP %s ", families[i]);
@@ -166,6 +180,109 @@ Test(http_ops, metrics_text_has_help_and_type_for_every_family)
         cr_expect(strstr(r.body, type), "no TYPE for %s", families[i]);
     }
     kwt_response_free(&r);
+    curl_easy_cleanup(c);
+}
+
+/* The process_* families describe the server process itself: its memory
+ * (the pod's limit is 128 MiB), descriptors (one per connection) and start. */
+Test(http_ops, process_metrics_are_the_servers_own)
+{
+    struct kwt_metrics m;
+    char err[256];
+    cr_assert_eq(kwt_scrape(&srv, &m, err, sizeof(err)), 0, "%s", err);
+    double rss = M("process_resident_memory_bytes"), fds = M("process_open_fds");
+    double start = M("process_start_time_seconds"), max = M("process_max_fds");
+    kwt_metrics_free(&m);
+    cr_expect(rss > 1024 * 1024 && rss < 128.0 * 1024 * 1024, "rss %f", rss);
+    double now = (double)time(NULL);
+    cr_expect(start > now - 120 && start <= now + 1, "start %f, now %f", start, now);
+    cr_expect(fds >= 4 && fds <= max, "open fds %f, max %f", fds, max);
+    /* Ten more connections, held open: ten more descriptors in the server. */
+    int conns[10];
+    for (int i = 0; i < 10; i++)
+        cr_assert_geq(conns[i] = kwt_tcp_connect(srv.port), 0);
+    long long deadline = kwt_now_ms() + 5000LL * kwt_time_scale();
+    double now_fds = 0;
+    do {
+        kwt_sleep_ms(20);
+        cr_assert_eq(kwt_scrape(&srv, &m, err, sizeof(err)), 0, "%s", err);
+        now_fds = M("process_open_fds");
+        kwt_metrics_free(&m);
+    } while (now_fds < fds + 10 && kwt_now_ms() < deadline);
+    cr_expect_geq(now_fds, fds + 10, "open fds %f, before %f", now_fds, fds);
+    for (int i = 0; i < 10; i++)
+        close(conns[i]);
+}
+
+/* Adds up the server log's lines about rejected requests on `listener`:
+ * the lines written, and the lines they say the rate limit left out. */
+static void count_rejections(const char *listener, const char *path, int *written,
+                             long long *suppressed)
+{
+    *written = 0;
+    *suppressed = 0;
+    FILE *f = fopen(srv.log, "r");
+    cr_assert_not_null(f);
+    char line[16384];
+    while (fgets(line, sizeof(line), f)) {
+        json_t *j = json_loads(line, 0, NULL);
+        if (!j)
+            continue;
+        const char *msg = json_string_value(json_object_get(j, "msg"));
+        const char *l = json_string_value(json_object_get(j, "listener"));
+        const char *p = json_string_value(json_object_get(j, "path"));
+        long long n = json_integer_value(json_object_get(j, "suppressed"));
+        if (msg && l && strcmp(l, listener) == 0) {
+            if (strcmp(msg, "request rejected") == 0 && p && strcmp(p, path) == 0) {
+                (*written)++;
+                *suppressed += n;
+            } else if (strcmp(msg, "rejected requests not logged (rate limit)") == 0) {
+                *suppressed += n;
+            }
+        }
+        json_decref(j);
+    }
+    fclose(f);
+}
+
+/* Every transport error is logged, on either listener and any path (not
+ * only the webhook paths), and a client repeating one cannot flood the log:
+ * past a burst the lines are limited, and the next line written says how
+ * many were left out, so every rejection is accounted for. */
+Test(http_ops, transport_errors_are_logged_on_every_path_within_a_limit)
+{
+    CURL *c = kwt_curl(&srv);
+    cr_expect_eq(get_status(c, false, "/nope", NULL, 0), 404);
+    cr_expect(kwt_log_contains(&srv, "\"msg\":\"request rejected\",\"listener\":\"health\","
+                                     "\"path\":\"/nope\",\"remoteAddr\":\"127.0.0.1\","
+                                     "\"status\":404,\"error\":\"not found: the webhook paths "
+                                     "are /validate and /mutate\",\"durationMs\":"));
+    cr_expect_eq(get_status(c, true, "/nope-tls", NULL, 0), 404);
+    cr_expect(kwt_log_contains(&srv, "\"listener\":\"webhook\",\"path\":\"/nope-tls\","));
+    struct kwt_response r;
+    cr_assert_eq(kwt_request(c, &srv, "DELETE", "/healthz", &r), CURLE_OK);
+    cr_expect_eq(r.status, 405);
+    kwt_response_free(&r);
+    cr_expect(kwt_log_contains(&srv, "\"path\":\"/healthz\",\"remoteAddr\":\"127.0.0.1\","
+                                     "\"status\":405,"));
+    /* Probes are not transport errors, whatever their answer. */
+    cr_expect(!kwt_log_contains(&srv, "\"path\":\"/readyz\""));
+
+    const int flood = 300;
+    for (int i = 0; i < flood; i++)
+        cr_assert_eq(get_status(c, false, "/flood", NULL, 0), 404);
+    int written;
+    long long suppressed;
+    count_rejections("health", "/flood", &written, &suppressed);
+    cr_expect_lt(written, flood, "%d lines for %d rejections: no limit", written, flood);
+    cr_expect_geq(written, 45, "the burst is written: %d lines", written);
+    /* After a pause the next one is written and carries the count. */
+    kwt_sleep_ms(300);
+    cr_assert_eq(get_status(c, false, "/flood", NULL, 0), 404);
+    count_rejections("health", "/flood", &written, &suppressed);
+    cr_expect_eq(written + suppressed, flood + 1, "%d written + %lld left out", written,
+                 suppressed);
+    cr_expect_gt(suppressed, 0);
     curl_easy_cleanup(c);
 }
 

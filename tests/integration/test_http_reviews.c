@@ -127,6 +127,13 @@ Test(http_reviews, malformed_reviews_are_400)
                   "\"ConfigMap\"},\"operation\":\"CREATE\"}}",
                   400, NULL);
     expect_status("/validate", "application/json", "", 400, "empty body");
+    /* Each is logged with the client and the reason's one line. */
+    cr_expect(kwt_log_contains(&srv, "\"msg\":\"review rejected\",\"webhook\":\"validate\","
+                                     "\"remoteAddr\":\"127.0.0.1\",\"status\":400,"
+                                     "\"error\":\"request body is not valid JSON: line 1, "));
+    cr_expect(kwt_log_contains(&srv, "\"msg\":\"review rejected\",\"webhook\":\"mutate\","
+                                     "\"remoteAddr\":\"127.0.0.1\",\"status\":400,"
+                                     "\"error\":\"request.uid is required\",\"durationMs\":"));
 }
 
 Test(http_reviews, wrong_content_type_is_415)
@@ -136,9 +143,11 @@ Test(http_reviews, wrong_content_type_is_415)
     expect_status("/validate", "application/jsonx", body, 415, NULL);
     expect_status("/mutate", NULL, body, 415, NULL);
     free(body);
-    cr_expect(kwt_log_contains(&srv, "\"msg\":\"request rejected\",\"webhook\":\"validate\","
-                                     "\"status\":415,\"error\":\"unsupported media type: the "
-                                     "body must be application/json\",\"duration_ms\":"));
+    cr_expect(kwt_log_contains(&srv, "\"msg\":\"request rejected\",\"listener\":\"webhook\","
+                                     "\"webhook\":\"validate\",\"path\":\"/validate\","
+                                     "\"remoteAddr\":\"127.0.0.1\",\"status\":415,"
+                                     "\"error\":\"unsupported media type: the "
+                                     "body must be application/json\",\"durationMs\":"));
 }
 
 Test(http_reviews, wrong_method_is_405_with_allow)
@@ -321,10 +330,13 @@ Test(http_reviews, each_review_is_one_json_log_line_without_object_contents)
     json_decref(j);
     /* The review line is written before the response is sent. */
     cr_expect(kwt_log_contains(&srv, "\"msg\":\"review\",\"webhook\":\"validate\","
-                                     "\"uid\":\"uid-log-1\",\"kind\":\"ReplicationSource\","
+                                     "\"uid\":\"uid-log-1\",\"user\":\"u\","
+                                     "\"group\":\"volsync.backube\",\"version\":\"v1alpha1\","
+                                     "\"resource\":\"x\",\"kind\":\"ReplicationSource\","
                                      "\"namespace\":\"team-a\",\"name\":\"obj\","
                                      "\"operation\":\"CREATE\",\"dryRun\":false,"
                                      "\"allowed\":false"));
-    cr_expect(kwt_log_contains(&srv, "\"deniedRules\":\"mover-required\""));
+    cr_expect(kwt_log_contains(&srv, "\"deniedRules\":[\"mover-required\"],"
+                                     "\"warningRules\":[],\"durationMs\":"));
     cr_expect(!kwt_log_contains(&srv, "sourcePVC"), "object contents in the log");
 }

@@ -12,7 +12,7 @@ fails=0 passes=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 pass() { passes=$((passes + 1)); }
 
-for cmd in serve check review gen-certs version; do
+for cmd in serve check review gen-certs version completion; do
   "$bin" "$cmd" --help >"$tmp/help" 2>"$tmp/err"; rc=$?
   [ $rc -eq 0 ] && pass || fail "$cmd --help: exit $rc"
   [ -s "$tmp/help" ] && [ ! -s "$tmp/err" ] && pass || fail "$cmd --help: not on stdout alone"

@@ -3,8 +3,12 @@
 # checks the fields that decide how the cluster calls the webhook, with a real
 # YAML parser (PyYAML): webhook rules, selectors (evaluated, not just read),
 # failure policy, timeouts, the Deployment's availability and security
-# settings, the Service/NetworkPolicy/PDB wiring, and the certificate plumbing
-# of the cert-manager and gen-certs overlays.
+# settings, the Service/NetworkPolicy/PDB wiring, the certificate plumbing
+# of the cert-manager, gen-certs and gen-certs-rotating overlays, the
+# renewal CronJob of the last (its RBAC exactly, command, schedule, security
+# context, labels and network policy), and that who may scrape port 8080 is
+# set in one place (manifests/components/metrics-source). The monitoring
+# overlay's rules are checked by test_monitoring.sh.
 # Environment: KW_SOURCE_DIR (repository). Exit 0 pass, 1 fail, 77 skipped
 # (kubectl, python3 or PyYAML missing).
 set -uo pipefail
@@ -60,12 +64,17 @@ PYTHON
 # An image no registry serves must stop the install before anything reaches
 # the cluster: the overlays refuse to render until the image names a
 # repository path and a tag or digest.
-for overlay in cert-manager gen-certs; do
+rot="$work/manifests/overlays/gen-certs-rotating"
+printf -- '-----BEGIN CERTIFICATE-----\nY2E=\n-----END CERTIFICATE-----\n' >"$rot/ca.crt"
+printf -- '-----BEGIN PRIVATE KEY-----\nY2Eta2V5\n-----END PRIVATE KEY-----\n' >"$rot/ca.key"
+printf -- '-----BEGIN CERTIFICATE-----\nc2VydmluZw==\n-----END CERTIFICATE-----\n' >"$rot/tls.crt"
+printf -- '-----BEGIN PRIVATE KEY-----\na2V5\n-----END PRIVATE KEY-----\n' >"$rot/tls.key"
+for overlay in cert-manager gen-certs gen-certs-rotating; do
     if kubectl kustomize "$work/manifests/overlays/$overlay" >/dev/null 2>"$work/err"; then
         echo "FAIL: overlays/$overlay renders with the image unset" >&2
         exit 1
     fi
-    if [ "$overlay" = cert-manager ] && ! grep -q 'options.index 1 is out of bounds for value kopia-webhook' "$work/err"; then
+    if [ "$overlay" != gen-certs ] && ! grep -q 'options.index 1 is out of bounds for value kopia-webhook' "$work/err"; then
         echo "FAIL: overlays/$overlay: unexpected refusal:" >&2
         cat "$work/err" >&2
         exit 1
@@ -89,6 +98,7 @@ done
 IMAGE=registry.example/team/kopia-webhook:1.2.3
 set_image cert-manager "$IMAGE"
 set_image gen-certs "$IMAGE"
+set_image gen-certs-rotating "$IMAGE"
 render "$work/manifests/overlays/cert-manager" "$work/cert-manager.yaml"
 
 # The gen-certs overlay needs the files gen-certs writes; without them it must
@@ -104,14 +114,33 @@ printf -- '-----BEGIN CERTIFICATE-----\nc2VydmluZw==\n-----END CERTIFICATE-----\
 printf -- '-----BEGIN PRIVATE KEY-----\na2V5\n-----END PRIVATE KEY-----\n' >"$work/manifests/overlays/gen-certs/tls.key"
 render "$work/manifests/overlays/gen-certs" "$work/gen-certs.yaml"
 
-"$python" - "$work" "$IMAGE" <<'PYTHON'
+# The rotating overlay needs the CA key too (it goes into Secret
+# kopia-webhook-ca); without it, or without the others, it must refuse.
+mv "$rot/ca.key" "$work/ca.key"
+if kubectl kustomize "$rot" >/dev/null 2>&1; then
+    echo "FAIL: overlays/gen-certs-rotating renders without ca.key" >&2
+    exit 1
+fi
+mv "$work/ca.key" "$rot/ca.key"
+render "$rot" "$work/gen-certs-rotating.yaml"
+
+# Who may scrape port 8080 is said in one place, the metrics-source
+# component: naming another namespace there changes the rendered policy of
+# the base and of every overlay.
+sed -i 's/kubernetes.io\/metadata.name: monitoring$/kubernetes.io\/metadata.name: observability/' \
+    "$work/manifests/components/metrics-source/kustomization.yaml"
+render "$work/manifests/base" "$work/base-edited.yaml"
+render "$work/manifests/overlays/cert-manager" "$work/cert-manager-edited.yaml"
+render "$work/manifests/overlays/gen-certs" "$work/gen-certs-edited.yaml"
+
+"$python" - "$work" "$IMAGE" "$src" <<'PYTHON'
 import base64
 import binascii
 import sys
 
 import yaml
 
-work, image = sys.argv[1], sys.argv[2]
+work, image, src = sys.argv[1], sys.argv[2], sys.argv[3]
 NS = "kopia-webhook"
 NAME = "kopia-webhook"
 POLICY_LABEL = "kopia.volsync.backube/policy"
@@ -148,6 +177,12 @@ def by_kind(docs, kind):
 def one(docs, kind, ctx):
     found = by_kind(docs, kind)
     check(len(found) == 1, f"{ctx}: expected one {kind}, found {len(found)}")
+    return found[0] if found else {}
+
+
+def named(docs, kind, name, ctx):
+    found = [d for d in by_kind(docs, kind) if d["metadata"]["name"] == name]
+    check(len(found) == 1, f"{ctx}: expected one {kind} named {name}, found {len(found)}")
     return found[0] if found else {}
 
 
@@ -316,7 +351,7 @@ def check_deployment(docs, ctx, timeouts, want_image):
     check(pod.get("automountServiceAccountToken") is False, f"{ctx}: pod mounts a token")
     check(pod.get("priorityClassName") == "system-cluster-critical",
           f"{ctx}: priorityClassName {pod.get('priorityClassName')} (the webhook fails closed)")
-    sa = one(docs, "ServiceAccount", ctx)
+    sa = named(docs, "ServiceAccount", NAME, ctx)
     check(sa.get("automountServiceAccountToken") is False, f"{ctx}: ServiceAccount mounts a token")
     check(pod.get("serviceAccountName") == sa.get("metadata", {}).get("name"),
           f"{ctx}: pod does not use the ServiceAccount")
@@ -407,7 +442,7 @@ def check_service_pdb_netpol(docs, ctx, container, pod_labels):
     check(ps.get("maxUnavailable") == 1 or ps.get("minAvailable") == 2,
           f"{ctx}: PDB is neither maxUnavailable 1 nor minAvailable 2")
 
-    np = one(docs, "NetworkPolicy", ctx)
+    np = named(docs, "NetworkPolicy", NAME, ctx)
     nps = np.get("spec", {})
     check(selector_matches(nps.get("podSelector", {}), pod_labels), f"{ctx}: NetworkPolicy pods")
     check("Ingress" in nps.get("policyTypes", []), f"{ctx}: NetworkPolicy does not limit ingress")
@@ -431,7 +466,7 @@ def check_common(docs, ctx, want_image=None):
     mwc, vwc = check_webhook_configurations(docs, ctx, svc, timeouts)
     dep, container, pod_labels = check_deployment(docs, ctx, timeouts, want_image or image)
     check_service_pdb_netpol(docs, ctx, container, pod_labels)
-    return mwc, vwc
+    return mwc, vwc, dep
 
 
 def ca_bundles(cfg):
@@ -450,14 +485,14 @@ def is_base64(s):
 # base on its own fails at the webhook configurations.
 base = load("base")
 # The base's image is bare on purpose (the overlays refuse it).
-mwc, vwc = check_common(base, "base", "kopia-webhook")
+mwc, vwc, _ = check_common(base, "base", "kopia-webhook")
 for b in ca_bundles(mwc) + ca_bundles(vwc):
     check(isinstance(b, str) and not is_base64(b),
           f"base: caBundle placeholder {b!r} would be accepted by the API server")
 
 # cert-manager overlay: CA chain, serving certificate, CA injection.
 cm = load("cert-manager")
-mwc, vwc = check_common(cm, "cert-manager")
+mwc, vwc, _ = check_common(cm, "cert-manager")
 issuers = {d["metadata"]["name"]: d.get("spec", {}) for d in by_kind(cm, "Issuer")}
 certs = {d["metadata"]["name"]: d for d in by_kind(cm, "Certificate")}
 check(any("selfSigned" in s for s in issuers.values()), "cert-manager: no self-signed Issuer")
@@ -490,7 +525,7 @@ if check(len(serving) == 1, "cert-manager: no Certificate writes Secret kopia-we
 
 # gen-certs overlay: the Secret from the generated files, the CA as caBundle.
 gc = load("gen-certs")
-mwc, vwc = check_common(gc, "gen-certs")
+mwc, vwc, _ = check_common(gc, "gen-certs")
 secrets = [d for d in by_kind(gc, "Secret") if d["metadata"]["name"] == "kopia-webhook-tls"]
 if check(len(secrets) == 1, "gen-certs: no Secret named exactly kopia-webhook-tls"):
     sec = secrets[0]
@@ -506,11 +541,153 @@ if check(len(secrets) == 1, "gen-certs: no Secret named exactly kopia-webhook-tl
         check(got == [want] * len(cfg.get("webhooks", [])),
               f"gen-certs: {cfg.get('kind')} caBundle is not the base64 of ca.crt")
 
+# The metrics source: the base's own NetworkPolicy file opens nothing on
+# 8080 (the component's rule is the only one), and editing the component
+# moves every rendering.
+def scrape_sources(docs):
+    np = [d for d in docs if d.get("kind") == "NetworkPolicy"]
+    rules = np[0].get("spec", {}).get("ingress", []) if np else []
+    return [peer for r in rules if 8080 in [p.get("port") for p in r.get("ports", [])]
+            for peer in (r.get("from") or [{}])]
+
+
+with open(f"{src}/manifests/base/networkpolicy.yaml") as f:
+    check(scrape_sources([yaml.safe_load(f)]) == [],
+          "base/networkpolicy.yaml opens 8080 itself: the metrics source must live in one place")
+for name in ("base", "cert-manager", "gen-certs"):
+    want = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+    check(scrape_sources(load(name)) == [want],
+          f"{name}: 8080 is not open to namespace monitoring alone: {scrape_sources(load(name))}")
+    edited = scrape_sources(load(f"{name}-edited"))
+    check(len(edited) == 1 and selector_matches(edited[0].get("namespaceSelector", {}),
+                                                ns_labels("observability"))
+          and not selector_matches(edited[0].get("namespaceSelector", {}), ns_labels("monitoring")),
+          f"{name}: editing components/metrics-source did not move the scrape source: {edited}")
+
+# gen-certs-rotating overlay: the gen-certs Secret and caBundle, the CA
+# Secret, and the renewal CronJob with least-privilege RBAC.
+RENEW = "kopia-webhook-cert-renewal"
+rot = load("gen-certs-rotating")
+mwc, vwc, dep = check_common(rot, "gen-certs-rotating")
+ctx = "gen-certs-rotating"
+rdir = f"{work}/manifests/overlays/gen-certs-rotating"
+tls = named(rot, "Secret", "kopia-webhook-tls", ctx)
+ca = named(rot, "Secret", "kopia-webhook-ca", ctx)
+check(tls.get("type") == "kubernetes.io/tls", f"{ctx}: Secret type {tls.get('type')}")
+check(sorted(tls.get("data", {})) == ["ca.crt", "tls.crt", "tls.key"],
+      f"{ctx}: kopia-webhook-tls keys {sorted(tls.get('data', {}))}")
+check(sorted(ca.get("data", {})) == ["ca.crt", "ca.key"],
+      f"{ctx}: kopia-webhook-ca keys {sorted(ca.get('data', {}))}")
+def b64file(name):
+    with open(f"{rdir}/{name}", "rb") as f:
+        return base64.b64encode(f.read()).decode()
+check("".join(ca.get("data", {}).get("ca.key", "").split()) == b64file("ca.key"),
+      f"{ctx}: kopia-webhook-ca ca.key is not the file ca.key")
+check("".join(tls.get("data", {}).get("ca.crt", "").split())
+      == "".join(ca.get("data", {}).get("ca.crt", "").split()) == b64file("ca.crt"),
+      f"{ctx}: the two Secrets' ca.crt differ or are not the file ca.crt")
+for cfg in (mwc, vwc):
+    got = ["".join(b.split()) if isinstance(b, str) else b for b in ca_bundles(cfg)]
+    check(got == [b64file("ca.crt")] * len(cfg.get("webhooks", [])),
+          f"{ctx}: {cfg.get('kind')} caBundle is not the base64 of ca.crt")
+
+# RBAC: exactly get on the CA Secret and get/update on the serving Secret,
+# by name, in the namespace, for the renewal ServiceAccount only.
+check(not by_kind(rot, "ClusterRole") and not by_kind(rot, "ClusterRoleBinding"),
+      f"{ctx}: cluster-wide RBAC")
+roles, bindings = by_kind(rot, "Role"), by_kind(rot, "RoleBinding")
+check(len(roles) == 1 and len(bindings) == 1, f"{ctx}: expected one Role and one RoleBinding")
+def norm_rules(rules):
+    out = set()
+    for r in rules:
+        for g in r.get("apiGroups", []):
+            for res in r.get("resources", []):
+                for n in r.get("resourceNames", ["*ANY*"]):
+                    for v in r.get("verbs", []):
+                        out.add((g, res, n, v))
+    return out
+if roles:
+    want = {("", "secrets", "kopia-webhook-ca", "get"), ("", "secrets", "kopia-webhook-tls", "get"),
+            ("", "secrets", "kopia-webhook-tls", "update")}
+    got = norm_rules(roles[0].get("rules", []))
+    check(got == want, f"{ctx}: Role grants {sorted(got)}, want exactly {sorted(want)}")
+    check(all(r.get("resourceNames") for r in roles[0].get("rules", [])),
+          f"{ctx}: a Role rule without resourceNames")
+if roles and bindings:
+    b = bindings[0]
+    check(b.get("roleRef") == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                               "name": roles[0]["metadata"]["name"]},
+          f"{ctx}: RoleBinding roleRef {b.get('roleRef')}")
+    check(b.get("subjects") == [{"kind": "ServiceAccount", "name": RENEW, "namespace": NS}],
+          f"{ctx}: RoleBinding subjects {b.get('subjects')}")
+rsa = named(rot, "ServiceAccount", RENEW, ctx)
+check(rsa.get("automountServiceAccountToken") is False,
+      f"{ctx}: {RENEW} ServiceAccount mounts a token into every pod")
+
+# The CronJob.
+cj = named(rot, "CronJob", RENEW, ctx)
+cjs = cj.get("spec", {})
+fields = str(cjs.get("schedule", "")).split()
+check(len(fields) == 5 and fields[0].isdigit() and fields[1].isdigit() and fields[2:] == ["*"] * 3,
+      f"{ctx}: schedule {cjs.get('schedule')!r} is not once a day")
+check(cjs.get("concurrencyPolicy") == "Forbid", f"{ctx}: concurrencyPolicy {cjs.get('concurrencyPolicy')}")
+for k in ("successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
+    check(isinstance(cjs.get(k), int) and 1 <= cjs[k] <= 5, f"{ctx}: {k} {cjs.get(k)}")
+job = cjs.get("jobTemplate", {}).get("spec", {})
+check(isinstance(job.get("backoffLimit"), int) and job["backoffLimit"] <= 6,
+      f"{ctx}: backoffLimit {job.get('backoffLimit')}")
+check(isinstance(job.get("activeDeadlineSeconds"), int), f"{ctx}: no activeDeadlineSeconds")
+tmpl = job.get("template", {})
+jpod = tmpl.get("spec", {})
+jlabels = tmpl.get("metadata", {}).get("labels", {})
+check(jpod.get("restartPolicy") in ("Never", "OnFailure"), f"{ctx}: restartPolicy")
+check(jpod.get("serviceAccountName") == RENEW, f"{ctx}: job serviceAccountName {jpod.get('serviceAccountName')}")
+check(jpod.get("automountServiceAccountToken") is True, f"{ctx}: the job gets no token")
+dpod = dep.get("spec", {}).get("template", {}).get("spec", {})
+dcont = (dpod.get("containers") or [{}])[0]
+psc = dict(dpod.get("securityContext", {}))
+psc.pop("fsGroup", None)  # the job mounts no volume
+check(jpod.get("securityContext") == psc,
+      f"{ctx}: job pod securityContext {jpod.get('securityContext')} differs from the Deployment's {psc}")
+jconts = jpod.get("containers", [])
+check(len(jconts) == 1, f"{ctx}: expected one job container")
+jc = jconts[0] if jconts else {}
+check(jc.get("image") == image, f"{ctx}: job image {jc.get('image')}, want {image}")
+check(jc.get("securityContext") == dcont.get("securityContext"),
+      f"{ctx}: job container securityContext differs from the Deployment's")
+want_args = ["gen-certs", "--renew", "--service", NAME, "--namespace", NS,
+             "--secret", "kopia-webhook-tls", "--ca-secret", "kopia-webhook-ca",
+             "--renew-before", "30", "--days", "365"]
+check(jc.get("args") == want_args and not jc.get("command"),
+      f"{ctx}: job args {jc.get('args')}, want {want_args}")
+jres = jc.get("resources", {})
+check("cpu" in jres.get("requests", {}) and "memory" in jres.get("requests", {})
+      and "memory" in jres.get("limits", {}), f"{ctx}: job resources {jres}")
+check(not jc.get("volumeMounts") and not jpod.get("volumes"), f"{ctx}: the job mounts volumes")
+# Its pods are not the webhook's: no Service, PDB, Deployment or webhook
+# NetworkPolicy selects them; their own policy opens egress to the API server.
+wnp = named(rot, "NetworkPolicy", NAME, ctx)
+for kind, sel in (("Service", {"matchLabels": named(rot, "Service", NAME, ctx).get("spec", {}).get("selector", {})}),
+                  ("PodDisruptionBudget", one(rot, "PodDisruptionBudget", ctx).get("spec", {}).get("selector", {})),
+                  ("Deployment", dep.get("spec", {}).get("selector", {})),
+                  ("NetworkPolicy", wnp.get("spec", {}).get("podSelector", {}))):
+    check(not selector_matches(sel, jlabels), f"{ctx}: the {kind} {NAME} selects the renewal pods")
+rnp = named(rot, "NetworkPolicy", RENEW, ctx)
+rs = rnp.get("spec", {})
+check(selector_matches(rs.get("podSelector", {}), jlabels), f"{ctx}: {RENEW} NetworkPolicy does not select the job pods")
+check(not selector_matches(rs.get("podSelector", {}), dep.get("spec", {}).get("template", {}).get("metadata", {}).get("labels", {})),
+      f"{ctx}: {RENEW} NetworkPolicy selects the webhook pods")
+check(sorted(rs.get("policyTypes", [])) == ["Egress", "Ingress"] and not rs.get("ingress"),
+      f"{ctx}: {RENEW} NetworkPolicy must deny ingress and limit egress")
+eports = sorted(p.get("port") for r in rs.get("egress", []) for p in r.get("ports", []))
+check(eports == [443, 6443] and all(r.get("ports") for r in rs.get("egress", [])),
+      f"{ctx}: {RENEW} egress ports {eports}, want the API server's 443 and 6443 only")
+
 for f in failures:
     print(f"FAIL: {f}", file=sys.stderr)
 if failures:
     sys.exit(1)
-print("ok: base, overlays/cert-manager and overlays/gen-certs render and check out")
+print("ok: base, overlays/cert-manager, overlays/gen-certs and overlays/gen-certs-rotating render and check out")
 PYTHON
 [ $? -eq 0 ] || exit 1
 
@@ -544,10 +721,13 @@ if ! cmp -s "$tools/package-lock.json" "$cache/package-lock.json" || [ ! -d "$ca
     fi
 fi
 validate() { NODE_PATH=$cache/node_modules node "$tools/validate.js" "$@"; }
+# The monitoring overlay too (tests/scripts/test_monitoring.sh checks what
+# its rules mean): its ServiceMonitor and PrometheusRule are CRD objects.
+render "$work/manifests/overlays/monitoring" "$work/monitoring.yaml"
 
 # The overlays: every object valid.
 for out in "$work"/*.yaml; do
-    [ "$(basename "$out")" = base.yaml ] && continue
+    case $(basename "$out") in base*.yaml) continue ;; esac
     if ! validate "$out" >"$work/schema.out" 2>&1; then
         echo "FAIL: $(basename "$out" .yaml): objects the API server would refuse:" >&2
         grep -v ': valid$' "$work/schema.out" >&2

@@ -41,8 +41,8 @@ static void log_fields(void)
 {
     kw_log_set_level(KW_LOG_INFO);
     kw_log(KW_LOG_INFO, "review", KW_LS("uid", "a\"b\\c\n\x01"), KW_LI("count", -42),
-           KW_LB("allowed", 1), KW_LD("duration_ms", 0.0846351), KW_LS("missing", NULL),
-           KW_LS("bad_utf8", "x\xff\xc3\xa9y"), KW_LEND);
+           KW_LB("allowed", 1), KW_LD("durationMs", 0.0846351), KW_LS("missing", NULL),
+           KW_LS("badUtf8", "x\xff\xc3\xa9y"), KW_LEND);
     kw_log(KW_LOG_DEBUG, "hidden", KW_LEND);
     kw_log(KW_LOG_ERROR, "shown", KW_LEND);
 }
@@ -59,11 +59,41 @@ Test(log, lines_are_json_with_typed_escaped_fields)
     cr_assert_eq(json_integer_value(json_object_get(l, "count")), -42);
     cr_assert(json_is_true(json_object_get(l, "allowed")));
     /* Measures are written with three decimals. */
-    cr_assert_float_eq(json_number_value(json_object_get(l, "duration_ms")), 0.085, 1e-9);
+    cr_assert_float_eq(json_number_value(json_object_get(l, "durationMs")), 0.085, 1e-9);
     cr_assert(json_is_null(json_object_get(l, "missing")));
-    cr_assert_str_eq(json_string_value(json_object_get(l, "bad_utf8")), "x\xef\xbf\xbd\xc3\xa9y");
+    cr_assert_str_eq(json_string_value(json_object_get(l, "badUtf8")), "x\xef\xbf\xbd\xc3\xa9y");
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(lines, 1), "level")),
                      "error");
+    json_decref(lines);
+}
+
+static void log_arrays(void)
+{
+    static const char *const rules[] = {"mover-required", "a\"b", NULL};
+    kw_log(KW_LOG_INFO, "arrays", KW_LA("deniedRules", rules, 3), KW_LA("warningRules", rules, 0),
+           KW_LS(NULL, "left out"), KW_LI(NULL, 7), KW_LA("none", NULL, 2), KW_LEND);
+}
+
+/* A list of strings is a JSON array (empty when there are none); a field
+ * without a key is left out. */
+Test(log, string_lists_are_json_arrays)
+{
+    json_t *lines = capture(log_arrays);
+    cr_assert_eq(json_array_size(lines), 1);
+    json_t *l = json_array_get(lines, 0);
+    json_t *denied = json_object_get(l, "deniedRules");
+    cr_assert(json_is_array(denied));
+    cr_assert_eq(json_array_size(denied), 3);
+    cr_assert_str_eq(json_string_value(json_array_get(denied, 0)), "mover-required");
+    cr_assert_str_eq(json_string_value(json_array_get(denied, 1)), "a\"b");
+    cr_assert(json_is_null(json_array_get(denied, 2)));
+    json_t *warned = json_object_get(l, "warningRules");
+    cr_assert(json_is_array(warned));
+    cr_assert_eq(json_array_size(warned), 0);
+    cr_assert(json_is_array(json_object_get(l, "none")));
+    cr_assert_eq(json_array_size(json_object_get(l, "none")), 0);
+    /* time, level, msg and the three arrays. */
+    cr_assert_eq(json_object_size(l), 6);
     json_decref(lines);
 }
 

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "kw/server/metrics.h"
 #include "kw/base/kinds.h"
@@ -83,7 +84,8 @@ Test(metrics, a_fresh_registry_has_every_series_at_zero)
     cr_expect_eq(V("kopia_webhook_denials_total", "rule=other"), 0);
     cr_expect_eq(V("kopia_webhook_warnings_total", "rule=other"), 0);
     cr_expect_eq(V("kopia_webhook_build_info", "version=1.2.3"), 1);
-    cr_expect_eq(V("kopia_webhook_in_flight_requests"), 0);
+    cr_expect_eq(V("kopia_webhook_in_flight_requests", "webhook=validate"), 0);
+    cr_expect_eq(V("kopia_webhook_in_flight_requests", "webhook=mutate"), 0);
     cr_expect_eq(V("kopia_webhook_connections_closed_total", "reason=deadline"), 0);
     cr_expect_eq(V("kopia_webhook_connections_closed_total", "reason=evicted"), 0);
 }
@@ -200,6 +202,7 @@ Test(metrics, histogram_buckets_are_cumulative)
     kw_metrics_record_review(m, KW_HOOK_MUTATE, NULL, 415, 0.0003);
     kw_metrics_record_review(m, KW_HOOK_MUTATE, NULL, 415, 0.002);
     kw_metrics_record_review(m, KW_HOOK_MUTATE, NULL, 415, 7.0);
+    kw_metrics_record_review(m, KW_HOOK_MUTATE, NULL, 415, 20.0);
     render();
     const char *b = "kopia_webhook_request_duration_seconds_bucket";
     cr_expect_eq(V(b, "webhook=mutate", "le=0.0001"), 1);
@@ -207,10 +210,15 @@ Test(metrics, histogram_buckets_are_cumulative)
     cr_expect_eq(V(b, "webhook=mutate", "le=0.0005"), 2);
     cr_expect_eq(V(b, "webhook=mutate", "le=0.0025"), 3);
     cr_expect_eq(V(b, "webhook=mutate", "le=1"), 3);
-    cr_expect_eq(V(b, "webhook=mutate", "le=+Inf"), 4);
-    cr_expect_eq(V("kopia_webhook_request_duration_seconds_count", "webhook=mutate"), 4);
+    /* Buckets up to the admission timeout (5 s in the manifests, 10 s at
+     * most in Kubernetes). */
+    cr_expect_eq(V(b, "webhook=mutate", "le=2.5"), 3);
+    cr_expect_eq(V(b, "webhook=mutate", "le=5"), 3);
+    cr_expect_eq(V(b, "webhook=mutate", "le=10"), 4);
+    cr_expect_eq(V(b, "webhook=mutate", "le=+Inf"), 5);
+    cr_expect_eq(V("kopia_webhook_request_duration_seconds_count", "webhook=mutate"), 5);
     double sum = V("kopia_webhook_request_duration_seconds_sum", "webhook=mutate");
-    cr_expect(fabs(sum - 7.00235) < 1e-6, "sum %f", sum);
+    cr_expect(fabs(sum - 27.00235) < 1e-6, "sum %f", sum);
     cr_expect_eq(V(b, "webhook=validate", "le=+Inf"), 0);
 }
 
@@ -220,8 +228,9 @@ Test(metrics, responses_gauges_and_reloads)
     kw_metrics_http_response(m, 200);
     kw_metrics_http_response(m, 413);
     kw_metrics_http_response(m, 418);
-    kw_metrics_in_flight_add(m, 3);
-    kw_metrics_in_flight_add(m, -1);
+    kw_metrics_in_flight_add(m, KW_HOOK_VALIDATE, 3);
+    kw_metrics_in_flight_add(m, KW_HOOK_VALIDATE, -1);
+    kw_metrics_in_flight_add(m, KW_HOOK_MUTATE, 1);
     kw_metrics_connections_add(m, 5);
     kw_metrics_connections_closed(m, KW_CLOSED_DEADLINE, 3);
     kw_metrics_connections_closed(m, KW_CLOSED_EVICTED, 1);
@@ -235,7 +244,8 @@ Test(metrics, responses_gauges_and_reloads)
     cr_expect_eq(V("kopia_webhook_http_responses_total", "code=200"), 2);
     cr_expect_eq(V("kopia_webhook_http_responses_total", "code=413"), 1);
     cr_expect_eq(V("kopia_webhook_http_responses_total", "code=other"), 1);
-    cr_expect_eq(V("kopia_webhook_in_flight_requests"), 2);
+    cr_expect_eq(V("kopia_webhook_in_flight_requests", "webhook=validate"), 2);
+    cr_expect_eq(V("kopia_webhook_in_flight_requests", "webhook=mutate"), 1);
     cr_expect_eq(V("kopia_webhook_open_connections"), 5);
     cr_expect_eq(V("kopia_webhook_connections_closed_total", "reason=deadline"), 3);
     cr_expect_eq(V("kopia_webhook_connections_closed_total", "reason=evicted"), 1);
@@ -243,6 +253,67 @@ Test(metrics, responses_gauges_and_reloads)
     cr_expect_eq(V("kopia_webhook_tls_reloads_total", "result=failure"), 2);
     cr_expect_eq(V("kopia_webhook_config_reloads_total", "result=success"), 1);
     cr_expect_eq(V("kopia_webhook_certificate_expiry_timestamp_seconds"), 1900000000.0);
+}
+
+/* The histogram's buckets, in order: the small ones for microsecond
+ * reviews, and ones reaching past the admission timeout. */
+Test(metrics, buckets_reach_past_the_admission_timeout)
+{
+    render();
+    static const char *const want[] = {"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005",
+                                       "0.01",   "0.025",   "0.05",   "0.1",   "0.25",   "0.5",
+                                       "1",      "2.5",     "5",      "10",    "+Inf"};
+    size_t n = 0;
+    for (size_t i = 0; i < parsed.n; i++) {
+        const struct kwt_sample *smp = &parsed.samples[i];
+        if (strcmp(smp->name, "kopia_webhook_request_duration_seconds_bucket") != 0 ||
+            strcmp(smp->labels[0][1], "validate") != 0)
+            continue;
+        cr_assert_lt(n, sizeof(want) / sizeof(want[0]));
+        cr_expect_str_eq(smp->labels[1][0], "le");
+        cr_expect_str_eq(smp->labels[1][1], want[n]);
+        n++;
+    }
+    cr_expect_eq(n, sizeof(want) / sizeof(want[0]));
+}
+
+/* The standard process_* families, as the Prometheus client libraries name
+ * and type them, with this process's figures. */
+Test(metrics, process_families_describe_this_process)
+{
+    render();
+    double rss = V("process_resident_memory_bytes");
+    double vsize = V("process_virtual_memory_bytes");
+    double cpu = V("process_cpu_seconds_total");
+    double open = V("process_open_fds");
+    double max = V("process_max_fds");
+    double start = V("process_start_time_seconds");
+    cr_expect(rss > 1024 * 1024 && rss < 4.0 * 1024 * 1024 * 1024, "rss %f", rss);
+    cr_expect(vsize >= rss, "vsize %f rss %f", vsize, rss);
+    cr_expect(cpu >= 0 && cpu < 3600, "cpu %f", cpu);
+    cr_expect(open >= 3 && open <= max, "open %f max %f", open, max);
+    double now = (double)time(NULL);
+    cr_expect(start > now - 3600 && start <= now + 1, "start %f now %f", start, now);
+    /* An fd opened now shows in the next scrape. */
+    FILE *f = fopen("/dev/null", "r");
+    cr_assert_not_null(f);
+    render();
+    cr_expect_eq(V("process_open_fds"), open + 1);
+    fclose(f);
+    cr_expect_eq(V("process_start_time_seconds"), start, "the start time does not move");
+
+    size_t len;
+    char *text = kw_metrics_render(m, &len);
+    cr_assert_not_null(text);
+    static const char *const types[] = {"# TYPE process_cpu_seconds_total counter\n",
+                                        "# TYPE process_open_fds gauge\n",
+                                        "# TYPE process_max_fds gauge\n",
+                                        "# TYPE process_virtual_memory_bytes gauge\n",
+                                        "# TYPE process_resident_memory_bytes gauge\n",
+                                        "# TYPE process_start_time_seconds gauge\n"};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        cr_expect(strstr(text, types[i]), "no %s", types[i]);
+    free(text);
 }
 
 Test(metrics, label_values_are_escaped)

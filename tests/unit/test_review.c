@@ -444,6 +444,46 @@ Test(review, summary_reports_rule_ids)
     free(body);
 }
 
+/* What the review log line says about who asked for what: the user and the
+ * resource (with its subresource), as sent; absent or mistyped ones are
+ * empty, never a reason to refuse the review. */
+Test(review, summary_names_the_user_and_the_resource)
+{
+    static const struct {
+        const char *extra, *user, *group, *version, *resource;
+    } cases[] = {
+        {",\"userInfo\":{\"username\":\"system:serviceaccount:ci:deployer\",\"groups\":[\"a\"]},"
+         "\"resource\":{\"group\":\"volsync.backube\",\"version\":\"v1alpha1\","
+         "\"resource\":\"replicationsources\"}",
+         "system:serviceaccount:ci:deployer", "volsync.backube", "v1alpha1", "replicationsources"},
+        {",\"userInfo\":{\"username\":\"alice\"},\"subResource\":\"status\","
+         "\"resource\":{\"group\":\"volsync.backube\",\"version\":\"v1alpha1\","
+         "\"resource\":\"replicationsources\"}",
+         "alice", "volsync.backube", "v1alpha1", "replicationsources/status"},
+        {",\"resource\":{\"group\":\"\",\"version\":\"v1\",\"resource\":\"configmaps\"}", "", "",
+         "v1", "configmaps"},
+        {"", "", "", "", ""},
+        {",\"userInfo\":\"alice\",\"resource\":[1]", "", "", "", ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char fields[1024];
+        snprintf(fields, sizeof(fields),
+                 "\"uid\":\"u\",%s,\"operation\":\"CREATE\",\"namespace\":\"ns\","
+                 "\"object\":{\"metadata\":{\"name\":\"x\"},\"spec\":{}}%s",
+                 RS_KIND, cases[i].extra);
+        char *body = review_json("admission.k8s.io/v1", fields);
+        struct kw_outcome out;
+        kw_handle(&cfg, KW_HOOK_VALIDATE, body, strlen(body), &out);
+        cr_assert_eq(out.http_status, 200, "case %zu: %s", i, out.body);
+        cr_expect_str_eq(out.summary.user, cases[i].user, "case %zu", i);
+        cr_expect_str_eq(out.summary.group, cases[i].group, "case %zu", i);
+        cr_expect_str_eq(out.summary.version, cases[i].version, "case %zu", i);
+        cr_expect_str_eq(out.summary.resource, cases[i].resource, "case %zu", i);
+        kw_outcome_free(&out);
+        free(body);
+    }
+}
+
 /* What metrics count by: the kind and operation as the core classified them,
  * next to the strings as sent (for logs). */
 Test(review, summary_classifies_kind_and_operation)

@@ -197,6 +197,14 @@ static void summarize(const struct kw_review *rv, const struct kw_result *res, b
     s->op_id = rv->op;
     copy_field(s->namespace, sizeof(s->namespace), rv->namespace);
     copy_field(s->name, sizeof(s->name), rv->name);
+    copy_field(s->user, sizeof(s->user), rv->user);
+    copy_field(s->group, sizeof(s->group), rv->resource_group);
+    copy_field(s->version, sizeof(s->version), rv->resource_version);
+    if (rv->subresource && rv->subresource[0])
+        snprintf(s->resource, sizeof(s->resource), "%s/%s", rv->resource ? rv->resource : "",
+                 rv->subresource);
+    else
+        copy_field(s->resource, sizeof(s->resource), rv->resource);
     s->dry_run = rv->dry_run;
     s->allowed = !kw_result_denied(res);
     s->patched = patched;

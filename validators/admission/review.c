@@ -54,6 +54,25 @@ static int decode_kind(const json_t *request, struct kw_review *rv, char err[KW_
     return 0;
 }
 
+/* A string member, or "" when absent or of another type. */
+static const char *string_or_empty(const json_t *obj, const char *key)
+{
+    const char *v = kw_obj_str(obj, key);
+    return v ? v : "";
+}
+
+/* What logs say about who asked for what: request.resource and
+ * request.userInfo.username. Lenient (never a reason to refuse a review):
+ * nothing is decided by them. */
+static void decode_log_fields(const json_t *request, struct kw_review *rv)
+{
+    const json_t *res = kw_obj_get(request, "resource");
+    rv->resource_group = string_or_empty(res, "group");
+    rv->resource_version = string_or_empty(res, "version");
+    rv->resource = string_or_empty(res, "resource");
+    rv->user = string_or_empty(kw_obj_get(request, "userInfo"), "username");
+}
+
 static int decode_request(json_t *request, struct kw_review *rv, char err[KW_ERRLEN])
 {
     const char *uid = kw_obj_str(request, "uid");
@@ -71,6 +90,7 @@ static int decode_request(json_t *request, struct kw_review *rv, char err[KW_ERR
         optional_string(request, "namespace", &rv->namespace) ||
         optional_string(request, "subResource", &rv->subresource))
         return fail(err, "request.name, request.namespace and request.subResource must be strings");
+    decode_log_fields(request, rv);
     json_t *dry = kw_obj_get(request, "dryRun");
     if (dry && !json_is_boolean(dry))
         return fail(err, "request.dryRun must be a boolean");

@@ -10,6 +10,7 @@
  * without escapes are reported in place, without a copy. Nesting is tracked with an explicit stack:
  * no recursion; kw_json_scan_document() differs only in not counting a scalar as a level of it. */
 #include "kw/json/json.h"
+#include "internal.h"
 
 #include <locale.h>
 #include <math.h>
@@ -79,8 +80,6 @@ struct lexer {
 
 /*** errors ***/
 
-static size_t utf8_sequence_length(const unsigned char *p, const unsigned char *end);
-
 /* Appends the token text [from, to) as jansson's "near '...'" context, cut
  * before a control byte or an incomplete UTF-8 sequence so that error texts
  * stay printable UTF-8. */
@@ -89,7 +88,7 @@ static void append_context(char *dst, size_t cap, const unsigned char *from,
 {
     const unsigned char *p = from;
     while (p < to && *p >= 0x20) {
-        size_t n = *p < 0x80 ? 1 : utf8_sequence_length(p, to);
+        size_t n = *p < 0x80 ? 1 : kw_json_utf8_length(p, to);
         if (n == 0)
             break;
         p += n;
@@ -167,33 +166,6 @@ static int fail_utf8(struct lexer *lx, const unsigned char *at)
 
 /*** characters ***/
 
-/* Length of the valid UTF-8 sequence starting at p (2 to 4), or 0 when it is
- * not one: bad lead byte, missing continuation, overlong form, UTF-16
- * surrogate, or beyond U+10FFFF. */
-static size_t utf8_sequence_length(const unsigned char *p, const unsigned char *end)
-{
-    size_t avail = (size_t)(end - p);
-    unsigned c = p[0];
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    if (avail < 2 || (p[1] & 0xC0) != 0x80)
-        return 0;
-    if (c < 0xE0)
-        return 2;
-    if (avail < 3 || (p[2] & 0xC0) != 0x80)
-        return 0;
-    if (c < 0xF0) {
-        if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0))
-            return 0;
-        return 3;
-    }
-    if (avail < 4 || (p[3] & 0xC0) != 0x80)
-        return 0;
-    if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
-        return 0;
-    return 4;
-}
-
 #define PEEK_END   (-1)
 #define PEEK_ERROR (-2)
 
@@ -204,7 +176,7 @@ static int peek(struct lexer *lx, const unsigned char *p)
 {
     if (p == lx->end)
         return PEEK_END;
-    if (*p < 0x80 || utf8_sequence_length(p, lx->end))
+    if (*p < 0x80 || kw_json_utf8_length(p, lx->end))
         return *p;
     fail_utf8(lx, p);
     return PEEK_ERROR;
@@ -482,7 +454,7 @@ static int lex_string(struct lexer *lx, const unsigned char *p)
         if (c == '"')
             break;
         if (c >= 0x80) {
-            size_t n = utf8_sequence_length(p, end);
+            size_t n = kw_json_utf8_length(p, end);
             if (!n)
                 return fail_utf8(lx, p);
             lx->cont += n - 1;
@@ -708,7 +680,7 @@ static int lex_next(struct lexer *lx)
     if (is_alpha(*p))
         return lex_word(lx, p);
     if (*p >= 0x80) {
-        size_t n = utf8_sequence_length(p, end);
+        size_t n = kw_json_utf8_length(p, end);
         if (!n)
             return fail_utf8(lx, p);
         lx->p = p + n;

@@ -2,6 +2,7 @@
  * a kw_dynbuf with jansson 2.14's escaping and UTF-8 rules, automatic
  * commas and a sticky first failure. */
 #include "kw/json/writer.h"
+#include "internal.h"
 
 #include <limits.h>
 #include <openssl/evp.h>
@@ -80,33 +81,6 @@ void kw_json_write_array_end(struct kw_json_writer *w)
     close_container(w, "]");
 }
 
-/* Length of the valid UTF-8 sequence of 2 to 4 bytes at p, or 0 where
- * jansson's utf8_iterate stops: a bad lead byte, a missing continuation,
- * an overlong form, a UTF-16 surrogate, or beyond U+10FFFF. */
-static size_t utf8_length(const unsigned char *p, const unsigned char *end)
-{
-    size_t avail = (size_t)(end - p);
-    unsigned c = p[0];
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    if (avail < 2 || (p[1] & 0xC0) != 0x80)
-        return 0;
-    if (c < 0xE0)
-        return 2;
-    if (avail < 3 || (p[2] & 0xC0) != 0x80)
-        return 0;
-    if (c < 0xF0) {
-        if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0))
-            return 0;
-        return 3;
-    }
-    if (avail < 4 || (p[3] & 0xC0) != 0x80)
-        return 0;
-    if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
-        return 0;
-    return 4;
-}
-
 /* The escape of an ASCII byte that needs one, written into esc (at least
  * 7 bytes); its length, or 0 when the byte is written as it is. */
 static size_t escape_of(unsigned char c, char *esc)
@@ -147,7 +121,7 @@ static void put_string(struct kw_json_writer *w, const char *s, size_t len)
         char esc[8];
         size_t n;
         if (*p >= 0x80) {
-            n = utf8_length(p, end);
+            n = kw_json_utf8_length(p, end);
             if (n == 0)
                 kw_json_writer_fail(w, KW_JSON_WRITER_INVALID);
             p += n;

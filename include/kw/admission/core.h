@@ -31,6 +31,13 @@ struct kw_summary {
     enum kw_operation op_id;
     char namespace[64];
     char name[254];
+    /* Who asked for what, as the API server sent it (cut to fit): the
+     * requesting user (request.userInfo.username) and request.resource,
+     * `resource` with "/" and request.subResource when one is set. */
+    char user[256];
+    char group[128];
+    char version[64];
+    char resource[192];
     bool dry_run;
     bool allowed;
     bool patched;

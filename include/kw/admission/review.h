@@ -23,6 +23,10 @@ struct kw_review {
     const char *name;        /* request.name, else object metadata.name; "" if none */
     const char *namespace;   /* request.namespace, else metadata.namespace; "" */
     const char *subresource; /* NULL or "" when none */
+    /* request.resource (group, version, resource) and request.userInfo.username,
+     * for logs only; "" when absent or not strings (nothing decides by them). */
+    const char *resource_group, *resource_version, *resource;
+    const char *user;
     bool dry_run;
     json_t *object;     /* request.object or NULL */
     json_t *old_object; /* request.oldObject or NULL */

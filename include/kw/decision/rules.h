@@ -291,7 +291,25 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
       "namespace or listed in tenancy.allowedSourceNamespaces")                                    \
     X(ADMIN_DENY_INLINE_REPOSITORY_CONFIG, "admin-deny-inline-repository-config", KW_KB_KOPIA,     \
       KW_SEV_DENY,                                                                                 \
-      "tenancy.denyInlineRepositoryConfig: an inline repositoryConfig with storage is refused")
+      "tenancy.denyInlineRepositoryConfig: an inline repositoryConfig with storage is refused")    \
+    /* Cross-object checks: only `check` sees the other objects (validators/kopia/crossref.c) */   \
+    X(CROSSREF_SOURCE_MISSING, "crossref-source-missing", KW_KB_RD, KW_SEV_WARN,                   \
+      "sourceIdentity names a ReplicationSource that the manifests lack although they cover its "  \
+      "namespace or hold it in another namespace")                                                 \
+    X(CROSSREF_IDENTITY_MISMATCH, "crossref-identity-mismatch", KW_KB_RD, KW_SEV_WARN,             \
+      "the identity or path a restore looks for differs from what the named ReplicationSource in " \
+      "the manifests backs up as")                                                                 \
+    X(CROSSREF_REPOSITORY_SECRET, "crossref-repository-secret", KW_KB_KOPIA | KW_KB_KM,            \
+      KW_SEV_WARN,                                                                                 \
+      "the repository Secret in the manifests lacks KOPIA_REPOSITORY or KOPIA_PASSWORD")           \
+    X(CROSSREF_POLICY_FILES, "crossref-policy-files", KW_KB_KOPIA, KW_SEV_WARN,                    \
+      "the policyConfig ConfigMap/Secret in the manifests lacks the policy files it names")        \
+    X(CROSSREF_CUSTOMCA_KEY, "crossref-customca-key", KW_KB_KOPIA | KW_KB_KM, KW_SEV_WARN,         \
+      "the customCA ConfigMap/Secret in the manifests lacks the key")                              \
+    X(CROSSREF_REFERENCE_ELSEWHERE, "crossref-reference-elsewhere", KW_KB_KOPIA | KW_KB_KM,        \
+      KW_SEV_WARN,                                                                                 \
+      "a referenced Secret/ConfigMap is not in the manifests, but one of that name is, of the "    \
+      "other kind or in another namespace")
 
 enum kw_rule_id {
 #define KW_X_RULE_ENUM(name, id, kinds, severity, summary) KW_RULE_##name,

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #define KW_CERTS_DEFAULT_DAYS 365
 #define KW_CERTS_MAX_DAYS     3650 /* the CA's own lifetime */
@@ -33,5 +34,27 @@ struct kw_gencerts_opts {
  * remove both CA files to make a new CA. Returns 0, or -1 with a message in
  * err (option errors use the CLI flag names: `--service: Invalid value: ...`). */
 int kw_certs_generate(const struct kw_gencerts_opts *o, char *err, size_t errlen);
+
+/* What `gen-certs --renew` issues from: a CA held in memory (PEM text of
+ * ca.crt and ca.key, e.g. from a Secret). Every pointer is borrowed. */
+struct kw_certs_issue {
+    const char *service, *namespace; /* DNS-1123 labels */
+    const char *ca_cert_pem;         /* NUL-terminated */
+    const char *ca_key_pem;          /* NUL-terminated; key material */
+    const char *ca_name;             /* names the CA in messages ("ns/secret") */
+    int days;                        /* 0 means KW_CERTS_DEFAULT_DAYS */
+    time_t now;                      /* the issue time */
+};
+
+/* A new key (ECDSA P-256) and serving certificate for NAME.NS.svc and
+ * NAME.NS.svc.cluster.local signed by the CA, exactly as gen-certs makes
+ * them. The CA is checked as a reused one is (a CA certificate, the key
+ * matches, valid at `now`) and the new certificate may not outlive it. On
+ * success returns 0 with the certificate PEM in *cert_pem_out (caller
+ * frees) and the PKCS#8 key PEM in *key_pem_out (caller frees with
+ * kw_certs_free_secret); on failure returns -1, sets neither, and writes a
+ * message into err. */
+int kw_certs_issue_serving(const struct kw_certs_issue *in, char **cert_pem_out, char **key_pem_out,
+                           char *err, size_t errlen);
 
 #endif

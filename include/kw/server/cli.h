@@ -12,5 +12,6 @@ int kw_cmd_check(int argc, char **argv);
 int kw_cmd_review(int argc, char **argv);
 int kw_cmd_gen_certs(int argc, char **argv);
 int kw_cmd_version(int argc, char **argv);
+int kw_cmd_completion(int argc, char **argv);
 
 #endif

@@ -8,7 +8,8 @@
  * lookup and no allocation. Values a client sends (request.kind,
  * request.operation) reach the registry as the enums the core mapped them
  * to (KW_KIND_OTHER, KW_OP_OTHER: label "other"), so a client cannot grow
- * the number of series. Rendering allocates. All functions are thread-safe. */
+ * the number of series. Rendering allocates (and reads /proc/self for the
+ * process_* families). All functions are thread-safe. */
 #ifndef KW_METRICS_H
 #define KW_METRICS_H
 
@@ -39,8 +40,9 @@ void kw_metrics_record_review(struct kw_metrics *m, enum kw_webhook hook,
 /* Every response the server itself produced, by status code. */
 void kw_metrics_http_response(struct kw_metrics *m, unsigned code);
 
-/* Gauges moved by the HTTP layer. */
-void kw_metrics_in_flight_add(struct kw_metrics *m, int delta);
+/* Gauges moved by the HTTP layer. In-flight requests are counted per
+ * webhook (kopia_webhook_in_flight_requests{webhook}); their sum is the total. */
+void kw_metrics_in_flight_add(struct kw_metrics *m, enum kw_webhook hook, int delta);
 void kw_metrics_connections_add(struct kw_metrics *m, int delta);
 /* Request body bytes charged to (positive) or given back to the body budget. */
 void kw_metrics_body_bytes_add(struct kw_metrics *m, long long delta);
@@ -58,7 +60,9 @@ void kw_metrics_set_cert_expiry(struct kw_metrics *m, time_t not_after);
 void kw_metrics_config_reload(struct kw_metrics *m, bool ok);
 
 /* The exposition text: malloc'd, NUL-terminated, length in *len. NULL on
- * allocation failure. Caller frees. */
+ * allocation failure. Caller frees. Besides the registry's series it holds
+ * the standard process_* families (include/kw/server/procstat.h), read from
+ * /proc/self at this call. */
 char *kw_metrics_render(struct kw_metrics *m, size_t *len);
 
 /* The content type of kw_metrics_render's output. */
