@@ -14,7 +14,7 @@ set -euo pipefail
 
 declare -A need=(
   [build]="cmake make gcc pkg-config libmicrohttpd-dev libgnutls28-dev libssl-dev libjansson-dev libyaml-dev libpcre2-dev"
-  [test]="libcriterion-dev libcurl4-openssl-dev curl openssl valgrind python3 python3-yaml strace man-db bsdextrautils"
+  [test]="libcriterion-dev libcurl4-openssl-dev curl openssl valgrind python3 python3-yaml python3-jsonschema libxml2-utils strace man-db bsdextrautils"
   [ci]="golang-go"
   [fuzz]="clang libclang-rt-dev"
   [bench]="wrk nginx-light python3"

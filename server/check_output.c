@@ -2,9 +2,11 @@
  * verdict as text (`FILE:LINE: Kind ns/name: allowed`, errors and warnings
  * with their rule ids, patch operations) or as an entry of the JSON report,
  * the input errors on stderr and in the report, and the summary line or the
- * report. docs/cli.md describes both formats. */
+ * report; the junit, sarif and patched formats are handed to their own
+ * files. docs/cli.md describes every format. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check_internal.h"
 #include "kw/admission/core.h"
@@ -41,6 +43,17 @@ static void print_result_text(const struct kw_review *rv, const struct kw_result
                 kw_rule_id_string(res->warnings[i].rule_id));
 }
 
+char *kw_check_object_title(const struct kw_review *rv)
+{
+    const char *name = rv->name[0] ? rv->name : "(generateName)";
+    size_t len = strlen(rv->kind_name) + strlen(rv->namespace) + strlen(name) + 3;
+    char *title = malloc(len);
+    if (title)
+        snprintf(title, len, "%s %s%s%s", rv->kind_name, rv->namespace, rv->namespace[0] ? "/" : "",
+                 name);
+    return title;
+}
+
 /* `FILE:LINE: Kind namespace/name: allowed`, then the errors, warnings and
  * patch operations indented. */
 static void print_text(const struct kw_check_place *at, const struct kw_review *rv,
@@ -49,9 +62,10 @@ static void print_text(const struct kw_check_place *at, const struct kw_review *
     fprintf(to, "%s", at->file);
     if (at->line)
         fprintf(to, ":%zu", at->line);
-    fprintf(to, ": %s %s%s%s: %s\n", rv->kind_name, rv->namespace, rv->namespace[0] ? "/" : "",
-            rv->name[0] ? rv->name : "(generateName)",
+    char *title = kw_check_object_title(rv);
+    fprintf(to, ": %s: %s\n", title ? title : rv->kind_name,
             kw_check_verdict_denied(v) ? "denied" : "allowed");
+    free(title);
     print_result_text(rv, &v->mutated, to);
     print_result_text(rv, &v->validated, to);
     for (size_t i = 0; i < v->mutated.nops; i++) {
@@ -63,7 +77,7 @@ static void print_text(const struct kw_check_place *at, const struct kw_review *
     }
 }
 
-static json_t *result_json(const struct kw_result *res, json_t *errors, json_t *warnings)
+static void result_json(const struct kw_result *res, json_t *errors, json_t *warnings)
 {
     if (res->bad_request)
         json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "rule",
@@ -82,7 +96,12 @@ static json_t *result_json(const struct kw_result *res, json_t *errors, json_t *
         json_array_append_new(warnings, json_pack("{s:s, s:s}", "rule",
                                                   kw_rule_id_string(res->warnings[i].rule_id),
                                                   "message", res->warnings[i].text));
-    return errors;
+}
+
+void kw_check_findings(const struct kw_check_verdict *v, json_t *errors, json_t *warnings)
+{
+    result_json(&v->mutated, errors, warnings);
+    result_json(&v->validated, errors, warnings);
 }
 
 /* A JSON number, or null for 0 (unknown). */
@@ -95,8 +114,7 @@ static void add_json_report(struct kw_check_run *run, const struct kw_check_plac
                             const struct kw_review *rv, const struct kw_check_verdict *v)
 {
     json_t *errors = json_array(), *warnings = json_array();
-    result_json(&v->mutated, errors, warnings);
-    result_json(&v->validated, errors, warnings);
+    kw_check_findings(v, errors, warnings);
     json_t *patch = kw_patch_to_json(v->mutated.ops, v->mutated.nops);
     /* A report may end up in CI logs: never copy a Secret's contents there. */
     json_t *object = rv->kind == KW_KIND_SECRET || !v->patched ? json_null() : v->patched;
@@ -109,20 +127,16 @@ static void add_json_report(struct kw_check_run *run, const struct kw_check_plac
                   patch ? patch : json_array(), "object", object));
 }
 
-static void print_patched(const struct kw_check_verdict *v)
-{
-    char *text = json_dumps(v->patched, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (text)
-        printf("---\n%s\n", text);
-    free(text);
-}
-
 /* An input that cannot be checked: on stderr as `FILE:LINE:COLUMN: document
  * N: message`, and in the JSON report's errors. */
 void kw_check_input_error(struct kw_check_run *run, const struct kw_check_place *at,
                           const char *message)
 {
     run->input_errors++;
+    if (run->mode == KW_CHECK_JUNIT)
+        kw_check_junit_input_error(run, at, message);
+    else if (run->mode == KW_CHECK_SARIF)
+        kw_check_sarif_input_error(run, at, message);
     if (run->errors)
         json_array_append_new(
             run->errors, json_pack("{s:s, s:o, s:o, s:o, s:s}", "file", at->file, "document",
@@ -175,22 +189,95 @@ static void print_summary(const struct kw_check_run *run, FILE *to)
     fputc('\n', to);
 }
 
+int kw_check_run_start(struct kw_check_run *run)
+{
+    bool ok = true;
+    if (run->mode == KW_CHECK_JSON) {
+        run->report = json_array();
+        run->errors = json_array();
+        ok = run->report && run->errors;
+    } else if (run->mode == KW_CHECK_JUNIT) {
+        ok = (run->suites = json_object()) != NULL;
+    } else if (run->mode == KW_CHECK_SARIF) {
+        ok = (run->results = json_array()) != NULL;
+    } else if (run->mode == KW_CHECK_PATCHED) {
+        return kw_check_yaml_open(run, stdout);
+    }
+    if (!ok)
+        fputs("kopia-webhook check: out of memory\n", stderr);
+    return ok ? 0 : -1;
+}
+
+void kw_check_run_free(struct kw_check_run *run)
+{
+    json_decref(run->report);
+    json_decref(run->errors);
+    json_decref(run->suites);
+    json_decref(run->results);
+    run->report = run->errors = run->suites = run->results = NULL;
+    if (run->emitter)
+        kw_check_yaml_close(run);
+}
+
 void kw_check_report_object(struct kw_check_run *run, const struct kw_check_place *at,
                             const struct kw_review *rv, const struct kw_check_verdict *v)
 {
-    if (run->mode == KW_CHECK_JSON)
+    switch (run->mode) {
+    case KW_CHECK_JSON:
         add_json_report(run, at, rv, v);
-    else if (run->mode == KW_CHECK_PATCHED) {
+        break;
+    case KW_CHECK_JUNIT:
+        kw_check_junit_object(run, at, rv, v);
+        break;
+    case KW_CHECK_SARIF:
+        kw_check_sarif_object(run, at, rv, v);
+        break;
+    case KW_CHECK_PATCHED:
+        /* The verdicts go to stderr; stdout holds only what can be applied. */
         print_text(at, rv, v, stderr);
-        print_patched(v);
-    } else
+        if (!kw_check_verdict_denied(v) && v->patched)
+            kw_check_yaml_document(run, v->patched);
+        break;
+    case KW_CHECK_TEXT:
         print_text(at, rv, v, stdout);
+        break;
+    }
+}
+
+void kw_check_report_skipped(struct kw_check_run *run, const struct kw_check_place *at,
+                             const struct kw_review *rv)
+{
+    (void)rv;
+    run->skipped++;
+    if (run->mode == KW_CHECK_JUNIT)
+        kw_check_junit_skipped(run, at);
+}
+
+void kw_check_report_file(struct kw_check_run *run, const char *file)
+{
+    if (run->mode == KW_CHECK_JUNIT)
+        kw_check_junit_file(run, file);
 }
 
 void kw_check_report_end(const struct kw_check_run *run)
 {
-    if (run->mode == KW_CHECK_JSON)
+    switch (run->mode) {
+    case KW_CHECK_JSON:
         print_json_report(run);
-    else
-        print_summary(run, run->mode == KW_CHECK_TEXT ? stdout : stderr);
+        break;
+    case KW_CHECK_JUNIT:
+        kw_check_junit_print(run, stdout);
+        print_summary(run, stderr);
+        break;
+    case KW_CHECK_SARIF:
+        kw_check_sarif_print(run, stdout);
+        print_summary(run, stderr);
+        break;
+    case KW_CHECK_PATCHED:
+        print_summary(run, stderr);
+        break;
+    case KW_CHECK_TEXT:
+        print_summary(run, stdout);
+        break;
+    }
 }

@@ -1,11 +1,12 @@
 /* `kopia-webhook check [flags] PATH...`: reads YAML or JSON manifests from
  * files, directories (server/inputs.c) and standard input, each document of
  * a file parsed on its own (kw_yaml_split), `kind: List` expanded; for every
- * ReplicationSource, ReplicationDestination and policy ConfigMap/Secret runs
- * mutate, applies the patch, then validates the patched object, exactly as
- * the API server would on CREATE; once all inputs are read, the cross-object
- * checks over the whole set (server/check_crossref.c). Exit status: 0 all allowed, 1 any denied,
- * 2 unreadable input. docs/cli.md describes it. */
+ * ReplicationSource, ReplicationDestination and labelled policy
+ * ConfigMap/Secret runs mutate, applies the patch, then validates the patched
+ * object, exactly as the API server would on CREATE; once all inputs are
+ * read, the cross-object checks over the whole set (server/check_crossref.c).
+ * Exit status: 0 all allowed, 1 any denied, 2 unreadable input. docs/cli.md
+ * describes it. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "kw/json/yaml.h"
 
 #define MAX_INPUT_BYTES (64u * 1024u * 1024u)
+#define POLICY_LABEL    "kopia.volsync.backube/policy"
 
 static void split_api_version(const char *api, char *group, size_t glen, const char **version)
 {
@@ -35,7 +37,10 @@ static void split_api_version(const char *api, char *group, size_t glen, const c
     *version = slash + 1;
 }
 
-/* Builds the review the API server would send for CREATE of `object`. */
+/* Builds the review the API server would send for CREATE of `object`; its
+ * namespace is metadata.namespace, else `default_ns`, which is "" when the
+ * manifest leaves it to where it is applied (then nothing that depends on it
+ * is defaulted, and namespace-decides-identity says so). */
 static void make_review(struct kw_review *rv, json_t *object, const char *group,
                         const char *version, const char *kind, const char *default_ns)
 {
@@ -78,6 +83,19 @@ static void evaluate(const struct kw_config *cfg, struct kw_review *rv, struct k
     }
 }
 
+/* What the webhook configurations send to the webhook: the Kopia kinds, and
+ * ConfigMaps and Secrets only with the policy label (their objectSelector,
+ * manifests/base/validatingwebhookconfiguration.yaml). */
+static bool webhook_receives(const struct kw_review *rv)
+{
+    if (rv->kind == KW_KIND_OTHER)
+        return false;
+    if (rv->kind != KW_KIND_CONFIGMAP && rv->kind != KW_KIND_SECRET)
+        return true;
+    const char *label = kw_obj_str(kw_path_get(rv->object, "metadata.labels"), POLICY_LABEL);
+    return label && strcmp(label, "true") == 0;
+}
+
 static void check_object(struct kw_check_run *run, const struct kw_check_place *at, json_t *object)
 {
     const char *api = kw_obj_str(object, "apiVersion");
@@ -87,8 +105,8 @@ static void check_object(struct kw_check_run *run, const struct kw_check_place *
     split_api_version(api, group, sizeof(group), &version);
     struct kw_review rv;
     make_review(&rv, object, group, version, kind, run->default_namespace);
-    if (rv.kind == KW_KIND_OTHER) {
-        run->skipped++;
+    if (!webhook_receives(&rv)) {
+        kw_check_report_skipped(run, at, &rv);
         kw_check_keep(run, at, &rv, object, NULL); /* a SealedSecret may make a Secret */
         return;
     }
@@ -228,6 +246,7 @@ static void check_file(struct kw_check_run *run, const char *path)
     size_t len = 0;
     const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path;
     struct kw_check_place whole = {shown, 0, 0, 0};
+    kw_check_report_file(run, shown);
     char *buf = kw_read_file(path, KW_READ_STREAM, MAX_INPUT_BYTES, &len, err, sizeof(err));
     if (!buf) {
         kw_check_input_error(run, &whole, without_path(err, path, shown));
@@ -270,20 +289,24 @@ static const char help_text[] =
     "\n"
     "Validates and defaults Kubernetes manifests offline, as the admission webhook\n"
     "would on CREATE: every ReplicationSource, ReplicationDestination and policy\n"
-    "ConfigMap/Secret is mutated, the patch applied, and the result validated; other\n"
-    "kinds are skipped. A PATH is a YAML or JSON file (several documents each, kind:\n"
-    "List expanded), a directory (every .yaml, .yml and .json file under it, sorted\n"
-    "by path; hidden entries skipped, symbolic links to directories not followed),\n"
-    "or - for standard input. Each document of a file is read on its own: one that\n"
+    "ConfigMap/Secret (labelled kopia.volsync.backube/policy: \"true\") is mutated,\n"
+    "the patch applied, and the result validated; anything else is skipped. A PATH\n"
+    "is a YAML or JSON file (several documents each, kind: List expanded), a\n"
+    "directory (every .yaml, .yml and .json file under it, sorted by path; hidden\n"
+    "entries skipped, symbolic links to directories not followed), or - for\n"
+    "standard input. Each document of a file is read on its own: one that\n"
     "cannot be read is reported with its line and column, the others are checked.\n"
     "\n"
     "flags:\n"
     "  -o, --output FORMAT         text (default): each verdict with its errors, warnings\n"
-    "                              and patch; patched: the defaulted objects as JSON on\n"
-    "                              stdout, the verdicts on stderr; json: one JSON report\n"
-    "                              (its schema is in docs/cli.md)\n"
-    "  -n, --namespace NS          the namespace of objects that name none (default\n"
-    "                              \"default\", as kubectl apply)\n"
+    "                              and patch; json: one JSON report; junit: a JUnit XML\n"
+    "                              report (a test case per object); sarif: a SARIF 2.1.0\n"
+    "                              log (code-scanning annotations); patched: the allowed\n"
+    "                              objects, defaulted, as YAML on stdout, the verdicts on\n"
+    "                              stderr (docs/cli.md describes each)\n"
+    "  -n, --namespace NS          the namespace of objects that name none (default: none,\n"
+    "                              as GitOps leaves it to where they are applied; then no\n"
+    "                              identity is pinned and a warning says so)\n"
     "  --config FILE               the webhook's YAML config file (docs/operations.md)\n"
     "  --operator-version VERSION  check against this VolSync operator release (0.15,\n"
     "                              0.16, 0.17 or a patch release such as 0.17.11;\n"
@@ -302,7 +325,8 @@ static const char help_text[] =
     "\n"
     "examples:\n"
     "  kopia-webhook check clusters/ apps/\n"
-    "  kustomize build overlays/prod | kopia-webhook check --output json -\n";
+    "  kustomize build overlays/prod | kopia-webhook check --output json -\n"
+    "  kopia-webhook check --output sarif clusters/ > check.sarif\n";
 
 static int usage(const char *bad)
 {
@@ -319,6 +343,10 @@ static int parse_mode(const char *s, enum kw_check_output *mode)
         *mode = KW_CHECK_PATCHED;
     else if (strcmp(s, "json") == 0)
         *mode = KW_CHECK_JSON;
+    else if (strcmp(s, "junit") == 0)
+        *mode = KW_CHECK_JUNIT;
+    else if (strcmp(s, "sarif") == 0)
+        *mode = KW_CHECK_SARIF;
     else
         return -1;
     return 0;
@@ -326,7 +354,7 @@ static int parse_mode(const char *s, enum kw_check_output *mode)
 
 int kw_cmd_check(int argc, char **argv)
 {
-    struct kw_check_run run = {.mode = KW_CHECK_TEXT, .default_namespace = "default"};
+    struct kw_check_run run = {.mode = KW_CHECK_TEXT, .default_namespace = ""};
     const char *config_path = NULL;
     const char *operator_version = NULL; /* NULL: the config file's, else the newest */
     int first_file = -1;
@@ -337,7 +365,7 @@ int kw_cmd_check(int argc, char **argv)
         }
         if (strcmp(argv[i], "--output") == 0 || strcmp(argv[i], "-o") == 0) {
             if (i + 1 >= argc || parse_mode(argv[++i], &run.mode) != 0)
-                return usage("--output takes text, patched or json");
+                return usage("--output takes text, json, junit, sarif or patched");
         } else if (strcmp(argv[i], "--namespace") == 0 || strcmp(argv[i], "-n") == 0) {
             if (i + 1 >= argc || !argv[i + 1][0])
                 return usage("--namespace takes a namespace name");
@@ -375,13 +403,16 @@ int kw_cmd_check(int argc, char **argv)
     }
     rt.cfg.offline = true; /* nothing has been through the API server yet */
     run.cfg = &rt.cfg;
-    run.report = run.mode == KW_CHECK_JSON ? json_array() : NULL;
-    run.errors = run.mode == KW_CHECK_JSON ? json_array() : NULL;
+    if (kw_check_run_start(&run) != 0) {
+        kw_runtime_free(&rt);
+        return 2;
+    }
     check_inputs(&run, argc - first_file, argv + first_file);
     kw_check_flush(&run);
+    if (run.emitter)
+        kw_check_yaml_close(&run); /* the YAML stream ends before the summary */
     kw_check_report_end(&run);
-    json_decref(run.report);
-    json_decref(run.errors);
+    kw_check_run_free(&run);
     kw_runtime_free(&rt);
     return run.input_errors ? 2 : run.denied ? 1 : 0;
 }

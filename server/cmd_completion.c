@@ -32,7 +32,7 @@ struct flag_row {
 /* Every command's flags but serve's (from the settings table) and the
  * -h/--help every command has. */
 static const struct flag_row flag_rows[] = {
-    {"check", "-o --output", ARG_WORDS, "text patched json"},
+    {"check", "-o --output", ARG_WORDS, "text json junit sarif patched"},
     {"check", "-n --namespace", ARG_VALUE, NULL},
     {"check", "--config", ARG_FILE, NULL},
     {"check", "--operator-version", ARG_WORDS, KW_OPERATOR_VERSION_LIST(OPERATOR_WORDS)},

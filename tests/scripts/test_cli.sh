@@ -47,8 +47,9 @@ printf 'spec:\n  kopia: {}\n' >"$tmp/nokind.yaml"
 contains check-no-kind "$tmp/err" "apiVersion and kind are required"
 "$bin" check --output yaml "$tmp/nokind.yaml" 2>"$tmp/err"; expect check-bad-output 2 $?
 
-# check on upstream manifests: other kinds are skipped, allowed objects exit 0.
-"$bin" check "$fx/upstream/index-001-ReplicationSource.yaml" >"$tmp/out" 2>&1
+# check on upstream manifests: other kinds are skipped, allowed objects exit 0;
+# --namespace gives objects without one a namespace.
+"$bin" check --namespace default "$fx/upstream/index-001-ReplicationSource.yaml" >"$tmp/out" 2>&1
 expect check-upstream-allowed 0 $?
 contains check-upstream-allowed "$tmp/out" "ReplicationSource default/mydata-backup: allowed"
 
@@ -116,14 +117,24 @@ if grep -qE "$marker|$b64" "$tmp/out"; then echo "FAIL: check-secret-json: the S
 "$bin" check "$tmp/secret.yaml" >"$tmp/out" 2>&1; expect check-secret-text 1 $?
 if grep -qE "$marker|$b64" "$tmp/out"; then echo "FAIL: check-secret-text: the Secret's contents leaked"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
 
-# check --output patched: the identity the operator computes is pinned
+# check --output patched (YAML): the identity the operator computes is pinned
 # (object-name), a value the CRD refuses is only annotated and warned, and
 # identityScheme: name-namespace in a config file pins that scheme instead.
-"$bin" check --output patched "$fx/upstream/index-001-ReplicationSource.yaml" >"$tmp/out" 2>"$tmp/err"
+"$bin" check -n default --output patched "$fx/upstream/index-001-ReplicationSource.yaml" >"$tmp/out" 2>"$tmp/err"
 expect check-patched 0 $?
-contains check-patched "$tmp/out" '"kopia-webhook.io/identity": "mydata-backup@default"'
-contains check-patched "$tmp/out" '"username": "mydata-backup"'
-contains check-patched "$tmp/out" '"hostname": "default"'
+contains check-patched "$tmp/out" 'kopia-webhook.io/identity: mydata-backup@default'
+contains check-patched "$tmp/out" '    username: mydata-backup'
+contains check-patched "$tmp/out" '    hostname: default'
+# Without a namespace (in the manifest or --namespace), nothing that depends
+# on it is pinned, and the warning says the namespace decides the identity.
+"$bin" check --output patched "$fx/upstream/index-001-ReplicationSource.yaml" >"$tmp/out" 2>"$tmp/err"
+expect check-patched-no-namespace 0 $?
+if grep -qE 'username|hostname|kopia-webhook.io/identity' "$tmp/out"; then echo "FAIL: check-patched-no-namespace: an identity was pinned"; cat "$tmp/out"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+contains check-no-namespace-warning "$tmp/err" 'ReplicationSource mydata-backup: allowed'
+contains check-no-namespace-warning "$tmp/err" '[namespace-decides-identity]'
+"$bin" check -n apps "$fx/upstream/index-001-ReplicationSource.yaml" >"$tmp/out" 2>&1
+contains check-namespace-flag "$tmp/out" 'ReplicationSource apps/mydata-backup: allowed'
+if grep -qF 'namespace-decides-identity' "$tmp/out"; then echo "FAIL: check-namespace-flag: warned with --namespace"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
 cat >"$tmp/long.yaml" <<'YAML'
 apiVersion: volsync.backube/v1alpha1
 kind: ReplicationSource
@@ -133,8 +144,8 @@ spec:
   kopia: {repository: kopia-config, copyMethod: Direct}
 YAML
 "$bin" check --output patched "$tmp/long.yaml" >"$tmp/out" 2>"$tmp/err"; expect check-patched-unpinnable 0 $?
-contains check-patched-unpinnable "$tmp/out" '"kopia-webhook.io/identity": "ccccccccccccccccccccccccccccccccccccccccccccccccc-@ns"'
-if grep -q '"username"' "$tmp/out"; then echo "FAIL: check-patched-unpinnable: a username was pinned"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+contains check-patched-unpinnable "$tmp/out" 'kopia-webhook.io/identity: ccccccccccccccccccccccccccccccccccccccccccccccccc-@ns'
+if grep -q 'username' "$tmp/out"; then echo "FAIL: check-patched-unpinnable: a username was pinned"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
 "$bin" check "$tmp/long.yaml" >"$tmp/out" 2>&1; expect check-unpinnable-warning 0 $?
 contains check-unpinnable-warning "$tmp/out" 'warning: spec.kopia.username: not pinned: the operator'"'"'s value "ccccccccccccccccccccccccccccccccccccccccccccccccc-" ends in "-"'
 contains check-unpinnable-warning-rule "$tmp/out" ' [identity-unpinnable]'
@@ -142,10 +153,10 @@ contains check-unpinnable-warning-line "$tmp/out" 'long.yaml:1: ReplicationSourc
 contains check-unpinnable-summary "$tmp/out" '1 object allowed, 0 objects denied'
 
 printf 'identityScheme: name-namespace\n' >"$tmp/nn.yaml"
-"$bin" check --config "$tmp/nn.yaml" --output patched "$fx/upstream/index-001-ReplicationSource.yaml" >"$tmp/out" 2>"$tmp/err"
+"$bin" check --config "$tmp/nn.yaml" -n default --output patched "$fx/upstream/index-001-ReplicationSource.yaml" >"$tmp/out" 2>"$tmp/err"
 expect check-patched-name-namespace 0 $?
-contains check-patched-name-namespace "$tmp/out" '"username": "mydata-backup-default"'
-"$bin" check --config "$tmp/nn.yaml" "$fx/upstream/index-001-ReplicationSource.yaml" >"$tmp/out" 2>&1
+contains check-patched-name-namespace "$tmp/out" 'username: mydata-backup-default'
+"$bin" check --config "$tmp/nn.yaml" -n default "$fx/upstream/index-001-ReplicationSource.yaml" >"$tmp/out" 2>&1
 contains check-name-namespace-warning "$tmp/out" 'looks for "mydata-backup@default" and will not find the snapshots of "mydata-backup-default@default"'
 
 # check on directories: recursive, .yaml/.yml/.json only, sorted byte-wise

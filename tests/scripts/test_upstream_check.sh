@@ -4,7 +4,8 @@
 # verdicts pinned by hand in tests/fixtures/upstream/EXPECTED.tsv: the
 # verdict, the exact set of deny rule ids and of validation warning ids
 # (warnings of the defaulting rules are the mutating webhook's own and are
-# checked in the defaulting tests). Also: the exit status of check.
+# checked in the defaulting tests). Also: the exit status of check. The
+# examples are checked in "default", where `kubectl apply` puts them.
 set -uo pipefail
 bin=${KW_BINARY:?}
 dir=${KW_SOURCE_DIR:?}/tests/fixtures/upstream
@@ -22,7 +23,8 @@ for line in open(f"{folder}/EXPECTED.tsv"):
     if line.startswith("#") or not line.strip():
         continue
     name, verdict, denies, warns = line.rstrip("\n").split("\t")
-    run = subprocess.run([binary, "check", "--output", "json", f"{folder}/{name}"],
+    run = subprocess.run([binary, "check", "--namespace", "default", "--output", "json",
+                          f"{folder}/{name}"],
                          capture_output=True, text=True)
     problems = []
     try:

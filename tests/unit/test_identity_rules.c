@@ -2,8 +2,9 @@
  * through kw_handle as the API server calls the webhook: an explicit
  * identity other than the operator's default, a sourceIdentity without
  * sourceName (warned, no longer denied), a sourceIdentity.sourcePathOverride
- * ignored next to an explicit identity; and /mutate then /validate on the
- * UPDATE that pins a synced object. */
+ * ignored next to an explicit identity, an identity left to the namespace of
+ * an object that names none (as `check` sends GitOps manifests); and /mutate
+ * then /validate on the UPDATE that pins a synced object. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -285,4 +286,75 @@ Test(pinned_after_sync, name_namespace_pins_a_new_history)
     cr_expect_eq(v.summary.deny_rules[0], KW_RULE_IDENTITY_CHANGE_FORBIDDEN);
     kwt_admission_free(&m);
     kwt_admission_free(&v);
+}
+
+/* --- namespace-decides-identity --- */
+
+/* Both webhooks on `object` named `name` with no namespace (CREATE), as
+ * `check` sends a manifest that names none. */
+static void admit_without_namespace(const char *kind, const char *name, const char *object,
+                                    struct kwt_admission *m, struct kwt_admission *v)
+{
+    struct kw_config cfg;
+    kwt_config(&cfg);
+    cfg.deny_foreign_hostname = cfg.deny_cross_namespace_source = true;
+    json_t *o = parse(object);
+    kwt_admit(&cfg, KW_HOOK_MUTATE, kind, "CREATE", name, "", o, NULL, m);
+    json_t *patched = kwt_patched(o, m);
+    kwt_admit(&cfg, KW_HOOK_VALIDATE, kind, "CREATE", name, "", patched, NULL, v);
+    json_decref(patched);
+    json_decref(o);
+}
+
+#define NAMESPACE_WARNING                                                                          \
+    "metadata.namespace: not set, so the namespace the object is applied to decides its Kopia "    \
+    "identity: the hostname is that namespace, pinned by the webhook when the object is applied; " \
+    "set metadata.namespace to fix the identity in the manifest"
+
+/* Nothing that depends on the namespace is pinned or defaulted (no identity,
+ * no annotation, no sourceNamespace), and the validator says why. */
+Test(namespace_decides_identity, nothing_pinned_and_warned)
+{
+    static const struct {
+        const char *kind, *object;
+    } cases[] = {
+        {RS, RS_OBJ("")},
+        {RS, RS_OBJ(",\"username\":\"u\"")},
+        {RD, RD_OBJ("")},
+        {RD, RD_OBJ(",\"sourceIdentity\":{\"sourceName\":\"app\"}")},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct kwt_admission m, v;
+        admit_without_namespace(cases[i].kind, "app", cases[i].object, &m, &v);
+        cr_expect(m.allowed && v.allowed, "%s", cases[i].object);
+        cr_expect_null(m.patch, "%s: patched without a namespace", cases[i].object);
+        cr_expect_str_eq(warning_of(&v, KW_RULE_NAMESPACE_DECIDES_IDENTITY), NAMESPACE_WARNING,
+                         "%s", cases[i].object);
+        kwt_admission_free(&m);
+        kwt_admission_free(&v);
+    }
+}
+
+/* No warning when the identity does not depend on the namespace, when the
+ * name is unknown, or when the namespace is known. */
+Test(namespace_decides_identity, quiet_cases)
+{
+    static const struct {
+        const char *kind, *name, *object;
+    } cases[] = {
+        {RS, "app", RS_OBJ(",\"username\":\"u\",\"hostname\":\"h\"")},
+        {RD, "app", RD_OBJ(",\"username\":\"u\",\"hostname\":\"h\"")},
+        {RD, "app",
+         RD_OBJ(",\"sourceIdentity\":{\"sourceName\":\"app\",\"sourceNamespace\":\"prod\"}")},
+        {RS, "", RS_OBJ("")},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct kwt_admission m, v;
+        admit_without_namespace(cases[i].kind, cases[i].name, cases[i].object, &m, &v);
+        cr_expect_eq(kwt_warn_count(&v, KW_RULE_NAMESPACE_DECIDES_IDENTITY), 0, "%s: %s",
+                     cases[i].object, warning_of(&v, KW_RULE_NAMESPACE_DECIDES_IDENTITY));
+        kwt_admission_free(&m);
+        kwt_admission_free(&v);
+    }
+    expect_no_warning(RS, "app", RS_OBJ(""), KW_RULE_NAMESPACE_DECIDES_IDENTITY);
 }

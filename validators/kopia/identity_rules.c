@@ -2,7 +2,8 @@
  * that differs from the operator's default (sourceIdentity restores look for the default, never for
  * the source's username/hostname), a sourceIdentity the operator ignores for
  * want of a sourceName, and a sourceIdentity.sourcePathOverride it ignores
- * next to an explicit identity. The defaulting-side identity warnings (a value
+ * next to an explicit identity, and an identity left to the namespace of an
+ * object that names none (offline). The defaulting-side identity warnings (a value
  * that cannot be pinned, a pin after the first sync) live in mutate.c. */
 #include <stdlib.h>
 #include <string.h>
@@ -107,12 +108,38 @@ static void warn_path_ignored(const json_t *kopia, struct kw_result *res)
                    "username and hostname to restore through sourceIdentity");
 }
 
+/* An object checked without a namespace (a GitOps manifest that leaves it to
+ * the namespace it is applied to): the identity's hostname comes from that
+ * namespace, so it is not known here, and /mutate pins it only when the
+ * object is applied. Only when the namespace is what is missing: the identity
+ * is unknown with "" and known with any namespace. */
+static void warn_namespace_decides(const struct kw_object_ctx *ctx, struct kw_result *res)
+{
+    if (ctx->namespace[0] || !ctx->name[0])
+        return;
+    struct kw_identity id;
+    enum kw_identity_status st = kw_identity_effective(ctx->kind, ctx->name, "", ctx->object, &id);
+    if (st != KW_IDENTITY_UNKNOWN) {
+        done(st, &id, res);
+        return;
+    }
+    st = kw_identity_effective(ctx->kind, ctx->name, "namespace", ctx->object, &id);
+    if (st == KW_IDENTITY_OK)
+        kw_result_warn(res, KW_RULE_NAMESPACE_DECIDES_IDENTITY,
+                       "metadata.namespace: not set, so the namespace the object is applied to "
+                       "decides its Kopia identity: the hostname is that namespace, pinned by "
+                       "the webhook when the object is applied; set metadata.namespace to fix "
+                       "the identity in the manifest");
+    done(st, &id, res);
+}
+
 void kw_validate_kopia_identity(const struct kw_object_ctx *ctx, struct kw_result *res)
 {
     const json_t *kopia = kw_path_get(ctx->object, "spec.kopia");
     if (!json_is_object(kopia))
         return;
     warn_not_default(ctx, kopia, res);
+    warn_namespace_decides(ctx, res);
     if (ctx->kind != KW_KIND_RD)
         return;
     warn_without_source_name(ctx, kopia, res);

@@ -148,6 +148,9 @@ enum kw_severity { KW_SEV_DENY, KW_SEV_WARN, KW_SEV_DEFAULT };
     X(IDENTITY_NOT_DEFAULT, "identity-not-default", KW_KB_KOPIA, KW_SEV_WARN,                      \
       "an explicit username/hostname differs from the operator's default for the object, which "   \
       "sourceIdentity restores look for")                                                          \
+    X(NAMESPACE_DECIDES_IDENTITY, "namespace-decides-identity", KW_KB_KOPIA, KW_SEV_WARN,          \
+      "the manifest names no namespace: the identity's hostname is the namespace it is applied "   \
+      "to, pinned then")                                                                           \
     X(SOURCEIDENTITY_WITHOUT_SOURCENAME, "sourceidentity-without-sourcename", KW_KB_RD,            \
       KW_SEV_WARN, "sourceIdentity has no sourceName, so the operator ignores the block")          \
     X(SOURCEIDENTITY_PATH_IGNORED, "sourceidentity-path-ignored", KW_KB_RD, KW_SEV_WARN,           \
