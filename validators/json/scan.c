@@ -23,10 +23,6 @@
 
 #include "kw/base/dynbuf.h"
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 /* jansson prints the token text after an error only when it is this short. */
 #define CONTEXT_MAX 20
 
@@ -204,70 +200,6 @@ static int hex_value(int c)
 }
 
 /*** strings ***/
-
-#define ONES  0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/* Non-zero when one of the eight bytes of v is '"', '\\', below 0x20 or
- * above 0x7F (the lowest flagged byte is the first such byte). */
-static inline uint64_t special_bytes(uint64_t v)
-{
-    uint64_t quote = v ^ (ONES * '"');
-    uint64_t backslash = v ^ (ONES * '\\');
-    uint64_t control = v - ONES * 0x20;
-    quote = quote - ONES;
-    backslash = backslash - ONES;
-    return ((control | quote | backslash) & ~v & HIGHS) | (v & HIGHS);
-}
-
-#ifdef __SSE2__
-/* Sixteen bytes at a time: a signed compare with 0x20 flags both the control
- * bytes and every byte above 0x7F (negative as signed). A 780 KB string
- * costs a third of the instructions of the eight-byte loop below. */
-static inline const unsigned char *skip_plain16(const unsigned char *p, const unsigned char *end)
-{
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(0x20);
-    while ((size_t)(end - p) >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i special =
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                         _mm_cmplt_epi8(v, space));
-        unsigned m = (unsigned)_mm_movemask_epi8(special);
-        if (m)
-            return p + __builtin_ctz(m);
-        p += 16;
-    }
-    return p;
-}
-#endif
-
-/* Skips plain ASCII string bytes; returns the first byte that is not. */
-static inline const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end)
-{
-#ifdef __SSE2__
-    p = skip_plain16(p, end);
-    if ((size_t)(end - p) >= 16)
-        return p;
-#endif
-    while ((size_t)(end - p) >= 8) {
-        uint64_t v;
-        memcpy(&v, p, sizeof v);
-        uint64_t m = special_bytes(v);
-        if (m) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            return p + (__builtin_ctzll(m) >> 3);
-#else
-            break;
-#endif
-        }
-        p += 8;
-    }
-    while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-        p++;
-    return p;
-}
 
 static int scratch_reserve(struct lexer *lx, struct scratch *s, size_t need)
 {
@@ -447,7 +379,7 @@ static int lex_string(struct lexer *lx, const unsigned char *p)
     struct string_state st = {0};
     lx->has_nul = 0;
     for (;;) {
-        p = skip_plain(p, end);
+        p = kw_json_skip_plain(p, end);
         if (p == end)
             return lex_fail(lx, end, CTX_TOKEN, "premature end of input");
         unsigned c = *p;

@@ -120,6 +120,9 @@ static void put_string(struct kw_json_writer *w, const char *s, size_t len)
     while (p < end && w->rc == KW_JSON_WRITER_OK) {
         char esc[8];
         size_t n;
+        p = kw_json_skip_plain(p, end); /* the bytes written as they are */
+        if (p == end)
+            break;
         if (*p >= 0x80) {
             n = kw_json_utf8_length(p, end);
             if (n == 0)
