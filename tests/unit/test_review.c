@@ -414,6 +414,63 @@ Test(review, warning_lines_have_no_control_characters)
     free(s);
 }
 
+/* The cleaning rule written plainly: control bytes and spaces collapse into
+ * one space between words, none at either end. */
+static void clean_reference(const char *in, char *out)
+{
+    size_t o = 0;
+    bool pending = false;
+    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f || *p == ' ') {
+            pending = o > 0;
+            continue;
+        }
+        if (pending)
+            out[o++] = ' ';
+        pending = false;
+        out[o++] = (char)*p;
+    }
+    out[o] = 0;
+}
+
+/* kw_clean_line leaves the clean start of a line untouched without copying
+ * it: every string of up to 7 bytes over a small alphabet, then long random
+ * ones, against the plain rule. */
+Test(review, warning_cleaning_equals_the_plain_rule)
+{
+    static const char alphabet[] = {'a', ' ', '\t', '\n', 0x7f, (char)0xc3, 'z'};
+    enum { K = sizeof(alphabet) };
+    char in[80], want[80];
+    for (int len = 0; len <= 7; len++) {
+        long total = 1;
+        for (int i = 0; i < len; i++)
+            total *= K;
+        for (long n = 0; n < total; n++) {
+            long v = n;
+            for (int i = 0; i < len; i++, v /= K)
+                in[i] = alphabet[v % K];
+            in[len] = 0;
+            clean_reference(in, want);
+            char *got = kw_clean_line(in);
+            cr_assert_not_null(got);
+            cr_assert_str_eq(got, want, "input #%ld of length %d", n, len);
+            free(got);
+        }
+    }
+    unsigned seed = 12345;
+    for (int round = 0; round < 20000; round++) {
+        int len = (int)((seed = seed * 1103515245u + 12345u) >> 16) % 79;
+        for (int i = 0; i < len; i++)
+            in[i] = alphabet[((seed = seed * 1103515245u + 12345u) >> 16) % K];
+        in[len] = 0;
+        clean_reference(in, want);
+        char *got = kw_clean_line(in);
+        cr_assert_not_null(got);
+        cr_assert_str_eq(got, want, "random input %d", round);
+        free(got);
+    }
+}
+
 Test(review, quoting_follows_go)
 {
     char *q = kw_quote("a\"b\\c\nd\x01");

@@ -176,11 +176,31 @@ char *kw_cause_body(const struct kw_cause *c)
 }
 
 /* Cleans `text` in place (the result is never longer): one pass, no copy. */
+/* How many bytes at the start of text clean_in_place leaves as they are:
+ * up to the first control byte, leading space, or space that another space,
+ * a control byte or the end follows. Most texts are clean to their end. */
+static size_t clean_prefix(const unsigned char *text)
+{
+    const unsigned char *p = text;
+    if (*p == ' ')
+        return 0;
+    for (;; p++) {
+        unsigned c = *p;
+        if (c > ' ' && c != 0x7f)
+            continue;
+        if (c == ' ' && p[1] > ' ' && p[1] != 0x7f) {
+            p++; /* a single space between words, and the byte after it */
+            continue;
+        }
+        return (size_t)(p - text);
+    }
+}
+
 static void clean_in_place(char *text)
 {
-    size_t o = 0;
+    size_t o = clean_prefix((const unsigned char *)text);
     bool pending_space = false;
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)text + o; *p; p++) {
         bool ctl = *p < 0x20 || *p == 0x7f;
         if (ctl || *p == ' ') {
             pending_space = o > 0;
