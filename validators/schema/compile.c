@@ -340,6 +340,7 @@ static void compile_property(struct compiler *cc, struct prop *p, const char *na
                              const json_t *spec)
 {
     p->name = name;
+    p->name_len = strlen(name);
     p->rule = p->other_variant_rule = p->required_rule = KW_RULE_NONE; /* zero is a rule */
     p->warning_rule = KW_RULE_NONE;
     size_t mark = kw_fieldpath_push_field(&cc->where, name);

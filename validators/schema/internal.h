@@ -60,6 +60,7 @@ struct node;
 
 struct prop {
     const char *name;
+    size_t name_len; /* strlen(name), for the lookup's probes */
     struct node *node;
     unsigned variants;          /* 0: every variant */
     const char *variants_label; /* "ReplicationSource", for messages */

@@ -43,7 +43,7 @@ const struct prop *kw_schema_find_prop(const struct node *n, const char *key, si
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         const char *name = n->props[mid].name;
-        size_t nlen = strlen(name);
+        size_t nlen = n->props[mid].name_len;
         int c = memcmp(key, name, len < nlen ? len : nlen);
         if (c == 0)
             c = (len > nlen) - (len < nlen);
