@@ -149,8 +149,12 @@ int kwt_tcp_connect(int port);
 /* --- Files of the source tree -------------------------------------------- */
 
 /* The contents of $KW_SOURCE_DIR/`rel`, malloc'd and NUL-terminated (the
- * length, without the NUL, in *len); a missing file fails the test. */
+ * length, without the NUL, in *len unless len is NULL); a missing file fails
+ * the test. */
 char *kwt_read_source(const char *rel, size_t *len);
+
+/* Removes dir and everything below it (symbolic links not followed). */
+void kwt_remove_tree(const char *dir);
 
 /* --- Memory and latency ------------------------------------------------ */
 

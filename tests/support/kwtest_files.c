@@ -1,6 +1,7 @@
 /* Integration- and unit-test support: reading files of the source tree
- * ($KW_SOURCE_DIR), such as fixtures. */
+ * ($KW_SOURCE_DIR), such as fixtures, and removing scratch directories. */
 #include <criterion/criterion.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -23,6 +24,21 @@ char *kwt_read_source(const char *rel, size_t *len)
     cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n, "cannot read %s", path);
     buf[n] = 0;
     fclose(f);
-    *len = (size_t)n;
+    if (len)
+        *len = (size_t)n;
     return buf;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void kwt_remove_tree(const char *dir)
+{
+    if (dir && dir[0])
+        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -369,22 +369,13 @@ int kwt_server_stop(struct kwt_server *s)
     return kwt_server_wait(s, 30000LL * kwt_time_scale());
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 void kwt_server_cleanup(struct kwt_server *s)
 {
     if (s->pid > 0) {
         kill(s->pid, SIGKILL);
         kwt_server_wait(s, 5000);
     }
-    if (s->dir[0])
-        nftw(s->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    kwt_remove_tree(s->dir);
     s->dir[0] = '\0';
 }
 

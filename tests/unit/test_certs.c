@@ -22,18 +22,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kwtest.h"
+
 #define SVC "kopia-webhook.kopia-webhook.svc"
 
 static char tmp[64];
 static char err[1024];
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static void make_tmp(void)
 {
@@ -43,7 +37,7 @@ static void make_tmp(void)
 
 static void remove_tmp(void)
 {
-    nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    kwt_remove_tree(tmp);
 }
 
 TestSuite(certs, .init = make_tmp, .fini = remove_tmp);

@@ -17,20 +17,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "kwtest.h"
+
 #define NS  "kopia-webhook"
 #define SVC "kopia-webhook"
 #define DAY 86400
 
 static char tmp[64];
 static char err[1024];
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static void make_tmp(void)
 {
@@ -40,7 +34,7 @@ static void make_tmp(void)
 
 static void remove_tmp(void)
 {
-    nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    kwt_remove_tree(tmp);
 }
 
 TestSuite(renew, .init = make_tmp, .fini = remove_tmp);

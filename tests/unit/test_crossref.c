@@ -14,6 +14,8 @@
 #include "kw/json/yaml.h"
 #include "kw/kopia/crossref.h"
 
+#include "kwtest.h"
+
 #define MAX_OBJECTS 16
 
 /* The warnings of each object of a YAML stream, one string per object:
@@ -521,23 +523,6 @@ Test(crossref, an_object_known_only_by_name_is_skipped)
 
 /* ---- docs/rules.md ---- */
 
-static char *read_rules_doc(void)
-{
-    const char *src = getenv("KW_SOURCE_DIR");
-    cr_assert(src, "KW_SOURCE_DIR is not set");
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/docs/rules.md", src);
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = calloc(1, (size_t)n + 1);
-    cr_assert(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
-    fclose(f);
-    return buf;
-}
-
 /* The text of the block fenced with `open` in [from, limit), malloc'd. */
 static char *block(const char *from, const char *limit, const char *open)
 {
@@ -554,7 +539,7 @@ static char *block(const char *from, const char *limit, const char *open)
  * first object gets exactly the documented warning under that id. */
 Test(crossref, every_documented_example_gives_its_documented_warning)
 {
-    char *doc = read_rules_doc();
+    char *doc = kwt_read_source("docs/rules.md", NULL);
     size_t checked = 0;
     for (const char *p = doc; (p = strstr(p, "\n### `crossref-"));) {
         p += 6;

@@ -15,6 +15,8 @@
 #include "kw/schema/schema.h"
 #include "kw/json/yaml.h"
 
+#include "kwtest.h"
+
 struct doc_rule {
     char id[96];
     char severity[16];
@@ -25,23 +27,6 @@ struct doc_rule {
 
 static struct doc_rule docs[256];
 static size_t ndocs;
-
-static char *read_doc(void)
-{
-    const char *src = getenv("KW_SOURCE_DIR");
-    cr_assert(src, "KW_SOURCE_DIR is not set");
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/docs/rules.md", src);
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = calloc(1, (size_t)n + 1);
-    cr_assert(buf && fread(buf, 1, (size_t)n, f) == (size_t)n);
-    fclose(f);
-    return buf;
-}
 
 /* The text of the fenced block of `lang` that starts at or after `from` and
  * before `limit`, malloc'd without its final newline; NULL when none. */
@@ -60,7 +45,7 @@ static char *fenced(const char *from, const char *limit, const char *lang)
 
 static void parse_doc(void)
 {
-    char *doc = read_doc();
+    char *doc = kwt_read_source("docs/rules.md", NULL);
     ndocs = 0;
     const char *p = doc;
     while ((p = strstr(p, "\n### `"))) {
