@@ -44,7 +44,10 @@ for _ in $(seq 1 100); do
 done
 [ $up = 1 ] && ok || { fail "no /readyz on the health listener 127.0.0.1:$health"; cat "$tmp/log"; }
 curl -fsS "http://127.0.0.1:$health/healthz" >/dev/null && ok || fail "/healthz"
-curl -fsS "http://127.0.0.1:$health/metrics" | grep -q '^kopia_webhook_build_info' && ok || fail "/metrics"
+# Into a file first: `grep -q` stops reading at its match, and curl, still
+# writing, would fail the pipeline (pipefail).
+curl -fsS -o "$tmp/metrics" "http://127.0.0.1:$health/metrics" &&
+  grep -q '^kopia_webhook_build_info' "$tmp/metrics" && ok || fail "/metrics"
 status=$(curl -sS -o "$tmp/reply" -w '%{http_code}' --cacert "$tmp/certs/ca.crt" \
   -H 'Content-Type: application/json' --data @"$src/examples/review-missing-repository.json" \
   "https://127.0.0.1:$https/validate")
