@@ -36,6 +36,9 @@ contains check-operator-version "$tmp/err" '"0.18": is not a supported operator 
 "$bin" check --operator-version 2>"$tmp/err"; expect check-operator-version-missing 2 $?
 contains check-operator-version-missing "$tmp/err" "--operator-version takes a VolSync operator version"
 "$bin" check 2>"$tmp/err"; expect check-no-input 2 $?
+# An input is read up to 64 MiB, standard input included; more is refused.
+head -c $((64 * 1024 * 1024 + 1)) /dev/zero | "$bin" check - >/dev/null 2>"$tmp/err"; expect check-input-too-large 2 $?
+contains check-input-too-large "$tmp/err" "larger than 67108864 bytes"
 "$bin" check "$tmp/nope.yaml" 2>"$tmp/err"; expect check-missing-file 2 $?
 contains check-missing-file "$tmp/err" "nope.yaml: No such file or directory"
 one_line check-missing-file "$tmp/err"

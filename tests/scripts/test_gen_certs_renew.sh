@@ -190,6 +190,17 @@ printf 'wrong-token\n' >"$tmp/token2"
     --token-file "$tmp/token2" --api-ca-file "$tmp/api/ca.crt" 2>"$tmp/err"
 rc=$?
 expect token 1 'HTTP 401' 'refused the token'
+# The files it reads are bounded: a token over 64 KiB, a CA file over 1 MiB.
+head -c 65537 /dev/zero | tr '\0' 'a' >"$tmp/token-big"
+"$bin" gen-certs --renew --service $SVC --namespace $NS --api-server "$URL" \
+    --token-file "$tmp/token-big" --api-ca-file "$tmp/api/ca.crt" 2>"$tmp/err"
+rc=$?
+expect token-too-large 1 'larger than 65536 bytes'
+head -c 1048577 /dev/zero | tr '\0' 'a' >"$tmp/ca-big"
+"$bin" gen-certs --renew --service $SVC --namespace $NS --api-server "$URL" \
+    --token-file "$tmp/token" --api-ca-file "$tmp/ca-big" 2>"$tmp/err"
+rc=$?
+expect api-ca-too-large 1 'larger than 1048576 bytes'
 
 # 7b. Answers the client must not trust: oversized, cut short.
 echo "GET huge" >"$tmp/state/mode"
