@@ -342,6 +342,19 @@ int kwt_server_signal(struct kwt_server *s, int sig)
     return s->pid > 0 ? kill(s->pid, sig) : -1;
 }
 
+/* A server killed by a signal it did not get from the tests (an abort, a
+ * crash): the end of its log goes to the test's output, since
+ * kwt_server_cleanup deletes the file and the cause would be lost. */
+static void report_signal_death(const struct kwt_server *s, int sig)
+{
+    char *text = read_whole(s->log);
+    size_t len = text ? strlen(text) : 0;
+    const char *tail = text ? text + (len > 4096 ? len - 4096 : 0) : "(no log)";
+    fprintf(stderr, "server %s killed by signal %d (%s); the end of its log:\n%s\n", s->dir, sig,
+            strsignal(sig), tail);
+    free(text);
+}
+
 int kwt_server_wait(struct kwt_server *s, long long timeout_ms)
 {
     if (s->pid <= 0)
@@ -353,6 +366,9 @@ int kwt_server_wait(struct kwt_server *s, long long timeout_ms)
         if (r == s->pid) {
             s->exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
             s->pid = -1;
+            if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL && WTERMSIG(st) != SIGTERM &&
+                WTERMSIG(st) != SIGINT)
+                report_signal_death(s, WTERMSIG(st));
             return s->exit_status;
         }
         if (r < 0 || kwt_now_ms() >= deadline)
