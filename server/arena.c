@@ -200,6 +200,15 @@ void kw_arena_free(void *p)
         abort(); /* not ours: memory corruption, stop before it spreads */
 }
 
+bool kw_arena_holds(const struct kw_arena *a, const void *p)
+{
+    for (const struct kw_arena_chunk *c = a->chunks; c; c = c->next)
+        if ((const char *)p >= (const char *)c + CHUNK_HEADER &&
+            (const char *)p < (const char *)c + c->size)
+            return true;
+    return false;
+}
+
 void kw_arena_install(void)
 {
     json_set_alloc_funcs(kw_arena_malloc, kw_arena_free);

@@ -954,12 +954,14 @@ static enum MHD_Result finish_webhook(struct request *rq, struct MHD_Connection 
     struct kw_config_ref *ref;
     const struct kw_config *cfg = kw_config_acquire(rq->h->p.config, &ref);
     /* Everything jansson allocates for this review comes from one arena,
-     * unmapped in one step (the response body is malloc'd by the core). */
+     * released in one step (the response body is malloc'd by the core), so
+     * the core leaves its trees to that release instead of freeing them
+     * value by value. */
     struct kw_arena arena;
     kw_arena_init(&arena, rq->h->p.request_memory);
     kw_arena_enter(&arena);
     struct kw_outcome out;
-    kw_handle(cfg, hook, kw_dynbuf_ptr(&rq->body), kw_dynbuf_len(&rq->body), &out);
+    kw_handle_bulk(cfg, hook, kw_dynbuf_ptr(&rq->body), kw_dynbuf_len(&rq->body), &out);
     kw_arena_leave();
     kw_arena_release(&arena);
     kw_config_release(ref);

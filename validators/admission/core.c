@@ -228,8 +228,10 @@ static void set_text(struct kw_outcome *out, int status, const char *text)
     out->body_len = strlen(out->body);
 }
 
-void kw_handle(const struct kw_config *cfg, enum kw_webhook hook, const char *body, size_t len,
-               struct kw_outcome *out)
+/* kw_handle and kw_handle_bulk: `bulk` leaves the jansson trees to the
+ * caller's release (see core.h for why that is sound). */
+static void handle(const struct kw_config *cfg, enum kw_webhook hook, const char *body, size_t len,
+                   bool bulk, struct kw_outcome *out)
 {
     memset(out, 0, sizeof(*out));
     struct kw_review rv;
@@ -251,8 +253,23 @@ void kw_handle(const struct kw_config *cfg, enum kw_webhook hook, const char *bo
     } else {
         set_text(out, 500, "out of memory while encoding the response");
     }
+    if (bulk)
+        kw_result_forget_values(&res);
     kw_result_free(&res);
-    kw_review_free(&rv);
+    if (!bulk)
+        kw_review_free(&rv);
+}
+
+void kw_handle(const struct kw_config *cfg, enum kw_webhook hook, const char *body, size_t len,
+               struct kw_outcome *out)
+{
+    handle(cfg, hook, body, len, false, out);
+}
+
+void kw_handle_bulk(const struct kw_config *cfg, enum kw_webhook hook, const char *body, size_t len,
+                    struct kw_outcome *out)
+{
+    handle(cfg, hook, body, len, true, out);
 }
 
 void kw_outcome_free(struct kw_outcome *out)

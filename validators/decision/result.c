@@ -36,6 +36,12 @@ void kw_result_free(struct kw_result *res)
     memset(res, 0, sizeof(*res));
 }
 
+void kw_result_forget_values(struct kw_result *res)
+{
+    for (size_t i = 0; i < res->nops; i++)
+        res->ops[i].value = NULL;
+}
+
 bool kw_result_denied(const struct kw_result *res)
 {
     return res->ncauses > 0 || res->bad_request != NULL || res->out_of_memory;

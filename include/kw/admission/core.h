@@ -61,9 +61,27 @@ struct kw_outcome {
 };
 
 /* Handles one AdmissionReview body. Never fails to fill `out`; allocation
- * failure yields a 500 with a short body. Free with kw_outcome_free. */
+ * failure yields a 500 with a short body. Free with kw_outcome_free. Every
+ * jansson value the call makes is freed before it returns. */
 void kw_handle(const struct kw_config *cfg, enum kw_webhook hook, const char *body, size_t len,
                struct kw_outcome *out);
+
+/* kw_handle for a caller whose jansson allocator releases all of one
+ * request's values in one step after the call (the server's per-request
+ * arena, include/kw/server/arena.h): the decoded review and the result's
+ * patch values are left as they are instead of being walked and freed value
+ * by value; what is not jansson's (the result's texts, `out`) is freed or
+ * handed over as by kw_handle. Sound because of two facts:
+ *   - the caller's allocator makes every jansson value of the call (the
+ *     values of the review, the patch values and the core's temporaries);
+ *   - the core never puts a reference to a value that outlives the request
+ *     (nothing of the config or the compiled schemas) into the review or
+ *     the result, so no reference count outside the request is left raised
+ *     (tests/unit/test_arena.c checks every value of the trees).
+ * A request that fails midway (400, 413, out of memory) is left the same way:
+ * the caller's release is what frees its values. */
+void kw_handle_bulk(const struct kw_config *cfg, enum kw_webhook hook, const char *body, size_t len,
+                    struct kw_outcome *out);
 void kw_outcome_free(struct kw_outcome *out);
 
 /* Evaluates a decoded review: pass-through rules, then mutate (KW_HOOK_MUTATE)

@@ -58,6 +58,10 @@ struct kw_result {
 
 void kw_result_init(struct kw_result *res);
 void kw_result_free(struct kw_result *res);
+/* Drops the result's references to its patch values without releasing
+ * them (ops[i].value becomes NULL): for a caller whose allocator releases
+ * every jansson value of the request in one step (kw_handle_bulk). */
+void kw_result_forget_values(struct kw_result *res);
 bool kw_result_denied(const struct kw_result *res);
 
 /* Appends a field error. `value` may be NULL. printf-style detail. */

@@ -16,11 +16,15 @@
  *
  * Every allocation carries a 16-byte header saying which it is, so a value
  * may be freed on any thread whether or not an arena is current there. A
- * value from an arena must not be used after kw_arena_release (the server
- * frees the tree before, and the core's response text is malloc'd). */
+ * value from an arena must not be used after kw_arena_release, which is what
+ * frees the request's trees: the server calls the core through
+ * kw_handle_bulk (include/kw/admission/core.h), which leaves them to it
+ * rather than freeing them value by value, and the core's response text is
+ * malloc'd. */
 #ifndef KW_ARENA_H
 #define KW_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The size of the chunk each thread keeps between requests, and the least a
@@ -73,6 +77,10 @@ void kw_arena_release(struct kw_arena *a);
  * the server calls it once a second, so memory a burst of large reviews
  * used goes back within a second of it. Safe from any thread. */
 void kw_arena_trim(void);
+
+/* Whether `p` points into one of the chunks `a` maps now: for checks that a
+ * tree lives wholly in an arena (tests/unit/test_bulk_release.c). */
+bool kw_arena_holds(const struct kw_arena *a, const void *p);
 
 /* jansson's allocator (also usable directly): see above. */
 void *kw_arena_malloc(size_t n);
