@@ -541,6 +541,38 @@ Test(review, summary_names_the_user_and_the_resource)
     }
 }
 
+/* Fields longer than the summary holds are cut to fit, byte for byte their
+ * beginning (the resource after its join with the subresource). */
+Test(review, summary_fields_are_cut_to_fit)
+{
+    struct kw_summary s;
+    char uid[sizeof(s.uid) + 10], res[sizeof(s.resource) - 4], sub[16];
+    memset(uid, 'u', sizeof(uid) - 1);
+    uid[sizeof(uid) - 1] = '\0';
+    memset(res, 'r', sizeof(res) - 1);
+    res[sizeof(res) - 1] = '\0';
+    strcpy(sub, "status");
+    char fields[2048];
+    snprintf(fields, sizeof(fields),
+             "\"uid\":\"%s\",%s,\"operation\":\"CREATE\",\"namespace\":\"ns\","
+             "\"subResource\":\"%s\",\"resource\":{\"group\":\"g\",\"version\":\"v1\","
+             "\"resource\":\"%s\"},\"object\":{\"metadata\":{\"name\":\"x\"},\"spec\":{}}",
+             uid, RS_KIND, sub, res);
+    char *body = review_json("admission.k8s.io/v1", fields);
+    struct kw_outcome out;
+    kw_handle(&cfg, KW_HOOK_VALIDATE, body, strlen(body), &out);
+    cr_assert_eq(out.http_status, 200, "%s", out.body);
+    cr_expect_eq(strlen(out.summary.uid), sizeof(s.uid) - 1);
+    cr_expect_eq(strncmp(out.summary.uid, uid, sizeof(s.uid) - 1), 0);
+    char joined[sizeof(res) + sizeof(sub) + 1];
+    snprintf(joined, sizeof(joined), "%s/%s", res, sub);
+    cr_expect_eq(strlen(out.summary.resource), sizeof(s.resource) - 1);
+    cr_expect_eq(strncmp(out.summary.resource, joined, sizeof(s.resource) - 1), 0);
+    cr_expect_str_eq(out.summary.group, "g");
+    kw_outcome_free(&out);
+    free(body);
+}
+
 /* What metrics count by: the kind and operation as the core classified them,
  * next to the strings as sent (for logs). */
 Test(review, summary_classifies_kind_and_operation)

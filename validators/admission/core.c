@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kw/base/format.h"
 #include "kw/json/util.h"
 #include "kw/decision/rules.h"
 #include "kw/kopia/validate.h"
@@ -181,9 +182,12 @@ void kw_evaluate(const struct kw_config *cfg, enum kw_webhook hook, const struct
         evaluate_kopia_object(&ctx, hook, res);
 }
 
+/* `src` (NULL: "") cut to dstlen - 1 bytes, as snprintf "%s" would. */
 static void copy_field(char *dst, size_t dstlen, const char *src)
 {
-    snprintf(dst, dstlen, "%s", src ? src : "");
+    size_t n = src ? strnlen(src, dstlen - 1) : 0;
+    memcpy(dst, src ? src : "", n);
+    dst[n] = '\0';
 }
 
 static void summarize(const struct kw_review *rv, const struct kw_result *res, bool patched,
@@ -201,8 +205,8 @@ static void summarize(const struct kw_review *rv, const struct kw_result *res, b
     copy_field(s->group, sizeof(s->group), rv->resource_group);
     copy_field(s->version, sizeof(s->version), rv->resource_version);
     if (rv->subresource && rv->subresource[0])
-        snprintf(s->resource, sizeof(s->resource), "%s/%s", rv->resource ? rv->resource : "",
-                 rv->subresource);
+        kw_snprintf(s->resource, sizeof(s->resource), "%s/%s", rv->resource ? rv->resource : "",
+                    rv->subresource);
     else
         copy_field(s->resource, sizeof(s->resource), rv->resource);
     s->dry_run = rv->dry_run;

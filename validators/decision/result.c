@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kw/base/dynbuf.h"
+#include "kw/base/format.h"
 
 void kw_result_init(struct kw_result *res)
 {
@@ -51,10 +52,7 @@ static void clean_in_place(char *text);
 
 __attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
 {
-    char *out = NULL;
-    if (vasprintf(&out, fmt, ap) < 0)
-        return NULL;
-    return out;
+    return kw_vasprintf(fmt, ap);
 }
 
 static void add_cause(struct kw_result *res, enum kw_cause_type type, enum kw_rule_id rule_id,
@@ -98,20 +96,25 @@ void kw_result_cause_str(struct kw_result *res, enum kw_cause_type type, enum kw
     add_cause(res, type, rule_id, field, v, detail);
 }
 
+void kw_result_warn_owned(struct kw_result *res, enum kw_rule_id rule_id, char *text_owned)
+{
+    if (text_owned)
+        clean_in_place(text_owned); /* where it was formatted: no copy */
+    if (!text_owned || KW_ARRAY_RESERVE(res->warnings, res->warnings_cap, res->nwarnings + 1)) {
+        free(text_owned);
+        res->out_of_memory = true;
+        return;
+    }
+    res->warnings[res->nwarnings++] = (struct kw_warning){.rule_id = rule_id, .text = text_owned};
+}
+
 void kw_result_warn(struct kw_result *res, enum kw_rule_id rule_id, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     char *text = vformat(fmt, ap);
     va_end(ap);
-    if (text)
-        clean_in_place(text); /* where it was formatted: no copy */
-    if (!text || KW_ARRAY_RESERVE(res->warnings, res->warnings_cap, res->nwarnings + 1)) {
-        free(text);
-        res->out_of_memory = true;
-        return;
-    }
-    res->warnings[res->nwarnings++] = (struct kw_warning){.rule_id = rule_id, .text = text};
+    kw_result_warn_owned(res, rule_id, text);
 }
 
 void kw_result_patch(struct kw_result *res, enum kw_patch_kind op, const char *path,
@@ -167,18 +170,14 @@ const char *kw_cause_reason(enum kw_cause_type type)
 
 char *kw_cause_body(const struct kw_cause *c)
 {
-    char *out = NULL;
-    int n;
     const char *word = kw_cause_word(c->type);
     if (c->value && c->detail[0])
-        n = asprintf(&out, "%s: %s: %s", word, c->value, c->detail);
-    else if (c->value)
-        n = asprintf(&out, "%s: %s", word, c->value);
-    else if (c->detail[0])
-        n = asprintf(&out, "%s: %s", word, c->detail);
-    else
-        n = asprintf(&out, "%s", word);
-    return n < 0 ? NULL : out;
+        return kw_asprintf("%s: %s: %s", word, c->value, c->detail);
+    if (c->value)
+        return kw_asprintf("%s: %s", word, c->value);
+    if (c->detail[0])
+        return kw_asprintf("%s: %s", word, c->detail);
+    return kw_asprintf("%s", word);
 }
 
 /* Cleans `text` in place (the result is never longer): one pass, no copy. */

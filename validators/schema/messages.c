@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "kw/base/format.h"
 
 /* ---- names and lookups ---------------------------------------------- */
 
@@ -102,10 +103,9 @@ __attribute__((format(printf, 1, 2))) static char *text(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *out = NULL;
-    int n = vasprintf(&out, fmt, ap);
+    char *out = kw_vasprintf(fmt, ap);
     va_end(ap);
-    return n < 0 ? NULL : out;
+    return out;
 }
 
 __attribute__((format(printf, 2, 3))) static void detail(struct finding *f, const char *fmt, ...)
@@ -484,7 +484,7 @@ bool kw_schema_outside_version(const struct prop *p, const struct kw_schema_cont
 /* "0.16" of a version code. */
 static void version_text(int code, char *buf, size_t len)
 {
-    snprintf(buf, len, "%d.%d", code / 1000, code % 1000);
+    kw_snprintf(buf, len, "%d.%d", code / 1000, code % 1000);
 }
 
 char *kw_schema_version_message(const char *path, const struct prop *p,
@@ -494,7 +494,7 @@ char *kw_schema_version_message(const char *path, const struct prop *p,
     char bound[16], span[48];
     bool added = p->since && kw_schema_version_code(ctx->version) < p->since;
     version_text(added ? p->since : p->until, bound, sizeof(bound));
-    snprintf(span, sizeof(span), added ? "added in %s" : "removed after %s", bound);
+    kw_snprintf(span, sizeof(span), added ? "added in %s" : "removed after %s", bound);
     if (ctx->offline)
         return text("%s: dropped by the API server on %s %s: %s", path, product, ctx->version,
                     p->version_hint ? p->version_hint : span);

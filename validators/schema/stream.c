@@ -572,11 +572,7 @@ int kw_schema_validate_text_observed(const struct kw_schema *schema, const char 
     } else if (w.nunknown > KW_SCHEMA_MAX_UNKNOWN_WARNINGS) {
         char *text = kw_schema_more_unknown_message(path, style != KW_TEXT_EMBEDDED,
                                                     w.nunknown - KW_SCHEMA_MAX_UNKNOWN_WARNINGS);
-        if (text)
-            kw_result_warn(res, schema->unknown_rule, "%s", text);
-        else
-            res->out_of_memory = true;
-        free(text);
+        kw_result_warn_owned(res, schema->unknown_rule, text);
     }
     if (stats)
         stats->unknown_fields = w.nunknown;

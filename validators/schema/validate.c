@@ -100,12 +100,7 @@ static void cause_owned(struct walk *w, enum kw_cause_type type, enum kw_rule_id
 /* Appends a warning whose text is `text_owned` (NULL: out of memory). */
 static void warn_owned(struct walk *w, enum kw_rule_id rule, char *text_owned)
 {
-    if (!text_owned) {
-        w->res->out_of_memory = true;
-        return;
-    }
-    kw_result_warn(w->res, rule, "%s", text_owned);
-    free(text_owned);
+    kw_result_warn_owned(w->res, rule, text_owned);
 }
 
 static void report_type(struct walk *w, const struct node *n, const json_t *v)

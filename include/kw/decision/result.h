@@ -80,6 +80,10 @@ void kw_result_cause_str(struct kw_result *res, enum kw_cause_type type, enum kw
 void kw_result_warn(struct kw_result *res, enum kw_rule_id rule_id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* kw_result_warn of a text made elsewhere: takes over the malloc'd
+ * `text_owned` (cleaned in place; NULL marks the result out of memory). */
+void kw_result_warn_owned(struct kw_result *res, enum kw_rule_id rule_id, char *text_owned);
+
 /* Appends a patch operation; takes over `value_stolen` (may be NULL). */
 void kw_result_patch(struct kw_result *res, enum kw_patch_kind op, const char *path,
                      const char *from, json_t *value_stolen);
