@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kw/json/plain.h"
+
 static atomic_int min_level = KW_LOG_DEFAULT_LEVEL;
 
 /* The one list of level names (indexed by enum kw_log_level). */
@@ -141,18 +143,18 @@ static void put(struct line *l, const char *s, size_t n)
 }
 
 /* Appends s as a JSON string: quotes, escapes, control characters as \u00XX;
- * invalid UTF-8 bytes become U+FFFD so every line stays valid JSON. */
+ * invalid UTF-8 bytes become U+FFFD so every line stays valid JSON. Runs of
+ * plain bytes are found by the JSON layer's scan and copied in one piece. */
 static void put_string(struct line *l, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     put(l, "\"", 1);
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+    while (p < end) {
         const unsigned char *run = p;
-        while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-            p++;
+        p = kw_json_skip_plain(p, end);
         put(l, (const char *)run, (size_t)(p - run));
-        if (!*p)
+        if (p == end)
             break;
         if (*p == '"' || *p == '\\') {
             char esc[2] = {'\\', (char)*p++};

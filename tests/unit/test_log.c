@@ -1,6 +1,7 @@
 /* The JSON-lines logger: every line is one valid JSON object with time,
  * level and msg, fields typed, strings escaped (quotes, control characters,
- * invalid UTF-8), over-long lines cut but still valid, levels filtered. */
+ * invalid UTF-8) byte for byte as a reference escaper does, over-long lines
+ * cut but still valid, levels filtered. */
 #include <criterion/criterion.h>
 #include <limits.h>
 #include <math.h>
@@ -142,6 +143,119 @@ Test(log, over_long_lines_are_cut_and_stay_valid)
     cr_assert_null(json_object_get(l, "big"));
     cr_assert(json_is_true(json_object_get(l, "cut")));
     json_decref(lines);
+}
+
+/* The escaping written byte by byte, as a reference for the logger's, which
+ * copies plain runs in one piece. */
+static size_t reference_escape(const unsigned char *p, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    out[o++] = '"';
+    while (*p) {
+        if (*p == '"' || *p == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)*p++;
+        } else if (*p < 0x20) {
+            o += (size_t)sprintf(out + o, "\\u00%c%c", hex[*p >> 4], hex[*p & 15]);
+            p++;
+        } else if (*p < 0x80) {
+            out[o++] = (char)*p++;
+        } else {
+            size_t n = 0;
+            if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
+                n = 2;
+            else if ((*p & 0xf0) == 0xe0)
+                n = 3;
+            else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
+                n = 4;
+            for (size_t i = 1; i < n; i++)
+                if ((p[i] & 0xc0) != 0x80)
+                    n = 0;
+            if (!n) {
+                memcpy(out + o, "\xef\xbf\xbd", 3);
+                o += 3;
+                n = 1;
+            } else {
+                memcpy(out + o, p, n);
+                o += n;
+            }
+            p += n;
+        }
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+    return o;
+}
+
+/* What the lines below log: plain text of every length up to 40 with one
+ * special sequence at every position (around the 8- and 16-byte steps of the
+ * plain-run scan). */
+static const char *const specials[] = {
+    "\"",           "\\",           "\n",
+    "\x01",         "\x1f",         "\x7f",
+    "\xc3\xa9",     "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+    "\xff",         "\xc3",         "\xe2\x82",
+    "\xed\xa0\x80", "\xc0\xaf",
+};
+#define MAX_PLAIN 40
+
+static char *escape_case(size_t len, size_t at, size_t k, char *buf)
+{
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (char)('a' + i % 26);
+    buf[len] = '\0';
+    if (at <= len) {
+        size_t n = strlen(specials[k]);
+        memmove(buf + at + n, buf + at, len - at + 1);
+        memcpy(buf + at, specials[k], n);
+    }
+    return buf;
+}
+
+static void log_escapes(void)
+{
+    kw_log_set_level(KW_LOG_INFO);
+    char buf[MAX_PLAIN + 8];
+    for (size_t k = 0; k < sizeof(specials) / sizeof(specials[0]); k++)
+        for (size_t len = 0; len <= MAX_PLAIN; len++)
+            for (size_t at = 0; at <= len + 1; at++)
+                kw_log(KW_LOG_INFO, "e", KW_LS("s", escape_case(len, at, k, buf)), KW_LEND);
+}
+
+Test(log, strings_are_escaped_byte_for_byte)
+{
+    char path[] = "/tmp/kw-log-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    int saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    log_escapes();
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(fd);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f);
+    char line[1024], buf[MAX_PLAIN + 8], want[512];
+    size_t lines = 0;
+    for (size_t k = 0; k < sizeof(specials) / sizeof(specials[0]); k++) {
+        for (size_t len = 0; len <= MAX_PLAIN; len++) {
+            for (size_t at = 0; at <= len + 1; at++, lines++) {
+                cr_assert_not_null(fgets(line, sizeof(line), f));
+                const char *field = strstr(line, ",\"s\":");
+                cr_assert_not_null(field, "%s", line);
+                field += 5;
+                size_t n =
+                    reference_escape((const unsigned char *)escape_case(len, at, k, buf), want);
+                cr_expect(strncmp(field, want, n) == 0 && strcmp(field + n, "}\n") == 0,
+                          "special %zu at %zu of %zu: %s, want %s", k, at, len, field, want);
+            }
+        }
+    }
+    cr_expect_null(fgets(line, sizeof(line), f), "more lines than logged");
+    cr_expect_gt(lines, 1000);
+    fclose(f);
+    unlink(path);
 }
 
 Test(log, level_names)

@@ -1,6 +1,6 @@
 /* Private to the json layer: what its modules share (messages of pointer.c
- * and patch.c; the UTF-8 rule and the plain-byte scan of scan.c and
- * writer.c). */
+ * and patch.c; the UTF-8 rule of scan.c and writer.c, whose plain-byte scan
+ * is include/kw/json/plain.h). */
 #ifndef KW_JSON_INTERNAL_H
 #define KW_JSON_INTERNAL_H
 
@@ -9,9 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
+
+#include "kw/json/plain.h"
 
 /* Writes a printf-style message into err[errlen]; err may be NULL (then
  * nothing is written), as the JSON Pointer and Patch functions allow. */
@@ -53,74 +52,6 @@ static inline size_t kw_json_utf8_length(const unsigned char *p, const unsigned 
     if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
         return 0;
     return 4;
-}
-
-#define KW_JSON_ONES  0x0101010101010101ULL
-#define KW_JSON_HIGHS 0x8080808080808080ULL
-
-/* Non-zero when one of the eight bytes of v is '"', '\\', below 0x20 or
- * above 0x7F (the lowest flagged byte is the first such byte). */
-static inline uint64_t kw_json_special_bytes(uint64_t v)
-{
-    uint64_t quote = v ^ (KW_JSON_ONES * '"');
-    uint64_t backslash = v ^ (KW_JSON_ONES * '\\');
-    uint64_t control = v - KW_JSON_ONES * 0x20;
-    quote = quote - KW_JSON_ONES;
-    backslash = backslash - KW_JSON_ONES;
-    return ((control | quote | backslash) & ~v & KW_JSON_HIGHS) | (v & KW_JSON_HIGHS);
-}
-
-#ifdef __SSE2__
-/* Sixteen bytes at a time: a signed compare with 0x20 flags both the control
- * bytes and every byte above 0x7F (negative as signed). A 780 KB string
- * costs a third of the instructions of the eight-byte loop below. */
-static inline const unsigned char *kw_json_skip_plain16(const unsigned char *p,
-                                                        const unsigned char *end)
-{
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(0x20);
-    while ((size_t)(end - p) >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i special =
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                         _mm_cmplt_epi8(v, space));
-        unsigned m = (unsigned)_mm_movemask_epi8(special);
-        if (m)
-            return p + __builtin_ctz(m);
-        p += 16;
-    }
-    return p;
-}
-#endif
-
-/* Skips plain ASCII string bytes (0x20 to 0x7F but '"' and '\\': what a JSON
- * string holds as it is); returns the first byte that is not. The scanner's
- * strings and the reply writer's output run through it. */
-static inline const unsigned char *kw_json_skip_plain(const unsigned char *p,
-                                                      const unsigned char *end)
-{
-#ifdef __SSE2__
-    p = kw_json_skip_plain16(p, end);
-    if ((size_t)(end - p) >= 16)
-        return p;
-#endif
-    while ((size_t)(end - p) >= 8) {
-        uint64_t v;
-        memcpy(&v, p, sizeof v);
-        uint64_t m = kw_json_special_bytes(v);
-        if (m) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            return p + (__builtin_ctzll(m) >> 3);
-#else
-            break;
-#endif
-        }
-        p += 8;
-    }
-    while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-        p++;
-    return p;
 }
 
 #endif
