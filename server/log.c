@@ -148,11 +148,22 @@ static void put(struct line *l, const char *s, size_t n)
 static void put_string(struct line *l, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    put(l, "\"", 1);
     const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+    const unsigned char *run_end = kw_json_skip_plain(p, end);
+    size_t len = (size_t)(end - p);
+    if (run_end == end && l->len + len + 2 <= sizeof(l->buf) - 2) {
+        /* All plain (most strings): quoted in one copy. */
+        char *o = l->buf + l->len;
+        o[0] = '"';
+        memcpy(o + 1, s, len);
+        o[len + 1] = '"';
+        l->len += len + 2;
+        return;
+    }
+    put(l, "\"", 1);
     while (p < end) {
         const unsigned char *run = p;
-        p = kw_json_skip_plain(p, end);
+        p = run == (const unsigned char *)s ? run_end : kw_json_skip_plain(p, end);
         put(l, (const char *)run, (size_t)(p - run));
         if (p == end)
             break;
