@@ -209,13 +209,27 @@ Test(defaulting_https, generate_name_skips_the_identity_on_create)
     json_decref(o);
 }
 
+/* The stored object as the API server sends it: managedFields and a full
+ * status, of which the rules read only lastSyncTime. */
 Test(defaulting_https, update_after_sync_warns_about_a_new_snapshot_history)
 {
-    json_t *old = json_loads("{\"metadata\":{\"name\":\"b\",\"namespace\":\"ns\"},\"spec\":"
-                             "{\"sourcePVC\":\"d\",\"kopia\":{\"repository\":\"r\",\"username\":"
-                             "\"b-ns\",\"hostname\":\"ns\",\"copyMethod\":\"Direct\"}},"
-                             "\"status\":{\"lastSyncTime\":\"2026-01-01T00:00:00Z\"}}",
-                             0, NULL);
+    json_t *old = json_loads(
+        "{\"metadata\":{\"name\":\"b\",\"namespace\":\"ns\",\"managedFields\":["
+        "{\"manager\":\"kubectl-client-side-apply\",\"operation\":\"Update\",\"apiVersion\":"
+        "\"volsync.backube/v1alpha1\",\"time\":\"2025-12-31T23:00:00Z\",\"fieldsType\":"
+        "\"FieldsV1\",\"fieldsV1\":{\"f:spec\":{\".\":{},\"f:kopia\":{\".\":{},\"f:copyMethod\":{},"
+        "\"f:repository\":{}},\"f:sourcePVC\":{}}}},{\"manager\":\"manager\",\"operation\":"
+        "\"Update\",\"apiVersion\":\"volsync.backube/v1alpha1\",\"time\":"
+        "\"2026-01-01T00:00:00Z\",\"fieldsType\":\"FieldsV1\",\"fieldsV1\":{\"f:status\":{"
+        "\".\":{},\"f:conditions\":{},\"f:lastSyncTime\":{}}},\"subresource\":\"status\"}]},"
+        "\"spec\":{\"sourcePVC\":\"d\",\"kopia\":{\"repository\":\"r\",\"username\":"
+        "\"b-ns\",\"hostname\":\"ns\",\"copyMethod\":\"Direct\"}},"
+        "\"status\":{\"conditions\":[{\"type\":\"Synchronizing\",\"status\":\"False\","
+        "\"reason\":\"WaitingForSchedule\"}],\"lastSyncDuration\":\"12.5s\","
+        "\"lastSyncTime\":\"2026-01-01T00:00:00Z\",\"latestMoverStatus\":{\"result\":"
+        "\"Successful\",\"logs\":\"done\"}}}",
+        0, NULL);
+    cr_assert_not_null(old);
     json_t *now = json_deep_copy(old);
     json_object_set_new(json_object_get(json_object_get(now, "spec"), "kopia"), "repository",
                         json_string("other-repo"));

@@ -324,3 +324,73 @@ int kw_json_oracle_check(const char *buf, size_t len, char *why, size_t whylen)
     json_decref(k);
     return rc;
 }
+
+/*** pruning ***/
+
+static int keeps(const struct kw_json_prune *r, const char *key, size_t len)
+{
+    for (size_t i = 0; i < KW_JSON_PRUNE_KEEP && r->keep[i].s; i++)
+        if (r->keep[i].len == len && memcmp(r->keep[i].s, key, len) == 0)
+            return 1;
+    return 0;
+}
+
+static void prune_rule(json_t *obj, const struct kw_json_prune *r, size_t level)
+{
+    if (!json_is_object(obj))
+        return;
+    const struct kw_json_name *name = &r->path[level];
+    json_t *v = json_object_getn(obj, name->s, name->len);
+    if (!v)
+        return;
+    if (level + 1 < KW_JSON_PRUNE_DEPTH && r->path[level + 1].s) {
+        prune_rule(v, r, level + 1);
+    } else if (!r->keep[0].s) {
+        json_object_deln(obj, name->s, name->len);
+    } else if (json_is_object(v)) {
+        const char *key;
+        size_t klen;
+        json_t *item;
+        void *tmp;
+        json_object_keylen_foreach_safe(v, tmp, key, klen, item)
+        {
+            (void)item;
+            if (!keeps(r, key, klen))
+                json_object_deln(v, key, klen);
+        }
+    }
+}
+
+void kw_json_prune_tree(json_t *root, const struct kw_json_prune *rules, size_t nrules)
+{
+    for (size_t i = 0; i < nrules; i++)
+        if (rules[i].path[0].s)
+            prune_rule(root, &rules[i], 0);
+}
+
+int kw_json_prune_oracle_check(const char *buf, size_t len, size_t max_values,
+                               const struct kw_json_prune *rules, size_t nrules, char *why,
+                               size_t whylen)
+{
+    struct kw_json_error fe, pe;
+    json_t *full = kw_json_decode_limited(buf, len, max_values, &fe);
+    json_t *pruned = kw_json_decode_pruned(buf, len, max_values, rules, nrules, &pe);
+    int rc = 0;
+    if ((full != NULL) != (pruned != NULL))
+        rc = disagree(why, whylen, "plain decoder %s, pruned decoder %s (%s)",
+                      full ? "accepts" : "rejects", pruned ? "accepts" : "rejects",
+                      full ? pe.text : fe.text);
+    else if (!full && (!same_error(&fe, &pe) || fe.failure != pe.failure))
+        rc = disagree(why, whylen, "plain error %zu:%zu@%zu '%s', pruned %zu:%zu@%zu '%s'", fe.line,
+                      fe.column, fe.position, fe.text, pe.line, pe.column, pe.position, pe.text);
+    else if (full) {
+        kw_json_prune_tree(full, rules, nrules);
+        if (!json_equal(full, pruned) || !same_value(full, pruned))
+            rc = disagree(why, whylen,
+                          "the pruned tree is not the plain tree with the rules' "
+                          "members removed");
+    }
+    json_decref(full);
+    json_decref(pruned);
+    return rc;
+}

@@ -661,8 +661,18 @@ static void random_space(struct rng *r, struct text *t)
     puts_(t, spaces[below(r, 7)]);
 }
 
+/* When set, keys come from a few names, some of them escaped, so that the
+ * pruning rules below meet their paths often. */
+static int prune_vocabulary;
+
 static void random_string(struct rng *r, struct text *t, int key)
 {
+    if (key && prune_vocabulary) {
+        static const char *names[] = {"\"a\"",    "\"b\"",          "\"go\"",      "\"skip\"",
+                                      "\"keep\"", "\"k\\u0065ep\"", "\"sk\\/ip\"", "\"x\""};
+        puts_(t, names[below(r, sizeof names / sizeof names[0])]);
+        return;
+    }
     static const char *pieces[] = {"a",       "b",        "key",          "metadata",
                                    " ",       "\xC3\xA9", "\xE6\x9D\xB1", "\xF0\x9F\x98\x80",
                                    "\\n",     "\\\"",     "\\\\",         "\\/",
@@ -931,4 +941,196 @@ Test(json_decode, value_limit_stops_before_building_the_rest)
     cr_expect_eq(err.position, 1 + 3 * 999, "position %zu", err.position);
     cr_expect_eq(peak, 0, "everything built was freed");
     free(buf);
+}
+
+/*** pruning (kw_json_decode_pruned) ***/
+
+#define N KW_JSON_NAME
+static const struct kw_json_prune prune_rules[] = {
+    {.path = {N("root"), N("skip")}},
+    {.path = {N("root"), N("a")}},
+    {.path = {N("root"), N("go"), N("skip")}},
+    {.path = {N("root"), N("go"), N("keep")}, .keep = {N("a"), N("b")}},
+    {.path = {N("root"), N("keep")}, .keep = {N("go")}},
+    {.path = {N("root"), N("go"), N("go"), N("go"), N("go"), N("skip")}},
+};
+#undef N
+#define NPRUNE (sizeof prune_rules / sizeof prune_rules[0])
+
+/* Half of the generated documents (damaged or not) under the plain
+ * decoder's limit and a small one that often stops inside a pruned value:
+ * the pruned decoder agrees on every verdict, error and limit position, and
+ * builds the plain tree without the rules' members. */
+Test(json_prune, oracle_on_generated_documents)
+{
+    struct rng r = {0xD1B54A32D192ED03ULL};
+    struct text t = {0};
+    char why[512];
+    size_t pruned = 0, stopped = 0;
+    prune_vocabulary = 1;
+    for (int i = 0; i < 4000; i++) {
+        t.len = 0;
+        puts_(&t, below(&r, 4) ? "{\"root\":" : "[");
+        random_value(&r, &t, 0);
+        puts_(&t, t.buf[0] == '[' ? "]" : "}");
+        if (i % 2)
+            mutate(&r, &t);
+        size_t limit = below(&r, 2) ? 0 : 1 + below(&r, 40);
+        int rc =
+            kw_json_prune_oracle_check(t.buf, t.len, limit, prune_rules, NPRUNE, why, sizeof why);
+        cr_assert_eq(rc, 0, "document %d (limit %zu) '%.*s': %s", i, limit, (int)t.len, t.buf, why);
+        json_t *v = kw_json_decode_limited(t.buf, t.len, limit, NULL);
+        if (v) {
+            json_t *copy = json_deep_copy(v);
+            kw_json_prune_tree(copy, prune_rules, NPRUNE);
+            pruned += !json_equal(v, copy);
+            json_decref(copy);
+        }
+        struct kw_json_error err;
+        json_t *p = kw_json_decode_pruned(t.buf, t.len, limit, prune_rules, NPRUNE, &err);
+        stopped += !p && err.failure == KW_JSON_FAIL_TOO_COMPLEX;
+        json_decref(p);
+        json_decref(v);
+    }
+    prune_vocabulary = 0;
+    cr_expect_gt(pruned, 100, "only %zu documents had something pruned", pruned);
+    cr_expect_gt(stopped, 100, "only %zu documents hit the limit", stopped);
+    free(t.buf);
+}
+
+static json_t *pruned_ok(const char *text)
+{
+    struct kw_json_error err;
+    json_t *v = kw_json_decode_pruned(text, strlen(text), 0, prune_rules, NPRUNE, &err);
+    cr_assert_not_null(v, "%s: %s", text, err.text);
+    return v;
+}
+
+static void expect_pruned(const char *text, const char *want)
+{
+    json_t *v = pruned_ok(text);
+    json_t *w = json_loads(want, 0, NULL);
+    cr_assert_not_null(w);
+    char *got = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    cr_expect(json_equal(v, w), "%s: got %s, want %s", text, got, want);
+    free(got);
+    json_decref(v);
+    json_decref(w);
+    char why[512];
+    cr_expect_eq(
+        kw_json_prune_oracle_check(text, strlen(text), 0, prune_rules, NPRUNE, why, sizeof why), 0,
+        "%s: %s", text, why);
+}
+
+Test(json_prune, members_left_out_and_kept)
+{
+    /* a whole member, in any JSON type */
+    expect_pruned("{\"root\":{\"skip\":{\"x\":[1,{\"y\":null}]},\"b\":1}}", "{\"root\":{\"b\":1}}");
+    expect_pruned("{\"root\":{\"skip\":\"s\",\"a\":[],\"b\":2}}", "{\"root\":{\"b\":2}}");
+    /* a kept object keeps only its listed members; a kept non-object stays */
+    expect_pruned("{\"root\":{\"keep\":{\"go\":1,\"a\":{\"b\":2},\"gone\":3}}}",
+                  "{\"root\":{\"keep\":{\"go\":1}}}");
+    expect_pruned("{\"root\":{\"keep\":[1,{\"a\":1}]}}", "{\"root\":{\"keep\":[1,{\"a\":1}]}}");
+    /* one level down, and the deepest path a rule may have */
+    expect_pruned("{\"root\":{\"go\":{\"skip\":1,\"keep\":{\"a\":1,\"c\":2},\"x\":3}}}",
+                  "{\"root\":{\"go\":{\"keep\":{\"a\":1},\"x\":3}}}");
+    expect_pruned("{\"root\":{\"go\":{\"go\":{\"go\":{\"go\":{\"skip\":1,\"x\":2}}}}}}",
+                  "{\"root\":{\"go\":{\"go\":{\"go\":{\"go\":{\"x\":2}}}}}}");
+}
+
+Test(json_prune, paths_match_decoded_keys_through_objects_only)
+{
+    /* escaped keys are compared decoded */
+    expect_pruned("{\"r\\u006fot\":{\"sk\\u0069p\":1,\"b\":2}}", "{\"root\":{\"b\":2}}");
+    expect_pruned("{\"root\":{\"sk\\/ip\":1,\"b\":2}}", "{\"root\":{\"sk/ip\":1,\"b\":2}}");
+    /* an array on the path stops it: its elements' members are kept */
+    expect_pruned("{\"root\":[{\"skip\":1}],\"x\":{\"skip\":2}}",
+                  "{\"root\":[{\"skip\":1}],\"x\":{\"skip\":2}}");
+    expect_pruned("[{\"root\":{\"skip\":1}}]", "[{\"root\":{\"skip\":1}}]");
+    /* the same name elsewhere, or as a prefix, is not the path */
+    expect_pruned("{\"root\":{\"x\":{\"skip\":1},\"skipped\":2,\"ski\":3}}",
+                  "{\"root\":{\"x\":{\"skip\":1},\"skipped\":2,\"ski\":3}}");
+    /* duplicates: every occurrence is left out; a kept duplicate's last
+     * value wins at its first position, as in the plain decoder */
+    expect_pruned("{\"root\":{\"a\":1,\"b\":0,\"a\":{\"x\":2}},\"root\":{\"a\":3,\"c\":4}}",
+                  "{\"root\":{\"c\":4}}");
+    expect_pruned("{\"root\":{\"keep\":{\"go\":1,\"x\":2,\"g\\u006f\":3}}}",
+                  "{\"root\":{\"keep\":{\"go\":3}}}");
+}
+
+/* What is left out is still JSON that must be valid: an error inside it is
+ * the plain decoder's, text and position. */
+Test(json_prune, errors_inside_left_out_values_are_reported)
+{
+    static const char *bad[] = {
+        "{\"root\":{\"skip\":{\"x\":[1,2,]}}}",       "{\"root\":{\"skip\":[1,\"\\q\"]}}",
+        "{\"root\":{\"skip\":{\"x\":\"\xC3\x28\"}}}", "{\"root\":{\"keep\":{\"x\":tru}}}",
+        "{\"root\":{\"skip\":{\"x\":1e400}}}",        "{\"root\":{\"skip\":{\"x\":1}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct kw_json_error pe, fe;
+        cr_expect_null(kw_json_decode_pruned(bad[i], strlen(bad[i]), 0, prune_rules, NPRUNE, &pe),
+                       "%s", bad[i]);
+        cr_assert_null(kw_json_decode(bad[i], strlen(bad[i]), &fe));
+        cr_expect_eq(pe.failure, KW_JSON_FAIL_SYNTAX);
+        cr_expect_str_eq(pe.text, fe.text, "%s", bad[i]);
+        cr_expect_eq(pe.line, fe.line);
+        cr_expect_eq(pe.column, fe.column);
+        cr_expect_eq(pe.position, fe.position, "%s", bad[i]);
+    }
+}
+
+/* Values left out count toward the limit as built ones: the same limit
+ * passes and one less stops at the same value. */
+Test(json_prune, left_out_values_count_toward_the_limit)
+{
+    static const char text[] = "{\"root\":{\"skip\":[1,{\"a\":2},[]],\"b\":true}}"; /* 8 values */
+    struct kw_json_error err;
+    json_t *v = kw_json_decode_pruned(text, sizeof text - 1, 8, prune_rules, NPRUNE, &err);
+    cr_assert_not_null(v, "%s", err.text);
+    json_decref(v);
+    cr_assert_null(kw_json_decode_pruned(text, sizeof text - 1, 7, prune_rules, NPRUNE, &err));
+    cr_expect_eq(err.failure, KW_JSON_FAIL_TOO_COMPLEX);
+    cr_expect_str_eq(err.text, "too many values");
+    cr_expect_eq(err.position, 35, "position %zu", err.position); /* at `true` */
+    cr_assert_null(kw_json_decode_pruned(text, sizeof text - 1, 5, prune_rules, NPRUNE, &err));
+    cr_expect_eq(err.position, 24, "position %zu", err.position); /* the 2, left out */
+    char why[512];
+    for (size_t limit = 0; limit < 10; limit++)
+        cr_expect_eq(kw_json_prune_oracle_check(text, sizeof text - 1, limit, prune_rules, NPRUNE,
+                                                why, sizeof why),
+                     0, "limit %zu: %s", limit, why);
+}
+
+/* Nothing is allocated for what is left out: a document with a large
+ * pruned member costs the allocations of the same document without it. */
+static size_t allocations;
+static void *counting_alloc(size_t n)
+{
+    allocations++;
+    return malloc(n);
+}
+
+static size_t allocations_of(const char *text, size_t len)
+{
+    json_set_alloc_funcs(counting_alloc, free);
+    allocations = 0;
+    json_t *v = kw_json_decode_pruned(text, len, 0, prune_rules, NPRUNE, NULL);
+    size_t n = allocations;
+    json_set_alloc_funcs(malloc, free);
+    cr_assert_not_null(v);
+    json_decref(v);
+    return n;
+}
+
+Test(json_prune, left_out_values_allocate_nothing)
+{
+    struct text t = {0};
+    puts_(&t, "{\"root\":{\"b\":[1,\"x\"],\"skip\":[");
+    for (int i = 0; i < 2000; i++)
+        puts_(&t, i ? ",{\"k\":\"value with \\\"escapes\\\"\",\"n\":[1,2.5,null]}" : "{}");
+    puts_(&t, "],\"keep\":{\"go\":{\"z\":1},\"gone\":{\"x\":[1,2,3]}}}}");
+    static const char without[] = "{\"root\":{\"b\":[1,\"x\"],\"keep\":{\"go\":{\"z\":1}}}}";
+    cr_expect_eq(allocations_of(t.buf, t.len), allocations_of(without, sizeof without - 1));
+    free(t.buf);
 }

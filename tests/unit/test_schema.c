@@ -400,6 +400,63 @@ Test(schema, required_empty_is_absent_and_rule_inheritance)
     kw_schema_set_free(set);
 }
 
+/* Properties are found by an index built when the schema is compiled:
+ * names that share their length and several bytes (so that they land on
+ * the same slot and are told apart by probing), many properties in one
+ * node, and keys that are none of them. Causes come in the object's order,
+ * then the missing required properties in name order. */
+Test(schema, property_lookup_tells_apart_similar_names)
+{
+    char root[8192];
+    size_t at =
+        (size_t)snprintf(root, sizeof root,
+                         "{\"type\": \"object\", \"unknownProperties\": \"warn\","
+                         "\"required\": [\"zzzz\", \"abcd\", \"m\"], \"properties\": {"
+                         "\"abcd\": {\"type\": \"integer\"}, \"axcd\": {\"type\": \"string\"},"
+                         "\"aycd\": {\"type\": \"boolean\"}, \"zzzz\": {\"type\": \"string\"},"
+                         "\"m\": {\"type\": \"string\"}, \"\": {\"type\": \"integer\"}");
+    for (int i = 0; i < 70; i++)
+        at += (size_t)snprintf(root + at, sizeof root - at, ", \"p%02d\": {\"type\": \"integer\"}",
+                               i);
+    snprintf(root + at, sizeof root - at, "}}");
+    struct kw_schema_set *set = set_of(root);
+    struct kw_result res;
+    validate(set,
+             "{\"aycd\": 1, \"axcd\": 2, \"abcd\": \"3\", \"p69\": \"x\", \"p07\": \"y\", "
+             "\"\": \"e\", \"azcd\": 1, \"p70\": 1, \"abc\": 1, \"m\": \"ok\"}",
+             &res);
+    const char *want[] = {
+        "spec.aycd: Invalid value: \"integer\": spec.aycd in body must be of type boolean: "
+        "\"integer\"",
+        "spec.axcd: Invalid value: \"integer\": spec.axcd in body must be of type string: "
+        "\"integer\"",
+        "spec.abcd: Invalid value: \"string\": spec.abcd in body must be of type integer: "
+        "\"string\"",
+        "spec.p69: Invalid value: \"string\": spec.p69 in body must be of type integer: "
+        "\"string\"",
+        "spec.p07: Invalid value: \"string\": spec.p07 in body must be of type integer: "
+        "\"string\"",
+        "spec.: Invalid value: \"string\": spec. in body must be of type integer: \"string\"",
+        "spec.zzzz: Required value",
+    };
+    cr_expect_eq(res.ncauses, sizeof want / sizeof want[0], "%zu causes", res.ncauses);
+    for (size_t i = 0; i < res.ncauses && i < sizeof want / sizeof want[0]; i++) {
+        char *l = line(&res, i);
+        cr_expect_str_eq(l, want[i]);
+        free(l);
+    }
+    cr_expect_eq(res.nwarnings, 3, "azcd, p70 and abc are unknown: %zu", res.nwarnings);
+    kw_result_free(&res);
+    validate(set, "{}", &res);
+    cr_expect_eq(res.ncauses, 3);
+    for (size_t i = 0; i < res.ncauses; i++) {
+        const char *fields[] = {"spec.abcd", "spec.m", "spec.zzzz"};
+        cr_expect_str_eq(res.causes[i].field, fields[i]);
+    }
+    kw_result_free(&res);
+    kw_schema_set_free(set);
+}
+
 Test(schema, unknown_fields_variants_and_the_warning_cap)
 {
     const char *root =

@@ -21,6 +21,34 @@
 #define API_V1      "admission.k8s.io/v1"
 #define API_V1BETA1 "admission.k8s.io/v1beta1"
 
+/* The members of a review that nothing reads: no rule, log line, patch or
+ * reply looks at them, so the decoder validates and counts them but builds
+ * no values for them (kw_json_decode_pruned). What is read, and where:
+ *   request: uid, kind, operation, name, namespace, subResource, dryRun,
+ *     resource and userInfo.username (logs), object, oldObject (below);
+ *   object: metadata (name, namespace, labels, annotations,
+ *     deletionTimestamp), spec, and a ConfigMap's or Secret's data,
+ *     binaryData, stringData (admission/core.c, kopia/);
+ *   oldObject: the same members for UPDATE comparisons, and
+ *     status.lastSyncTime (kopia/update.c, kopia/mutate.c: "has synced").
+ * A rule that starts reading one of these members must leave this table. */
+#define N KW_JSON_NAME
+const struct kw_json_prune kw_review_unread[] = {
+    {.path = {N("request"), N("options")}},         /* Create/Update/DeleteOptions */
+    {.path = {N("request"), N("requestKind")}},     /* the kind as the client asked for it */
+    {.path = {N("request"), N("requestResource")}}, /* ... and its resource */
+    {.path = {N("request"), N("requestSubResource")}},
+    {.path = {N("request"), N("userInfo")}, .keep = {N("username")}}, /* uid, groups, extra */
+    {.path = {N("request"), N("object"), N("status")}},
+    {.path = {N("request"), N("object"), N("metadata"), N("managedFields")}},
+    {.path = {N("request"), N("oldObject"), N("status")}, .keep = {N("lastSyncTime")}},
+    {.path = {N("request"), N("oldObject"), N("metadata"), N("managedFields")}},
+};
+#undef N
+const size_t kw_review_unread_count = sizeof kw_review_unread / sizeof kw_review_unread[0];
+_Static_assert(sizeof kw_review_unread / sizeof kw_review_unread[0] <= KW_JSON_PRUNE_MAX,
+               "kw_json_decode_pruned applies at most KW_JSON_PRUNE_MAX rules");
+
 /* Reads an optional string member; -1 when present with another type. */
 static int optional_string(const json_t *obj, const char *key, const char **out)
 {
@@ -131,7 +159,8 @@ int kw_review_decode_limited(const char *body, size_t len, size_t max_values, st
 {
     memset(out, 0, sizeof(*out));
     struct kw_json_error jerr;
-    json_t *root = kw_json_decode_limited(body, len, max_values, &jerr);
+    json_t *root = kw_json_decode_pruned(body, len, max_values, kw_review_unread,
+                                         kw_review_unread_count, &jerr);
     if (!root && jerr.failure != KW_JSON_FAIL_SYNTAX)
         return too_complex(&jerr, max_values, err);
     if (!root) {

@@ -68,6 +68,8 @@ struct kw_schema_set *kw_schema_set_new(void)
 static void node_free(struct node *n)
 {
     free(n->props);
+    free(n->slots);
+    free(n->required);
     free(n->stale);
     free(n->enum_detail);
     if (n->pattern)
@@ -404,6 +406,50 @@ static void compile_property(struct compiler *cc, struct prop *p, const char *na
     kw_fieldpath_pop(&cc->where, mark);
 }
 
+/* The hash index kw_schema_find_prop looks names up in (internal.h). */
+static void index_properties(struct compiler *cc, struct node *n)
+{
+    if (n->nprops == 0)
+        return;
+    if (n->nprops >= UINT16_MAX) {
+        fail(cc, "too many properties");
+        return;
+    }
+    size_t nslots = 4;
+    while (nslots < 2 * n->nprops)
+        nslots *= 2;
+    n->slots = calloc(nslots, sizeof(*n->slots));
+    if (!n->slots) {
+        fail(cc, "out of memory");
+        return;
+    }
+    n->slot_mask = nslots - 1;
+    for (size_t i = 0; i < n->nprops; i++) {
+        size_t at = kw_schema_name_hash(n->props[i].name, n->props[i].name_len) & n->slot_mask;
+        while (n->slots[at])
+            at = (at + 1) & n->slot_mask;
+        n->slots[at] = (uint16_t)(i + 1);
+    }
+}
+
+/* The required properties in props order, for the presence check of every
+ * object the node validates. */
+static void list_required(struct compiler *cc, struct node *n)
+{
+    for (size_t i = 0; i < n->nprops; i++)
+        n->nrequired += n->props[i].required;
+    if (n->nrequired == 0)
+        return;
+    n->required = calloc(n->nrequired, sizeof(*n->required));
+    if (!n->required) {
+        fail(cc, "out of memory");
+        return;
+    }
+    for (size_t i = 0, j = 0; i < n->nprops; i++)
+        if (n->props[i].required)
+            n->required[j++] = (uint16_t)i;
+}
+
 static void compile_properties(struct compiler *cc, struct node *n, const json_t *v)
 {
     if (!json_is_object(v)) {
@@ -421,6 +467,7 @@ static void compile_properties(struct compiler *cc, struct node *n, const json_t
     json_t *spec;
     json_object_foreach((json_t *)v, k, spec) compile_property(cc, &n->props[i++], k, spec);
     qsort(n->props, n->nprops, sizeof(*n->props), prop_cmp);
+    index_properties(cc, n);
 }
 
 static void compile_required(struct compiler *cc, struct node *n, const json_t *v)
@@ -573,6 +620,8 @@ static void compile_into(struct compiler *cc, struct node *n, const json_t *spec
     json_t *req = json_object_get(spec, "required");
     if (req && !cc->failed)
         compile_required(cc, n, req);
+    if (req && !cc->failed)
+        list_required(cc, n);
     json_t *stale = json_object_get(spec, "staleNames");
     if (stale && !cc->failed)
         compile_stale(cc, n, stale);

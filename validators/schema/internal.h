@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <pcre2.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "kw/decision/result.h"
@@ -95,6 +96,15 @@ struct node {
     /* object */
     struct prop *props; /* sorted by name (strcmp) */
     size_t nprops;
+    /* The lookup index of props (kw_schema_find_prop): slot i holds 1 + the
+     * index of a property whose kw_schema_name_hash is i, or 0 (empty); open
+     * addressing with linear probing, slot_mask + 1 slots (a power of two,
+     * at least twice nprops). NULL when there are no properties. */
+    uint16_t *slots;
+    size_t slot_mask;
+    /* The indices of the required properties, in props order. */
+    uint16_t *required;
+    size_t nrequired;
     struct node *additional; /* schema of the values of other keys (a map) */
     enum format key_format;  /* format of the keys of other keys */
     enum unknown_policy unknown;
@@ -174,6 +184,17 @@ bool kw_schema_integral_real(double d);
 static inline bool kw_schema_applies(const struct prop *p, unsigned variant)
 {
     return p->variants == 0 || variant == 0 || (p->variants & variant) != 0;
+}
+
+/* The slot of a property name in its node's index before masking: its
+ * length and three of its bytes, enough to tell apart the names of one
+ * node; a collision costs a probe. */
+static inline size_t kw_schema_name_hash(const char *s, size_t len)
+{
+    if (len == 0)
+        return 0;
+    const unsigned char *u = (const unsigned char *)s;
+    return len * 131u + u[0] * 31u + u[len / 2] * 7u + u[len - 1];
 }
 
 /* The property called key[0..len) (not NUL-terminated), or NULL. */

@@ -38,24 +38,16 @@ unsigned kw_schema_type_bit(const char *name)
 
 const struct prop *kw_schema_find_prop(const struct node *n, const char *key, size_t len)
 {
-    /* Bytewise with the shorter name first: the order of strcmp, which the
-     * compiler sorts the properties by. */
-    size_t lo = 0, hi = n->nprops;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const char *name = n->props[mid].name;
-        size_t nlen = n->props[mid].name_len;
-        int c = memcmp(key, name, len < nlen ? len : nlen);
-        if (c == 0)
-            c = (len > nlen) - (len < nlen);
-        if (c == 0)
-            return &n->props[mid];
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+    if (!n->slots)
+        return NULL;
+    for (size_t i = kw_schema_name_hash(key, len) & n->slot_mask;; i = (i + 1) & n->slot_mask) {
+        unsigned slot = n->slots[i];
+        if (slot == 0)
+            return NULL;
+        const struct prop *p = &n->props[slot - 1];
+        if (p->name_len == len && memcmp(p->name, key, len) == 0)
+            return p;
     }
-    return NULL;
 }
 
 /* How many bytes of key[0..len) at `i` fold to the ASCII letter `c` the way

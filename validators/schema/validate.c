@@ -265,10 +265,10 @@ static void check_map_entry(struct walk *w, const struct node *n, enum kw_rule_i
 static void check_required(struct walk *w, const struct node *n, enum kw_rule_id rule,
                            const json_t *v)
 {
-    for (size_t i = 0; i < n->nprops; i++) {
-        const struct prop *p = &n->props[i];
-        if (!p->required || !kw_schema_applies(p, w->schema->variant) ||
-            !absent(p, json_object_get(v, p->name)))
+    for (size_t i = 0; i < n->nrequired; i++) {
+        const struct prop *p = &n->props[n->required[i]];
+        if (!kw_schema_applies(p, w->schema->variant) ||
+            !absent(p, json_object_getn(v, p->name, p->name_len)))
             continue;
         enum kw_rule_id r = p->required_rule != KW_RULE_NONE ? p->required_rule
                             : p->node->rule != KW_RULE_NONE  ? p->node->rule
@@ -284,13 +284,17 @@ static void check_required(struct walk *w, const struct node *n, enum kw_rule_id
 static void check_object(struct walk *w, const struct node *n, enum kw_rule_id rule,
                          const json_t *v)
 {
-    const char *key;
-    json_t *item;
-    json_object_foreach((json_t *)v, key, item)
-    {
+    /* Each member is looked up once in the node's index (not every
+     * property in the object), in the object's order, which is the order of
+     * the messages. */
+    for (void *it = json_object_iter((json_t *)v); it;
+         it = json_object_iter_next((json_t *)v, it)) {
+        const char *key = json_object_iter_key(it);
+        json_t *item = json_object_iter_value(it);
         if (json_is_null(item))
             continue; /* null counts as absent */
-        const struct prop *p = kw_schema_match_prop(w->schema, n, key, strlen(key));
+        const struct prop *p =
+            kw_schema_match_prop(w->schema, n, key, json_object_iter_key_len(it));
         if (p && !kw_schema_applies(p, w->schema->variant)) {
             check_other_variant(w, n, p);
         } else if (p && p->ignored) {

@@ -10,6 +10,7 @@
 #include "kw/base/dynbuf.h"
 #include "kw/base/kinds.h"
 #include "kw/decision/result.h"
+#include "kw/json/json.h"
 
 /* A decoded request. `root` is owned; every other pointer borrows from it. */
 struct kw_review {
@@ -31,6 +32,15 @@ struct kw_review {
     json_t *object;     /* request.object or NULL */
     json_t *old_object; /* request.oldObject or NULL */
 };
+
+/* The members of a review the decoder leaves out (validated and counted
+ * toward the value limit, never built): request.options, requestKind,
+ * requestResource, requestSubResource, userInfo but its username, the
+ * object's status and metadata.managedFields, and the oldObject's
+ * metadata.managedFields and status but its lastSyncTime. kw_review's
+ * `root` lacks them. */
+extern const struct kw_json_prune kw_review_unread[];
+extern const size_t kw_review_unread_count;
 
 /* Error text buffer size for kw_review_decode. */
 #define KW_ERRLEN 256

@@ -55,6 +55,47 @@ json_t *kw_json_decode(const char *buf, size_t len, struct kw_json_error *err);
 json_t *kw_json_decode_limited(const char *buf, size_t len, size_t max_values,
                                struct kw_json_error *err);
 
+/* Limits of a kw_json_prune table: the deepest member it can name, the
+ * members a kept object can list, and the rules one decode can apply. */
+#define KW_JSON_PRUNE_DEPTH 6
+#define KW_JSON_PRUNE_KEEP  4
+#define KW_JSON_PRUNE_MAX   32
+
+/* A member name with its length, as a table spells it: KW_JSON_NAME("spec"). */
+struct kw_json_name {
+    const char *s;
+    size_t len;
+};
+#define KW_JSON_NAME(lit)                                                                          \
+    {                                                                                              \
+        lit, sizeof(lit) - 1                                                                       \
+    }
+
+/* One member that kw_json_decode_pruned does not build. `path` names it from
+ * the top-level object, member by member (unused entries {NULL, 0}); it runs
+ * through objects only, never into an array. With `keep` empty the member's
+ * whole value is left out; otherwise the value is built, and when it is an
+ * object only its members named in `keep` are (the others are left out).
+ * Meant as a static table, rules with a common path next to each other:
+ *   #define N KW_JSON_NAME
+ *   {.path = {N("request"), N("options")}},
+ *   {.path = {N("request"), N("userInfo")}, .keep = {N("username")}}, */
+struct kw_json_prune {
+    struct kw_json_name path[KW_JSON_PRUNE_DEPTH];
+    struct kw_json_name keep[KW_JSON_PRUNE_KEEP];
+};
+
+/* kw_json_decode_limited that leaves out the members `prune[0..nprune)`
+ * name (at most KW_JSON_PRUNE_MAX rules; any further ones are ignored).
+ * What it leaves out is still scanned and validated, and still counts toward
+ * `max_values`, exactly as if it were built: the verdict, the error (text,
+ * line, column, position, failure) and the value at which the limit stops
+ * are kw_json_decode_limited's. Only nothing is allocated for it. On success
+ * the result is kw_json_decode's with those members removed. */
+json_t *kw_json_decode_pruned(const char *buf, size_t len, size_t max_values,
+                              const struct kw_json_prune *prune, size_t nprune,
+                              struct kw_json_error *err);
+
 /* kw_json_decode for a document embedded in a string field: the same
  * language, errors and positions, except that only objects and arrays count
  * toward KW_JSON_MAX_DEPTH (the 2049th nested container is "maximum parsing
