@@ -156,6 +156,13 @@ char *kwt_read_source(const char *rel, size_t *len);
 /* Removes dir and everything below it (symbolic links not followed). */
 void kwt_remove_tree(const char *dir);
 
+/* --- Child processes ------------------------------------------------------ */
+
+/* Runs fn(arg) in a forked child whose stderr goes to `out` (NUL-terminated,
+ * at most cap - 1 bytes kept); the child exits 0 if fn returns. Returns the
+ * child's wait status (WIFSIGNALED/WTERMSIG tell an abort), or -1. */
+int kwt_run_child(void (*fn)(void *), void *arg, char *out, size_t cap);
+
 /* --- Memory and latency ------------------------------------------------ */
 
 /* False under a wrapper (valgrind) or in a sanitizer build, where the

@@ -16,6 +16,9 @@
  *
  * Every allocation carries a 16-byte header saying which it is, so a value
  * may be freed on any thread whether or not an arena is current there. A
+ * pointer whose header is neither (memory corruption, a second free of
+ * malloc'd memory) stops the process with abort(), after a line on stderr
+ * giving the pointer and the tag found. A
  * value from an arena must not be used after kw_arena_release (the server
  * frees the tree before, and the core's response text is malloc'd). */
 #ifndef KW_ARENA_H
