@@ -4,9 +4,9 @@
 # - MHD_quiesce_daemon: in libmicrohttpd 0.9.75 (and later releases), with a
 #   thread pool under epoll, it races with the worker threads over the
 #   listen socket's epoll registration and aborts the process ("Failed to
-#   remove listen FD from epoll set") about once in a hundred stops under
-#   load; the server refuses new connections through the accept policy
-#   instead (server/http.c, kw_http_quiesce).
+#   remove listen FD from epoll set") now and then when stopped under load;
+#   the server refuses new connections through the accept policy instead
+#   (server/http.c, kw_http_quiesce).
 set -uo pipefail
 lib=${KW_SERVER_LIB:?}
 command -v nm >/dev/null || { echo "binutils not installed: skipped"; exit 77; }
