@@ -168,6 +168,8 @@ int kwt_run_child(void (*fn)(void *), void *arg, char *out, size_t cap);
 /* False under a wrapper (valgrind) or in a sanitizer build, where the
  * server's resident memory says nothing about the product's. */
 bool kwt_memory_measurable(void);
+/* True in an AddressSanitizer build (of the tests, thus of the server). */
+bool kwt_sanitized(void);
 /* A "VmRSS"/"VmHWM"/... line of /proc/PID/status in KiB, or -1. */
 long kwt_proc_status_kib(pid_t pid, const char *field);
 /* POSTs one small allowed review to /validate on a new connection (TLS
