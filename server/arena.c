@@ -8,9 +8,12 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /* What the 16 bytes before every pointer say about it. */
 #define TAG_ARENA  UINT64_C(0x6b774172656e6121) /* "kwArena!" */
@@ -176,6 +179,24 @@ static void *arena_alloc(struct kw_arena *a, size_t n)
     return tagged(block, TAG_ARENA);
 }
 
+/* A block whose tag is neither: memory corruption (an arena value used
+ * after its arena was released and its chunk reused, a double free, a
+ * block from another allocator). Says what it found on stderr, with one
+ * write(2) and no allocation since the heap may be what is broken, then
+ * stops the process before the damage spreads. */
+static _Noreturn void refuse_free(const void *p, uint64_t tag)
+{
+    char line[200];
+    int n = snprintf(line, sizeof(line),
+                     "kopia-webhook: fatal: jansson freed %p, whose tag 0x%016" PRIx64
+                     " is neither the arena's (0x%016" PRIx64 ") nor malloc's (0x%016" PRIx64
+                     "): memory corruption; aborting\n",
+                     p, tag, TAG_ARENA, TAG_MALLOC);
+    if (n > 0)
+        (void)!write(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+    abort();
+}
+
 void *kw_arena_malloc(size_t n)
 {
     if (current)
@@ -197,7 +218,7 @@ void kw_arena_free(void *p)
         return;
     }
     if (*(uint64_t *)block != TAG_ARENA)
-        abort(); /* not ours: memory corruption, stop before it spreads */
+        refuse_free(p, *(uint64_t *)block);
 }
 
 bool kw_arena_holds(const struct kw_arena *a, const void *p)

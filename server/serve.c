@@ -318,10 +318,10 @@ static void sleep_ms(long long ms)
 
 /* SIGTERM: readiness fails at once; requests keep being accepted and served
  * for drain_s (responses now say `Connection: close`, moving clients to other
- * replicas); then the listener closes, and the requests in flight and the
- * connections that have not sent their first request yet are given up to
- * request_timeout_s to finish. A second SIGTERM/SIGINT ends the
- * drain period early. */
+ * replicas); then the listener stops taking connections (kw_http_quiesce),
+ * and the requests in flight and the connections that have not sent their
+ * first request yet are given up to request_timeout_s to finish. A second
+ * SIGTERM/SIGINT ends the drain period early. */
 static void drain(struct server *s)
 {
     atomic_store(&s->state.draining, true);

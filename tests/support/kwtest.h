@@ -156,11 +156,20 @@ char *kwt_read_source(const char *rel, size_t *len);
 /* Removes dir and everything below it (symbolic links not followed). */
 void kwt_remove_tree(const char *dir);
 
+/* --- Child processes ------------------------------------------------------ */
+
+/* Runs fn(arg) in a forked child whose stderr goes to `out` (NUL-terminated,
+ * at most cap - 1 bytes kept); the child exits 0 if fn returns. Returns the
+ * child's wait status (WIFSIGNALED/WTERMSIG tell an abort), or -1. */
+int kwt_run_child(void (*fn)(void *), void *arg, char *out, size_t cap);
+
 /* --- Memory and latency ------------------------------------------------ */
 
 /* False under a wrapper (valgrind) or in a sanitizer build, where the
  * server's resident memory says nothing about the product's. */
 bool kwt_memory_measurable(void);
+/* True in an AddressSanitizer build (of the tests, thus of the server). */
+bool kwt_sanitized(void);
 /* A "VmRSS"/"VmHWM"/... line of /proc/PID/status in KiB, or -1. */
 long kwt_proc_status_kib(pid_t pid, const char *field);
 /* POSTs one small allowed review to /validate on a new connection (TLS

@@ -19,6 +19,11 @@
 #define KWT_SANITIZED 0
 #endif
 
+bool kwt_sanitized(void)
+{
+    return KWT_SANITIZED;
+}
+
 bool kwt_memory_measurable(void)
 {
     const char *w = getenv("KW_SERVER_WRAPPER");

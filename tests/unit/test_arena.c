@@ -1,16 +1,20 @@
 /* The per-request arena (include/kw/server/arena.h): allocations within the
  * budget and NULL past it, free of arena memory does nothing, tagged frees of
- * malloc'd memory on any thread, release and the cached chunk, and jansson
- * trees built through it. */
+ * malloc'd memory on any thread, release and the cached chunk, jansson
+ * trees built through it, and the abort (with the pointer and tag on stderr)
+ * on a block that is neither. */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "kw/json/json.h"
 #include "kw/server/arena.h"
+#include "kwtest.h"
 
 static void install(void)
 {
@@ -275,4 +279,26 @@ Test(arena, cached_chunks_count_against_the_budget)
     cr_expect_leq(a.mapped, 4u << 20);
     kw_arena_release(&a);
     kw_arena_trim();
+}
+
+/* A block with the tag `cls` points to, handed to kw_arena_free. */
+static _Alignas(16) unsigned char foreign[64];
+
+static void free_foreign(void *cls)
+{
+    memcpy(foreign, cls, sizeof(uint64_t));
+    kw_arena_free(foreign + 16);
+}
+
+Test(arena, a_block_that_is_not_the_allocators_stops_the_process_and_says_why)
+{
+    uint64_t tag = UINT64_C(0x1122334455667788);
+    char err[1024], pointer[32];
+    int status = kwt_run_child(free_foreign, &tag, err, sizeof(err));
+    cr_assert(WIFSIGNALED(status), "the free returned (status %d)", status);
+    cr_expect_eq(WTERMSIG(status), SIGABRT);
+    cr_expect(strstr(err, "0x1122334455667788"), "the tag found is not named: %s", err);
+    snprintf(pointer, sizeof(pointer), "%p", (void *)(foreign + 16));
+    cr_expect(strstr(err, pointer), "the pointer %s is not named: %s", pointer, err);
+    cr_expect(strstr(err, "memory corruption"), "%s", err);
 }

@@ -16,11 +16,13 @@
  *
  * Every allocation carries a 16-byte header saying which it is, so a value
  * may be freed on any thread whether or not an arena is current there. A
- * value from an arena must not be used after kw_arena_release, which is what
- * frees the request's trees: the server calls the core through
- * kw_handle_bulk (include/kw/admission/core.h), which leaves them to it
- * rather than freeing them value by value, and the core's response text is
- * malloc'd. */
+ * pointer whose header is neither (memory corruption, a second free of
+ * malloc'd memory) stops the process with abort(), after a line on stderr
+ * giving the pointer and the tag found. A value from an arena must not be
+ * used after kw_arena_release, which is what frees the request's trees: the
+ * server calls the core through kw_handle_bulk
+ * (include/kw/admission/core.h), which leaves them to it rather than freeing
+ * them value by value, and the core's response text is malloc'd. */
 #ifndef KW_ARENA_H
 #define KW_ARENA_H
 

@@ -31,7 +31,7 @@ struct kw_http_params {
     const char *client_ca_pem;            /* borrowed; NULL = no client certificates */
     struct kw_metrics *metrics;           /* borrowed */
     struct kw_http_state *state;          /* borrowed */
-    int listen_fd;                        /* stolen: closed by kw_http_quiesce/kw_http_stop */
+    int listen_fd;                        /* stolen: closed by kw_http_stop */
     bool webhooks;                        /* serve /validate and /mutate */
     unsigned threads;                     /* worker threads (>= 1) */
     /* From the memory model (include/kw/server/budget.h): */
@@ -65,12 +65,19 @@ struct kw_http;
  * or half of max_connections when that is 0 (at least 1). */
 unsigned kw_http_per_address_limit(const struct kw_http_params *p);
 
+/* Makes libmicrohttpd's fatal errors ("panics") go to the log, with the
+ * library's source file, line and reason, before the process aborts (its
+ * default handler may say nothing). kw_http_start calls it; it is also
+ * usable on its own. */
+void kw_http_install_panic_handler(void);
+
 /* Starts the listener's threads. NULL with a message in err on failure
  * (the process is expected to exit then). */
 struct kw_http *kw_http_start(const struct kw_http_params *p, char *err, size_t errlen);
 
-/* Stops accepting: the listen socket stops listening at once (new and
- * pending connections are refused); open connections are served on. */
+/* Stops taking connections: from now on a connection is closed as soon as
+ * it is accepted, before its TLS handshake (the listen socket itself stays
+ * open until kw_http_stop); open connections are served on. */
 void kw_http_quiesce(struct kw_http *h);
 
 /* Work the drain waits for: requests whose request line arrived and whose
