@@ -21,8 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kw/base/dynbuf.h"
-
 /* jansson prints the token text after an error only when it is this short. */
 #define CONTEXT_MAX 20
 
@@ -201,14 +199,6 @@ static int hex_value(int c)
 
 /*** strings ***/
 
-static int scratch_reserve(struct lexer *lx, struct scratch *s, size_t need)
-{
-    if (KW_ARRAY_RESERVE(s->buf, s->cap, need) == KW_DYNBUF_OK)
-        return 0;
-    lex_fail_memory(lx, lx->p);
-    return -1;
-}
-
 static size_t utf8_encode(uint32_t cp, char *out)
 {
     if (cp < 0x80) {
@@ -307,7 +297,7 @@ static void decode_code_unit(struct lexer *lx, struct string_state *st, uint32_t
 }
 
 /* Handles the escape whose backslash is at *pp; on success *pp points past
- * it. The output has room for 4 more bytes. */
+ * it. The output has room for what it writes (append_plain). */
 static int lex_escape(struct lexer *lx, struct string_state *st, const unsigned char **pp)
 {
     const unsigned char *p = *pp + 1;
@@ -358,13 +348,60 @@ static int lex_escape(struct lexer *lx, struct string_state *st, const unsigned 
     return 0;
 }
 
-/* Appends the plain bytes [from, to) to the decoded output, keeping room
- * for one more escape (4 bytes). */
-static int append_plain(struct lexer *lx, struct string_state *st, const unsigned char *from,
-                        const unsigned char *to)
+/* The first buffer for decoded text holds this many bytes. */
+#define SCRATCH_FIRST 256
+
+/* Gives st->out room for `need` bytes of the text of the string whose
+ * content starts at `start` (see append_plain). Decoding never lengthens a
+ * string (a 2-byte escape gives one byte, \uXXXX at most three, a 12-byte
+ * surrogate pair four), so the rest of the input from `start` bounds every
+ * string's text, and a buffer of that size never grows again in this scan:
+ *   - before anything of the string is written the old contents are dead
+ *     (the text of the string before last), so the buffer is replaced by a
+ *     fresh one: twice the old size (at least SCRATCH_FIRST) when that
+ *     holds what is needed now, else the bound (the string's bytes before
+ *     its first escape are already more);
+ *   - a string that outgrows its buffer later gets the bound at once, so
+ *     the text of a long string is copied at most once (what fitted in its
+ *     first buffer), not at every doubling.
+ * No buffer is bigger than the rest of the input. */
+__attribute__((noinline, cold)) static int scratch_grow(struct lexer *lx, struct string_state *st,
+                                                        const unsigned char *start, size_t need)
+{
+    struct scratch *s = st->out;
+    size_t most = (size_t)(lx->end - start); /* >= need */
+    size_t cap = most;
+    char *buf;
+    if (st->len == 0) {
+        size_t step = s->cap < SCRATCH_FIRST / 2 ? SCRATCH_FIRST : s->cap * 2;
+        if (need <= step && step < most)
+            cap = step;
+        buf = malloc(cap);
+        if (buf)
+            free(s->buf);
+    } else {
+        buf = realloc(s->buf, cap);
+    }
+    if (!buf) {
+        lex_fail_memory(lx, lx->p);
+        return -1;
+    }
+    s->buf = buf;
+    s->cap = cap;
+    return 0;
+}
+
+/* Appends the plain bytes [from, to) of the string whose content starts
+ * at `start` to the decoded output, keeping room for the escape at `to`
+ * (at most 4 bytes, and no more than the input has left: its text is never
+ * longer than its escape). */
+static int append_plain(struct lexer *lx, struct string_state *st, const unsigned char *start,
+                        const unsigned char *from, const unsigned char *to)
 {
     size_t n = (size_t)(to - from);
-    if (scratch_reserve(lx, st->out, st->len + n + 4))
+    size_t left = (size_t)(lx->end - to);
+    size_t need = st->len + n + (left < 4 ? left : 4);
+    if (need > st->out->cap && scratch_grow(lx, st, start, need))
         return -1;
     memcpy(st->out->buf + st->len, from, n);
     st->len += n;
@@ -402,7 +439,7 @@ static int lex_string(struct lexer *lx, const unsigned char *p)
             lx->which ^= 1;
             st.out = &lx->scratch[lx->which];
         }
-        if (append_plain(lx, &st, run, p) || lex_escape(lx, &st, &p))
+        if (append_plain(lx, &st, start, run, p) || lex_escape(lx, &st, &p))
             return T_ERROR;
         run = p;
     }
@@ -412,7 +449,7 @@ static int lex_string(struct lexer *lx, const unsigned char *p)
         return lex_fail(lx, p + 1, CTX_TOKEN, "invalid Unicode '\\u%04X\\u%04X'",
                         (unsigned)st.bad_first, (unsigned)st.bad_second);
     if (st.out) {
-        if (append_plain(lx, &st, run, p))
+        if (append_plain(lx, &st, start, run, p))
             return T_ERROR;
         lx->text = st.out->buf;
         lx->len = st.len;
