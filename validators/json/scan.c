@@ -5,10 +5,11 @@
  *
  * The rules, error texts and error positions are those of jansson 2.14's
  * json_loadb() with flags 0 (see docs/json.md for the two deliberate
- * differences). Strings are scanned sixteen bytes at a time (SSE2; eight
- * elsewhere) for the bytes that need attention ('"', '\\', control bytes, non-ASCII); strings
- * without escapes are reported in place, without a copy. Nesting is tracked with an explicit stack:
- * no recursion; kw_json_scan_document() differs only in not counting a scalar as a level of it. */
+ * differences). Strings are scanned sixteen bytes at a time and then 64
+ * (SSE2; eight elsewhere) for the bytes that need attention ('"', '\\', control bytes, non-ASCII);
+ * strings without escapes are reported in place, without a copy. Nesting is tracked with an
+ * explicit stack: no recursion; kw_json_scan_document() differs only in not counting a scalar as a
+ * level of it. */
 #include "kw/json/json.h"
 #include "internal.h"
 
