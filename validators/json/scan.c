@@ -686,30 +686,30 @@ static int advance(struct parser *ps)
     return ps->t != T_ERROR;
 }
 
-/* Reports the current token as event `ev` at nesting level `level`. */
+/* Reports the current token as event `ev` at nesting level `level`. Every
+ * field of the token is written once (a large document has a token every
+ * few dozen bytes). */
 static int emit(struct parser *ps, enum kw_json_event ev, size_t level)
 {
     if (!ps->visit)
         return 0;
     const struct lexer *lx = &ps->lx;
-    struct kw_json_token tok = {
-        .ev = ev,
-        .text = (const char *)lx->tok,
-        .len = (size_t)(lx->p - lx->tok),
-        .line = lx->line,
-        .column =
-            (size_t)(lx->tok - lx->line_start) - (lx->cont_at_tok - lx->cont_at_line_start) + 1,
-        .offset = (size_t)(lx->tok - lx->base),
-        .depth = level,
-    };
+    struct kw_json_token tok;
+    tok.ev = ev;
     if (ev == KW_JSON_KEY || ev == KW_JSON_STRING) {
         tok.text = lx->text;
         tok.len = lx->len;
-    } else if (ev == KW_JSON_INTEGER) {
-        tok.integer = lx->integer;
-    } else if (ev == KW_JSON_REAL) {
-        tok.real = lx->real;
+    } else {
+        tok.text = (const char *)lx->tok;
+        tok.len = (size_t)(lx->p - lx->tok);
     }
+    tok.integer = ev == KW_JSON_INTEGER ? lx->integer : 0;
+    tok.real = ev == KW_JSON_REAL ? lx->real : 0;
+    tok.line = lx->line;
+    tok.column =
+        (size_t)(lx->tok - lx->line_start) - (lx->cont_at_tok - lx->cont_at_line_start) + 1;
+    tok.offset = (size_t)(lx->tok - lx->base);
+    tok.depth = level;
     ps->stop = ps->visit(ps->ud, &tok);
     return ps->stop;
 }
