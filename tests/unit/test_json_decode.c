@@ -300,6 +300,35 @@ Test(json_decode, special_bytes_at_every_offset)
             }
 }
 
+/* Past its first sixteen bytes a string is scanned 64 bytes at a time
+ * (four blocks of sixteen), then sixteen, eight and one near the end of
+ * input: a byte that needs attention at every offset of those blocks, in
+ * strings and documents ending at every distance from it. */
+Test(json_decode, special_bytes_at_every_offset_of_the_64_byte_blocks)
+{
+    static const char *const specials[] = {"\"",       "\\n",  "\x01", "\x7f",
+                                           "\xc3\xa9", "\xff", "\n",   "\\u00e9"};
+    char why[512], text[400];
+    for (size_t k = 0; k < sizeof(specials) / sizeof(specials[0]); k++)
+        for (size_t at = 0; at < 200; at++)
+            for (size_t tail = 0; tail < 90; tail += 11) {
+                size_t n = 0;
+                text[n++] = '[';
+                text[n++] = '"';
+                for (size_t i = 0; i < at; i++)
+                    text[n++] = (char)('a' + i % 26);
+                size_t slen = strlen(specials[k]);
+                memcpy(text + n, specials[k], slen);
+                n += slen;
+                for (size_t i = 0; i < tail; i++)
+                    text[n++] = 'z';
+                text[n++] = '"';
+                text[n++] = ']';
+                cr_expect_eq(kw_json_oracle_check(text, n, why, sizeof why), 0,
+                             "special %zu at %zu, tail %zu: %s", k, at, tail, why);
+            }
+}
+
 Test(json_decode, nul_bytes_outside_strings)
 {
     CHECK_TABLE(nul_cases);

@@ -64,6 +64,29 @@ Test(json_writer, every_byte_alone_and_inside_text_is_escaped_as_jansson_does)
     }
 }
 
+/* The plain bytes are skipped sixteen at a time, then 64 (four blocks of
+ * sixteen), then sixteen, eight and one near the end: a byte to escape at
+ * every offset across those blocks, in strings of every length around
+ * them, is written as jansson writes it. */
+Test(json_writer, a_byte_to_escape_at_every_offset_of_a_long_string)
+{
+    static const char specials[] = {'"', '\\', '\n', 0x01, 0x1f, 0x7f, (char)0xc3, (char)0xff};
+    char text[260];
+    for (size_t k = 0; k < sizeof(specials); k++)
+        for (size_t at = 0; at < 180; at++)
+            for (size_t tail = 0; tail < 80; tail += 13) {
+                size_t n = 0;
+                for (size_t i = 0; i < at; i++)
+                    text[n++] = (char)('a' + i % 26);
+                text[n++] = specials[k];
+                if (specials[k] == (char)0xc3)
+                    text[n++] = (char)0xa9; /* a valid two-byte sequence */
+                for (size_t i = 0; i < tail; i++)
+                    text[n++] = 'z';
+                assert_string_as_jansson(text, n);
+            }
+}
+
 Test(json_writer, control_bytes_are_upper_case_unicode_escapes)
 {
     char *got = writer_string("\x01\x1f\x7f/\b\f\n\r\t\"\\", 11);

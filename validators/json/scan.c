@@ -5,10 +5,11 @@
  *
  * The rules, error texts and error positions are those of jansson 2.14's
  * json_loadb() with flags 0 (see docs/json.md for the two deliberate
- * differences). Strings are scanned sixteen bytes at a time (SSE2; eight
- * elsewhere) for the bytes that need attention ('"', '\\', control bytes, non-ASCII); strings
- * without escapes are reported in place, without a copy. Nesting is tracked with an explicit stack:
- * no recursion; kw_json_scan_document() differs only in not counting a scalar as a level of it. */
+ * differences). Strings are scanned sixteen bytes at a time and then 64
+ * (SSE2; eight elsewhere) for the bytes that need attention ('"', '\\', control bytes, non-ASCII);
+ * strings without escapes are reported in place, without a copy. Nesting is tracked with an
+ * explicit stack: no recursion; kw_json_scan_document() differs only in not counting a scalar as a
+ * level of it. */
 #include "kw/json/json.h"
 #include "internal.h"
 
@@ -20,8 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "kw/base/dynbuf.h"
 
 /* jansson prints the token text after an error only when it is this short. */
 #define CONTEXT_MAX 20
@@ -201,14 +200,6 @@ static int hex_value(int c)
 
 /*** strings ***/
 
-static int scratch_reserve(struct lexer *lx, struct scratch *s, size_t need)
-{
-    if (KW_ARRAY_RESERVE(s->buf, s->cap, need) == KW_DYNBUF_OK)
-        return 0;
-    lex_fail_memory(lx, lx->p);
-    return -1;
-}
-
 static size_t utf8_encode(uint32_t cp, char *out)
 {
     if (cp < 0x80) {
@@ -307,7 +298,7 @@ static void decode_code_unit(struct lexer *lx, struct string_state *st, uint32_t
 }
 
 /* Handles the escape whose backslash is at *pp; on success *pp points past
- * it. The output has room for 4 more bytes. */
+ * it. The output has room for what it writes (append_plain). */
 static int lex_escape(struct lexer *lx, struct string_state *st, const unsigned char **pp)
 {
     const unsigned char *p = *pp + 1;
@@ -358,13 +349,60 @@ static int lex_escape(struct lexer *lx, struct string_state *st, const unsigned 
     return 0;
 }
 
-/* Appends the plain bytes [from, to) to the decoded output, keeping room
- * for one more escape (4 bytes). */
-static int append_plain(struct lexer *lx, struct string_state *st, const unsigned char *from,
-                        const unsigned char *to)
+/* The first buffer for decoded text holds this many bytes. */
+#define SCRATCH_FIRST 256
+
+/* Gives st->out room for `need` bytes of the text of the string whose
+ * content starts at `start` (see append_plain). Decoding never lengthens a
+ * string (a 2-byte escape gives one byte, \uXXXX at most three, a 12-byte
+ * surrogate pair four), so the rest of the input from `start` bounds every
+ * string's text, and a buffer of that size never grows again in this scan:
+ *   - before anything of the string is written the old contents are dead
+ *     (the text of the string before last), so the buffer is replaced by a
+ *     fresh one: twice the old size (at least SCRATCH_FIRST) when that
+ *     holds what is needed now, else the bound (the string's bytes before
+ *     its first escape are already more);
+ *   - a string that outgrows its buffer later gets the bound at once, so
+ *     the text of a long string is copied at most once (what fitted in its
+ *     first buffer), not at every doubling.
+ * No buffer is bigger than the rest of the input. */
+__attribute__((noinline, cold)) static int scratch_grow(struct lexer *lx, struct string_state *st,
+                                                        const unsigned char *start, size_t need)
+{
+    struct scratch *s = st->out;
+    size_t most = (size_t)(lx->end - start); /* >= need */
+    size_t cap = most;
+    char *buf;
+    if (st->len == 0) {
+        size_t step = s->cap < SCRATCH_FIRST / 2 ? SCRATCH_FIRST : s->cap * 2;
+        if (need <= step && step < most)
+            cap = step;
+        buf = malloc(cap);
+        if (buf)
+            free(s->buf);
+    } else {
+        buf = realloc(s->buf, cap);
+    }
+    if (!buf) {
+        lex_fail_memory(lx, lx->p);
+        return -1;
+    }
+    s->buf = buf;
+    s->cap = cap;
+    return 0;
+}
+
+/* Appends the plain bytes [from, to) of the string whose content starts
+ * at `start` to the decoded output, keeping room for the escape at `to`
+ * (at most 4 bytes, and no more than the input has left: its text is never
+ * longer than its escape). */
+static int append_plain(struct lexer *lx, struct string_state *st, const unsigned char *start,
+                        const unsigned char *from, const unsigned char *to)
 {
     size_t n = (size_t)(to - from);
-    if (scratch_reserve(lx, st->out, st->len + n + 4))
+    size_t left = (size_t)(lx->end - to);
+    size_t need = st->len + n + (left < 4 ? left : 4);
+    if (need > st->out->cap && scratch_grow(lx, st, start, need))
         return -1;
     memcpy(st->out->buf + st->len, from, n);
     st->len += n;
@@ -402,7 +440,7 @@ static int lex_string(struct lexer *lx, const unsigned char *p)
             lx->which ^= 1;
             st.out = &lx->scratch[lx->which];
         }
-        if (append_plain(lx, &st, run, p) || lex_escape(lx, &st, &p))
+        if (append_plain(lx, &st, start, run, p) || lex_escape(lx, &st, &p))
             return T_ERROR;
         run = p;
     }
@@ -412,7 +450,7 @@ static int lex_string(struct lexer *lx, const unsigned char *p)
         return lex_fail(lx, p + 1, CTX_TOKEN, "invalid Unicode '\\u%04X\\u%04X'",
                         (unsigned)st.bad_first, (unsigned)st.bad_second);
     if (st.out) {
-        if (append_plain(lx, &st, run, p))
+        if (append_plain(lx, &st, start, run, p))
             return T_ERROR;
         lx->text = st.out->buf;
         lx->len = st.len;
@@ -648,30 +686,30 @@ static int advance(struct parser *ps)
     return ps->t != T_ERROR;
 }
 
-/* Reports the current token as event `ev` at nesting level `level`. */
+/* Reports the current token as event `ev` at nesting level `level`. Every
+ * field of the token is written once (a large document has a token every
+ * few dozen bytes). */
 static int emit(struct parser *ps, enum kw_json_event ev, size_t level)
 {
     if (!ps->visit)
         return 0;
     const struct lexer *lx = &ps->lx;
-    struct kw_json_token tok = {
-        .ev = ev,
-        .text = (const char *)lx->tok,
-        .len = (size_t)(lx->p - lx->tok),
-        .line = lx->line,
-        .column =
-            (size_t)(lx->tok - lx->line_start) - (lx->cont_at_tok - lx->cont_at_line_start) + 1,
-        .offset = (size_t)(lx->tok - lx->base),
-        .depth = level,
-    };
+    struct kw_json_token tok;
+    tok.ev = ev;
     if (ev == KW_JSON_KEY || ev == KW_JSON_STRING) {
         tok.text = lx->text;
         tok.len = lx->len;
-    } else if (ev == KW_JSON_INTEGER) {
-        tok.integer = lx->integer;
-    } else if (ev == KW_JSON_REAL) {
-        tok.real = lx->real;
+    } else {
+        tok.text = (const char *)lx->tok;
+        tok.len = (size_t)(lx->p - lx->tok);
     }
+    tok.integer = ev == KW_JSON_INTEGER ? lx->integer : 0;
+    tok.real = ev == KW_JSON_REAL ? lx->real : 0;
+    tok.line = lx->line;
+    tok.column =
+        (size_t)(lx->tok - lx->line_start) - (lx->cont_at_tok - lx->cont_at_line_start) + 1;
+    tok.offset = (size_t)(lx->tok - lx->base);
+    tok.depth = level;
     ps->stop = ps->visit(ps->ud, &tok);
     return ps->stop;
 }

@@ -302,29 +302,46 @@ static void config_value(struct conn_facts *f, const struct kw_json_token *t)
     f->credential = -1;
 }
 
-static int collect_facts(void *ud, const struct kw_json_token *t)
+/* A key or value at depth 2 (the document's members). */
+__attribute__((noinline)) static void top_token(struct conn_facts *f, const struct kw_json_token *t)
 {
-    struct conn_facts *f = ud;
-    bool in_storage = f->top == TOP_STORAGE && f->storage;
+    if (t->ev == KW_JSON_KEY)
+        top_key(f, t);
+    else if (t->ev != KW_JSON_OBJECT_END && t->ev != KW_JSON_ARRAY_END)
+        top_value(f, t);
+}
+
+/* A key or value at depth 3 or 4 inside the storage object. */
+__attribute__((noinline)) static void storage_token(struct conn_facts *f,
+                                                    const struct kw_json_token *t)
+{
     if (t->ev == KW_JSON_KEY) {
-        if (t->depth == 2)
-            top_key(f, t);
-        else if (t->depth == 3 && in_storage)
+        if (t->depth == 3)
             f->in_storage = kw_schema_go_key_equal(t->text, t->len, "type")     ? ST_TYPE
                             : kw_schema_go_key_equal(t->text, t->len, "config") ? ST_CONFIG
                                                                                 : ST_OTHER;
-        else if (t->depth == 4 && in_storage && f->in_storage == ST_CONFIG)
+        else if (f->in_storage == ST_CONFIG)
             f->credential = find_key(credential_keys, NCREDENTIALS, t->text, t->len);
-        return 0;
+        return;
     }
     if (t->ev == KW_JSON_OBJECT_END || t->ev == KW_JSON_ARRAY_END)
-        return 0;
-    if (t->depth == 2)
-        top_value(f, t);
-    else if (t->depth == 3 && in_storage)
+        return;
+    if (t->depth == 3)
         storage_value(f, t);
-    else if (t->depth == 4 && in_storage && f->in_storage == ST_CONFIG)
+    else if (f->in_storage == ST_CONFIG)
         config_value(f, t);
+}
+
+/* Sees every token of the document: most of a large one is neither a
+ * member nor inside storage, and costs two comparisons here (the work is
+ * in the helpers, out of line, so this call saves no registers). */
+static int collect_facts(void *ud, const struct kw_json_token *t)
+{
+    struct conn_facts *f = ud;
+    if (t->depth == 2)
+        top_token(f, t);
+    else if ((t->depth == 3 || t->depth == 4) && f->top == TOP_STORAGE && f->storage)
+        storage_token(f, t);
     return 0;
 }
 

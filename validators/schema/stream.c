@@ -489,17 +489,9 @@ static void end_container(struct walk *w)
 
 /* ---- the visitor ---------------------------------------------------- */
 
-static int visit(void *ud, const struct kw_json_token *t)
+/* A token outside any skipped value. Out of line: see visit. */
+__attribute__((noinline)) static int walk_token(struct walk *w, const struct kw_json_token *t)
 {
-    struct walk *w = ud;
-    if (w->observe && w->observe(w->observe_ud, t) != 0)
-        return 1;
-    if (w->skip_depth) {
-        if (t->depth == w->skip_depth &&
-            (t->ev == KW_JSON_OBJECT_END || t->ev == KW_JSON_ARRAY_END))
-            w->skip_depth = 0;
-        return 0;
-    }
     switch (t->ev) {
     case KW_JSON_KEY:
         w->key = t->text;
@@ -519,6 +511,23 @@ static int visit(void *ud, const struct kw_json_token *t)
         break;
     }
     return w->failed || w->res->out_of_memory || w->path.out_of_memory ? 1 : 0;
+}
+
+/* Every token: the observer's, then skipped (most of a large document:
+ * unknown and ignored members) or walked. The walk is out of line so that
+ * a skipped token costs a few comparisons and no saved registers. */
+static int visit(void *ud, const struct kw_json_token *t)
+{
+    struct walk *w = ud;
+    if (w->observe && w->observe(w->observe_ud, t) != 0)
+        return 1;
+    if (w->skip_depth) {
+        if (t->depth == w->skip_depth &&
+            (t->ev == KW_JSON_OBJECT_END || t->ev == KW_JSON_ARRAY_END))
+            w->skip_depth = 0;
+        return 0;
+    }
+    return walk_token(w, t);
 }
 
 /* Drops what a failed scan appended after the marks. */
