@@ -77,7 +77,7 @@ void kw_handle(const struct kw_config *cfg, enum kw_webhook hook, const char *bo
  *   - the core never puts a reference to a value that outlives the request
  *     (nothing of the config or the compiled schemas) into the review or
  *     the result, so no reference count outside the request is left raised
- *     (tests/unit/test_arena.c checks every value of the trees).
+ *     (tests/unit/test_bulk_release.c checks every value of the trees).
  * A request that fails midway (400, 413, out of memory) is left the same way:
  * the caller's release is what frees its values. */
 void kw_handle_bulk(const struct kw_config *cfg, enum kw_webhook hook, const char *body, size_t len,
